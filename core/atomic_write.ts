@@ -1,0 +1,46 @@
+/**
+ * Write files so that a reader sees either the old contents or the new ones, never half of each.
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+
+/**
+ * Write bytes (or text) to a file atomically: write a temporary file in the same folder, flush it,
+ * then rename it over the target. A crash or Ctrl-C before the rename leaves the old file untouched.
+ *
+ * @param path The file to write.
+ * @param data The new contents.
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "./atomic_write.ts";
+ * const path = await Deno.makeTempFile();
+ * await writeFileAtomic(path, "hello");
+ * console.assert(await Deno.readTextFile(path) === "hello");
+ * await Deno.remove(path);
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  // same folder as the target, so the rename never crosses a file system
+  const tmp = join(dirname(path), `.${basename(path)}.${Deno.pid}.tmp`);
+  try {
+    const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    try {
+      await _writeAll(file, bytes);
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    await Deno.rename(tmp, path);
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
+  }
+}
+
+async function _writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) written += await file.write(bytes.subarray(written));
+}
