@@ -16,7 +16,6 @@ import {
   D,
   forward,
   type Grads,
-  K,
   type Params,
   sgdStep,
   softmaxCrossEntropy,
@@ -93,10 +92,6 @@ export function createTsBackend(hidden: number, activation: Activation, capacity
     },
     predict(labels, offset, n) {
       forward(params, activation, x, n, ws);
-      if (!labels) {
-        _softmaxOnly(ws.logits, n, ws.probs);
-        return 0;
-      }
       return softmaxCrossEntropy(ws.logits, labels, offset, n, ws.probs, null);
     },
     dispose() {},
@@ -114,15 +109,4 @@ export function loadParams(backend: Backend, params: Params): void {
   backend.params.b0.set(params.b0);
   backend.params.w1.set(params.w1);
   backend.params.b1.set(params.b1);
-}
-
-function _softmaxOnly(logits: Float32Array, n: number, probs: Float32Array): void {
-  for (let s = 0; s < n; s++) {
-    const row = s * K;
-    let max = logits[row];
-    for (let k = 1; k < K; k++) if (logits[row + k] > max) max = logits[row + k];
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += Math.exp(logits[row + k] - max);
-    for (let k = 0; k < K; k++) probs[row + k] = Math.exp(logits[row + k] - max) / sum;
-  }
 }

@@ -326,7 +326,8 @@ export function outputBackward(
  * stays finite even when p[y] underflows to 0. dL/dz = (p − onehot(y)) / N for the batch mean.
  *
  * @param logits (N, K).
- * @param labels Class of each row, (N), starting at `labelOffset`.
+ * @param labels Class of each row, (N), starting at `labelOffset`; null to compute only the
+ *   probabilities (the loss is then 0).
  * @param labelOffset Index into `labels` of row 0.
  * @param n N.
  * @param probs Output probabilities, (N, K).
@@ -343,7 +344,7 @@ export function outputBackward(
  */
 export function softmaxCrossEntropy(
   logits: Float32Array,
-  labels: ArrayLike<number>,
+  labels: ArrayLike<number> | null,
   labelOffset: number,
   n: number,
   probs: Float32Array,
@@ -356,9 +357,10 @@ export function softmaxCrossEntropy(
     for (let k = 1; k < K; k++) if (logits[row + k] > max) max = logits[row + k];
     let sum = 0;
     for (let k = 0; k < K; k++) sum += Math.exp(logits[row + k] - max);
+    for (let k = 0; k < K; k++) probs[row + k] = Math.exp(logits[row + k] - max) / sum;
+    if (!labels) continue;
     const y = labels[labelOffset + s];
     loss += Math.log(sum) - (logits[row + y] - max);
-    for (let k = 0; k < K; k++) probs[row + k] = Math.exp(logits[row + k] - max) / sum;
     if (dLogits) {
       for (let k = 0; k < K; k++) dLogits[row + k] = (probs[row + k] - (k === y ? 1 : 0)) / n;
     }
