@@ -1,0 +1,57 @@
+/**
+ * The metrics log of a run: JSON Lines, one record per line — a header, one record per epoch, and a
+ * final record. Every write replaces the whole file atomically, so a reader never sees a torn line.
+ *
+ * @module
+ */
+
+import { writeFileAtomic } from "./atomic_write.ts";
+import type { EpochRecord } from "./train.ts";
+
+/** First line: what was run, on what. */
+export interface HeaderRecord {
+  readonly type: "header";
+  readonly version: 1;
+  readonly started: string;
+  readonly deno: string;
+  readonly config: Record<string, unknown>;
+  readonly config_path: string;
+  readonly seed: number;
+  readonly datasets: Record<string, { path: string; sha256: string }>;
+}
+
+/** Last line: how the run ended. */
+export interface FinalRecord {
+  readonly type: "final";
+  readonly status: "completed" | "interrupted" | "diverged";
+  readonly test_loss: number | null;
+  readonly test_accuracy: number | null;
+  readonly weights: string | null;
+  readonly weights_sha256: string | null;
+  readonly seconds: number;
+  readonly message?: string;
+}
+
+/** Any line of the log. */
+export type MetricsRecord = HeaderRecord | EpochRecord | FinalRecord;
+
+/** A metrics log being written. */
+export class MetricsLog {
+  readonly path: string;
+  #lines: string[];
+
+  /**
+   * @param path The .jsonl file.
+   * @param existing Records already in the file (when resuming a run).
+   */
+  constructor(path: string, existing: MetricsRecord[] = []) {
+    this.path = path;
+    this.#lines = existing.map((r) => JSON.stringify(r));
+  }
+
+  /** Append a record and rewrite the file atomically. */
+  async append(record: MetricsRecord): Promise<void> {
+    this.#lines.push(JSON.stringify(record));
+    await writeFileAtomic(this.path, this.#lines.join("\n") + "\n");
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * SHA-256 digests as lowercase hex, for verifying datasets and naming models.
+ *
+ * @module
+ */
+
+import { InputFileError } from "./errors.ts";
+
+/**
+ * The SHA-256 digest of some bytes.
+ *
+ * @param bytes The data.
+ * @returns 64 lowercase hex digits.
+ * @example
+ * ```ts
+ * import { sha256Hex } from "./sha256.ts";
+ * console.assert((await sha256Hex(new Uint8Array())).startsWith("e3b0c442"));
+ * ```
+ */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The SHA-256 digest of a file's bytes as they are on disk.
+ *
+ * @param path The file.
+ * @param what What the file is, for the error message (e.g. "IDX file").
+ * @throws {InputFileError} When the file is missing or is a folder.
+ */
+export async function sha256File(path: string, what: string): Promise<string> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new InputFileError(`Cannot read ${what} "${path}": no such file`);
+    }
+    if (error instanceof Deno.errors.IsADirectory) {
+      throw new InputFileError(`Cannot read ${what} "${path}": it is a directory`);
+    }
+    throw error;
+  }
+  return sha256Hex(bytes);
+}

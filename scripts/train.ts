@@ -1,0 +1,229 @@
+/**
+ * `deno task train`: train the network as config.yaml says, then write weights.npz, weights.json
+ * and a metrics log in a new run folder.
+ *
+ * @module
+ */
+
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Augmenter } from "../core/augment.ts";
+import { type Backend, createTsBackend, loadParams } from "../core/backend.ts";
+import { type Config, configToPlain, formatConfig, loadConfig } from "../core/config.ts";
+import { loadTestSet, loadTrainSet, verifyDataFiles } from "../core/data_files.ts";
+import { firstImages, splitValidation } from "../core/dataset.ts";
+import { LimitError } from "../core/errors.ts";
+import { evaluate } from "../core/evaluate.ts";
+import { type FinalRecord, MetricsLog } from "../core/metrics_log.ts";
+import { encodeModelInfo, modelInfoPath, readModelInfo, relativizePaths } from "../core/model_info.ts";
+import { initParams } from "../core/network.ts";
+import { Rng } from "../core/rng.ts";
+import { sha256Hex } from "../core/sha256.ts";
+import { type EpochRecord, trainEpochs } from "../core/train.ts";
+import { encodeWeights } from "../core/weights.ts";
+import { writeFileAtomic } from "../core/atomic_write.ts";
+import { helpText, type OptionSpec, parseFlags, runMain, UsageError } from "./_cli.ts";
+import { ProgressLine } from "./_progress.ts";
+
+const DEFAULT_CONFIG = fileURLToPath(new URL("../config.yaml", import.meta.url));
+
+const OPTIONS: OptionSpec = {
+  config: { type: "string", help: "config file (default: config.yaml of the project)", valueName: "FILE" },
+  set: {
+    type: "string",
+    multiple: true,
+    help: "override one value, e.g. --set train.epochs=3 (repeatable)",
+    valueName: "KEY=VALUE",
+  },
+  quiet: { type: "boolean", short: "q", help: "print only the result and errors" },
+  help: { type: "boolean", short: "h", help: "show this help" },
+};
+
+async function main(): Promise<number> {
+  const { values } = parseFlags(Deno.args, OPTIONS);
+  if (values.help) {
+    console.log(helpText(
+      "deno task train [--config FILE] [--set KEY=VALUE]...",
+      "Train the 784→H→10 network as the config says. Writes the weights (output.weights), weights.json beside\n" +
+        "them, and a run folder under output.runs_dir holding metrics.jsonl. Ctrl-C stops cleanly and keeps the\n" +
+        "previous weights.",
+      OPTIONS,
+    ));
+    return 0;
+  }
+  const quiet = values.quiet === true;
+  const configPath = resolve((values.config as string | undefined) ?? DEFAULT_CONFIG);
+  const config = await loadConfig(configPath, (values.set as string[] | undefined) ?? []);
+  const say = (line: string) => quiet || console.log(line);
+  say(`config ${relative(Deno.cwd(), configPath) || configPath}\n${_indent(formatConfig(config))}`);
+
+  const started = performance.now();
+  const datasets = await verifyDataFiles(config);
+  const fullTrain = firstImages(await loadTrainSet(config), config.train.subset);
+  const test = await loadTestSet(config);
+  const trainCount = fullTrain.count - config.train.validation;
+  if (trainCount < 1) {
+    throw new LimitError(
+      `Cannot train: train.validation is ${config.train.validation} but the training set holds ${fullTrain.count} images`,
+    );
+  }
+  if (config.train.batch_size > trainCount) {
+    throw new LimitError(
+      `Cannot train: train.batch_size is ${config.train.batch_size} but only ${trainCount} training images remain`,
+    );
+  }
+
+  // one generator for the whole run, in a fixed order of use: weights, split, then per-epoch draws
+  const rng = new Rng(config.train.seed);
+  const backend = _createBackend(config);
+  loadParams(backend, initParams(config.model.hidden, config.model.activation, rng));
+  const { train, validation } = splitValidation(fullTrain, config.train.validation, rng);
+  const augmenter = config.augment.enabled ? new Augmenter(config.augment) : null;
+
+  const { weightsPath, runDir } = await _outputPaths(config, configPath);
+  await Deno.mkdir(runDir, { recursive: true });
+  await writeFileAtomic(join(dirname(runDir), "LATEST"), basename(runDir) + "\n");
+  const log = new MetricsLog(join(runDir, "metrics.jsonl"));
+  await log.append({
+    type: "header",
+    version: 1,
+    started: new Date().toISOString(),
+    deno: Deno.version.deno,
+    config: configToPlain(config),
+    config_path: configPath,
+    seed: config.train.seed,
+    datasets,
+  });
+  say(`data  ${train.count} training, ${validation.count} validation, ${test.count} test images`);
+  say(`run   ${relative(Deno.cwd(), runDir)}`);
+
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  Deno.addSignalListener("SIGINT", onSigint);
+  const progress = new ProgressLine(quiet, config.train.epochs);
+  let status;
+  try {
+    status = await trainEpochs(backend, train, validation.count ? validation : null, config.train, rng, {
+      augmenter,
+      signal: controller.signal,
+      onProgress: (epoch, done, total, loss) => progress.update(epoch, done, total, loss),
+      onEpoch: async (record: EpochRecord) => {
+        progress.epochDone(record);
+        await log.append(record);
+      },
+    });
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+    progress.clear();
+  }
+
+  const seconds = (performance.now() - started) / 1000;
+  const final = (fields: Partial<FinalRecord>): FinalRecord => ({
+    type: "final",
+    status: "completed",
+    test_loss: null,
+    test_accuracy: null,
+    weights: null,
+    weights_sha256: null,
+    seconds,
+    ...fields,
+  });
+  if (status === "interrupted") {
+    await log.append(final({ status: "interrupted" }));
+    console.error(
+      `interrupted: weights were not written; "${relative(Deno.cwd(), weightsPath)}" is unchanged`,
+    );
+    return 130;
+  }
+  if (status === "diverged") {
+    const message =
+      `Cannot train: the loss became NaN or infinite (is train.learning_rate ${config.train.learning_rate} too high?)`;
+    await log.append(final({ status: "diverged", message }));
+    throw new LimitError(message);
+  }
+
+  const scored = evaluate(backend, test);
+  const bytes = encodeWeights(backend.params);
+  const weightsSha = await sha256Hex(bytes);
+  await writeFileAtomic(weightsPath, bytes);
+  await writeFileAtomic(
+    modelInfoPath(weightsPath),
+    encodeModelInfo({
+      format: "mnist-mlp-weights",
+      version: 1,
+      weights_sha256: weightsSha,
+      config: _recordedConfig(config, weightsPath),
+      seed: config.train.seed,
+      datasets: Object.fromEntries(Object.entries(datasets).map(([k, v]) => [k, v.sha256])),
+      test_accuracy: scored.accuracy,
+      test_loss: scored.loss,
+      deno: Deno.version.deno,
+    }),
+  );
+  await log.append(final({
+    test_loss: scored.loss,
+    test_accuracy: scored.accuracy,
+    weights: weightsPath,
+    weights_sha256: weightsSha,
+  }));
+  backend.dispose();
+  console.log(
+    `test accuracy ${(scored.accuracy * 100).toFixed(2)}%  loss ${scored.loss.toFixed(4)}  ` +
+      `(${seconds.toFixed(1)} s)`,
+  );
+  console.log(`weights ${relative(Deno.cwd(), weightsPath)}  sha256 ${weightsSha}`);
+  console.log(`log     ${relative(Deno.cwd(), log.path)}`);
+  return 0;
+}
+
+function _createBackend(config: Config): Backend {
+  const capacity = Math.max(config.train.batch_size, 500);
+  return createTsBackend(config.model.hidden, config.model.activation, capacity);
+}
+
+/** The config as weights.json records it: paths relative to the weights' folder. */
+function _recordedConfig(config: Config, weightsPath: string): Record<string, unknown> {
+  return relativizePaths(configToPlain(config), dirname(weightsPath));
+}
+
+/**
+ * Where this run writes. The weights go where the config says, unless a model trained from a
+ * different config already sits there (the shipped weights.npz): then they go into the run folder,
+ * so the shipped model is never silently replaced by a different one.
+ */
+async function _outputPaths(
+  config: Config,
+  configPath: string,
+): Promise<{ weightsPath: string; runDir: string }> {
+  const stamp = new Date().toISOString().replace(/[:]/g, "-").replace(/\.\d+Z$/, "Z");
+  const runDir = join(config.output.runs_dir, `${stamp}-${basename(configPath).replace(/\.ya?ml$/i, "")}`);
+  const configured = config.output.weights;
+  const existing = await readModelInfo(modelInfoPath(configured));
+  if (
+    existing && JSON.stringify(existing.config) !== JSON.stringify(_recordedConfig(config, configured))
+  ) {
+    const weightsPath = join(runDir, basename(configured));
+    console.error(
+      `note: "${relative(Deno.cwd(), configured)}" was trained from a different config; ` +
+        `this run writes its weights to "${relative(Deno.cwd(), weightsPath)}" instead`,
+    );
+    return { weightsPath, runDir };
+  }
+  return { weightsPath: configured, runDir };
+}
+
+function _indent(text: string): string {
+  return text.trimEnd().split("\n").map((l) => "  " + l).join("\n");
+}
+
+if (import.meta.main) {
+  await runMain(
+    main,
+    (error) =>
+      error instanceof UsageError
+        ? undefined
+        : error.message.includes("config")
+        ? "fix the value in the config file, or override it with --set KEY=VALUE"
+        : undefined,
+  );
+}
