@@ -1,0 +1,55 @@
+/**
+ * Load a model for eval and check: the weights, the activation they were trained with, and one
+ * line that says which model this is.
+ *
+ * @module
+ */
+
+import { relative } from "node:path";
+import type { Activation, Params } from "../core/network.ts";
+import { modelInfoPath, readModelInfo } from "../core/model_info.ts";
+import { sha256Hex } from "../core/sha256.ts";
+import { readWeightsFile } from "../core/weights.ts";
+
+/** A model ready to run. */
+export interface LoadedModel {
+  readonly params: Params;
+  readonly activation: Activation;
+  readonly sha256: string;
+  /** e.g. `model weights.npz (sha256 3f2a…, H=256 relu, seed 42, test accuracy 98.21%)`. */
+  readonly line: string;
+}
+
+/**
+ * Read a weights file and the weights.json beside it. The activation comes from weights.json when
+ * it describes these exact weights, otherwise from the config.
+ *
+ * @param weightsPath The .npz file.
+ * @param configActivation The config's model.activation, the fallback.
+ */
+export async function loadModel(weightsPath: string, configActivation: Activation): Promise<LoadedModel> {
+  const params = await readWeightsFile(weightsPath);
+  const sha256 = await sha256Hex(await Deno.readFile(weightsPath));
+  const info = await readModelInfo(modelInfoPath(weightsPath)).catch(() => null);
+  const name = relative(Deno.cwd(), weightsPath);
+  const short = sha256.slice(0, 12);
+  if (!info || info.weights_sha256 !== sha256) {
+    const why = info ? "weights.json beside it describes other weights" : "no weights.json beside it";
+    return {
+      params,
+      sha256,
+      activation: configActivation,
+      line:
+        `model ${name} (sha256 ${short}…, H=${params.hidden} ${configActivation} from the config; ${why})`,
+    };
+  }
+  const model = info.config.model as { activation?: Activation } | undefined;
+  const activation = model?.activation === "sigmoid" ? "sigmoid" : "relu";
+  return {
+    params,
+    sha256,
+    activation,
+    line: `model ${name} (sha256 ${short}…, H=${params.hidden} ${activation}, seed ${info.seed}, ` +
+      `test accuracy ${(info.test_accuracy * 100).toFixed(2)}%)`,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * `deno task eval`: score saved weights on the test set the config names.
+ *
+ * @module
+ */
+
+import { relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTsBackend, loadParams } from "../core/backend.ts";
+import { loadConfig } from "../core/config.ts";
+import { formatConfusionTable, perClassScores } from "../core/confusion_table.ts";
+import { loadTestSet } from "../core/data_files.ts";
+import { evaluate } from "../core/evaluate.ts";
+import { loadModel } from "./_model.ts";
+import { helpText, type OptionSpec, parseFlags, runMain, useColor } from "./_cli.ts";
+
+const DEFAULT_CONFIG = fileURLToPath(new URL("../config.yaml", import.meta.url));
+
+const OPTIONS: OptionSpec = {
+  weights: {
+    type: "string",
+    help: "weights file (default: output.weights of the config)",
+    valueName: "FILE",
+  },
+  config: {
+    type: "string",
+    help: "config naming the test set (default: config.yaml of the project)",
+    valueName: "FILE",
+  },
+  json: { type: "boolean", help: "print the results as JSON" },
+  quiet: { type: "boolean", short: "q", help: "print only the results" },
+  help: { type: "boolean", short: "h", help: "show this help" },
+};
+
+async function main(): Promise<number> {
+  const { values } = parseFlags(Deno.args, OPTIONS);
+  if (values.help) {
+    console.log(helpText(
+      "deno task eval [--weights FILE] [--config FILE] [--json]",
+      "Score saved weights on the test set: accuracy, loss, per-class accuracy and the confusion matrix.\n" +
+        "Reads weights written by train, or by numpy (float32 or float64; w0 stored as (H, 784) is transposed).",
+      OPTIONS,
+    ));
+    return 0;
+  }
+  const config = await loadConfig(resolve((values.config as string | undefined) ?? DEFAULT_CONFIG));
+  const weightsPath = resolve((values.weights as string | undefined) ?? config.output.weights);
+  const model = await loadModel(weightsPath, config.model.activation);
+  const test = await loadTestSet(config);
+
+  const backend = createTsBackend(model.params.hidden, model.activation, 500);
+  loadParams(backend, model.params);
+  const scored = evaluate(backend, test);
+  backend.dispose();
+  const names = config.data.class_names;
+  const perClass = perClassScores(scored.confusion, names);
+
+  if (values.json) {
+    console.log(JSON.stringify(
+      {
+        weights: relative(Deno.cwd(), weightsPath),
+        weights_sha256: model.sha256,
+        count: scored.count,
+        loss: scored.loss,
+        accuracy: scored.accuracy,
+        per_class: perClass,
+        confusion: scored.confusion,
+      },
+      null,
+      2,
+    ));
+    return 0;
+  }
+  if (!values.quiet) console.log(model.line);
+  console.log(
+    `test accuracy ${(scored.accuracy * 100).toFixed(2)}% (${
+      Math.round(scored.accuracy * scored.count)
+    }/${scored.count})` +
+      `  loss ${scored.loss.toFixed(4)}\n`,
+  );
+  console.log(formatConfusionTable(scored.confusion, names, useColor()));
+  return 0;
+}
+
+if (import.meta.main) {
+  await runMain(
+    main,
+    (error) =>
+      error.message.startsWith("Cannot load weights") && error.message.endsWith("no such file")
+        ? 'run "deno task train" first, or pass --weights FILE'
+        : undefined,
+  );
+}
