@@ -165,11 +165,13 @@ export function decodeIdxLabels(
  * its extension).
  *
  * @param path The file to read.
- * @param maxBytes The largest file, and the largest decompressed size, accepted; by default the size
- *   of an images file of {@linkcode MAX_IDX_ITEMS} images.
+ * @param maxBytes The largest IDX data accepted, raw or decompressed; by default the size of an images
+ *   file of {@linkcode MAX_IDX_ITEMS} images. A file on disk may exceed it by the framing a gzip file
+ *   of incompressible data needs (1/4096 + 64 KiB); anything larger is refused before it is read.
  * @returns The raw IDX bytes, ready for {@linkcode decodeIdxImages} or {@linkcode decodeIdxLabels}.
  * @throws {InputFileError} When the path is missing, is a directory or cannot be read.
- * @throws {LimitError} When the file, or its decompressed data, is over `maxBytes`.
+ * @throws {LimitError} When the file, or its decompressed data, is over the limit, or `maxBytes` is not
+ *   a non-negative integer.
  * @throws {FormatError} When a gzip file is corrupt (see {@linkcode gunzip}).
  * @example
  * ```ts
@@ -206,7 +208,8 @@ export async function readIdxFile(path: string, maxBytes: number = MAX_IDX_FILE_
   } catch (error) {
     throw _readError(error, prefix);
   }
-  if (isGzip(bytes)) return gunzip(bytes, path, maxBytes);
+  // a gzip trailer cannot declare more than 2^32 - 1 bytes anyway
+  if (isGzip(bytes)) return gunzip(bytes, path, Math.min(maxBytes, 0xffffffff));
   if (bytes.length > maxBytes) {
     throw new LimitError(`${prefix}: file is ${bytes.length} bytes, over the limit of ${maxBytes}`);
   }
