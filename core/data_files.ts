@@ -4,14 +4,11 @@
  * @module
  */
 
-import type { Config } from "./config.ts";
+import { type Config, DATA_FILE_KEYS, type DataFileKey } from "./config.ts";
 import type { Dataset } from "./dataset.ts";
 import { FormatError } from "./errors.ts";
 import { loadIdxPair } from "./idx.ts";
 import { sha256File } from "./sha256.ts";
-
-/** The four dataset files of a config, by their config key. */
-export type DataFileKey = "train_images" | "train_labels" | "test_images" | "test_labels";
 
 /** Where each dataset file was read from, and its digest: the metrics log and weights.json record it. */
 export type DataFileRecord = Record<DataFileKey, { path: string; sha256: string }>;
@@ -24,9 +21,8 @@ export type DataFileRecord = Record<DataFileKey, { path: string; sha256: string 
  * @throws {FormatError} When a digest differs from the configured one.
  */
 export async function verifyDataFiles(config: Config): Promise<DataFileRecord> {
-  const keys: DataFileKey[] = ["train_images", "train_labels", "test_images", "test_labels"];
   const records = {} as DataFileRecord;
-  for (const key of keys) {
+  for (const key of DATA_FILE_KEYS) {
     const path = config.data[key];
     const sha256 = await sha256File(path, "IDX file");
     const expected = config.data.sha256?.[key];

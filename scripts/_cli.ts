@@ -32,7 +32,9 @@ export function parseFlags(
 ): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   const spec: ParseArgsConfig["options"] = {};
   for (const [name, o] of Object.entries(options)) {
-    spec[name] = { type: o.type, multiple: o.multiple, short: o.short };
+    spec[name] = o.short
+      ? { type: o.type, multiple: o.multiple ?? false, short: o.short }
+      : { type: o.type, multiple: o.multiple ?? false };
   }
   try {
     const parsed = parseArgs({ args, options: spec, strict: true, allowPositionals: positionals });

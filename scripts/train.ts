@@ -145,6 +145,7 @@ async function main(): Promise<number> {
   const scored = evaluate(backend, test);
   const bytes = encodeWeights(backend.params);
   const weightsSha = await sha256Hex(bytes);
+  await Deno.mkdir(dirname(weightsPath), { recursive: true });
   await writeFileAtomic(weightsPath, bytes);
   await writeFileAtomic(
     modelInfoPath(weightsPath),

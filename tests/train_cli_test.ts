@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { isOneLineError, ROOT, runTask, scratchDir } from "./_run_task.ts";
+
+/** A quick training: 1,500 images of the CI config, one epoch. */
+function quickArgs(dir: string, extra: string[] = []): string[] {
+  return [
+    "--config",
+    "tests/ci.yaml",
+    "--quiet",
+    "--set",
+    "train.subset=1500",
+    "--set",
+    "train.validation=300",
+    "--set",
+    "train.epochs=1",
+    "--set",
+    `output.weights=${dir}/weights.npz`,
+    "--set",
+    `output.runs_dir=${dir}/runs`,
+    ...extra,
+  ];
+}
+
+Deno.test("train gives byte-identical weights.npz for the same seed and different bytes for another seed", async () => {
+  const a = await scratchDir("seed-a"), b = await scratchDir("seed-b"), c = await scratchDir("seed-c");
+  for (const [dir, seed] of [[a, 7], [b, 7], [c, 8]] as const) {
+    const r = await runTask("train", quickArgs(dir, ["--set", `train.seed=${seed}`]));
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const bytes = async (dir: string) => await Deno.readFile(`${dir}/weights.npz`);
+  assert.deepEqual(await bytes(a), await bytes(b));
+  assert.notDeepEqual(await bytes(a), await bytes(c));
+  assert.equal(await Deno.readTextFile(`${a}/weights.json`), await Deno.readTextFile(`${b}/weights.json`));
+});
+
+Deno.test("train writes a metrics log with a header, one record per epoch and a final record", async () => {
+  const dir = await scratchDir("log");
+  const r = await runTask("train", quickArgs(dir, ["--set", "train.epochs=2"]));
+  assert.equal(r.code, 0, r.stderr);
+  const runName = (await Deno.readTextFile(`${dir}/runs/LATEST`)).trim();
+  const lines = (await Deno.readTextFile(`${dir}/runs/${runName}/metrics.jsonl`)).trim().split("\n");
+  const records = lines.map((l) => JSON.parse(l));
+  assert.deepEqual(records.map((x) => x.type), ["header", "epoch", "epoch", "final"]);
+  assert.equal(records[0].seed, 7);
+  assert.equal(records[0].deno, Deno.version.deno);
+  assert.match(records[0].datasets.train_images.sha256, /^ba891046/);
+  assert.equal(records[0].config.train.epochs, 2);
+  for (
+    const key of ["train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds", "samples_per_second"]
+  ) {
+    assert.equal(typeof records[1][key], "number", key);
+  }
+  assert.equal(records[3].status, "completed");
+  assert.ok(records[3].test_accuracy > 0.7, `test accuracy ${records[3].test_accuracy}`);
+});
+
+Deno.test("train refuses a bad config with one line naming the key and the file, and writes nothing", async () => {
+  const dir = await scratchDir("badconfig");
+  const r = await runTask("train", quickArgs(dir, ["--set", "train.learning_rate=0"]));
+  assert.equal(r.code, 1);
+  assert.ok(isOneLineError(r.stderr), r.stderr);
+  assert.match(r.stderr, /"train\.learning_rate" must be a finite number > 0/);
+  assert.deepEqual([...Deno.readDirSync(dir)], []);
+});
+
+Deno.test("train refuses an unknown flag with a usage error", async () => {
+  const r = await runTask("train", ["--epochs", "3"]);
+  assert.equal(r.code, 2);
+  assert.ok(isOneLineError(r.stderr), r.stderr);
+  assert.match(r.stderr, /^error: Cannot parse arguments: unknown flag "--epochs"$/m);
+});
+
+Deno.test("train refuses a batch size larger than the training set", async () => {
+  const dir = await scratchDir("batch");
+  const r = await runTask("train", quickArgs(dir, ["--set", "train.batch_size=5000"]));
+  assert.equal(r.code, 1);
+  assert.ok(isOneLineError(r.stderr), r.stderr);
+  assert.match(r.stderr, /train\.batch_size is 5000 but only 1200 training images remain/);
+});
+
+Deno.test("train --help prints usage, options and defaults", async () => {
+  const r = await runTask("train", ["--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^Usage: deno task train/);
+  assert.match(r.stdout, /--set KEY=VALUE/);
+  assert.match(r.stdout, /default: config\.yaml/);
+});
+
+Deno.test("train leaves the previous weights.npz byte-identical when interrupted with SIGINT", async () => {
+  const dir = await scratchDir("sigint");
+  const previous = new TextEncoder().encode("previous weights");
+  await Deno.writeFile(`${dir}/weights.npz`, previous);
+  const child = new Deno.Command("deno", {
+    args: [
+      "run",
+      ...(await import("./_run_task.ts")).taskFlags("train"),
+      "scripts/train.ts",
+      ...quickArgs(dir, [
+        "--set",
+        "train.subset=0",
+        "--set",
+        "train.epochs=50",
+        "--set",
+        "train.batch_size=1",
+      ]),
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // wait until training has started (the run folder's log exists), then press Ctrl-C
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      const latest = (await Deno.readTextFile(`${dir}/runs/LATEST`)).trim();
+      await Deno.stat(`${dir}/runs/${latest}/metrics.jsonl`);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const sent = performance.now();
+  child.kill("SIGINT");
+  const status = await child.output();
+  const stoppedIn = performance.now() - sent;
+  assert.equal(status.code, 130, new TextDecoder().decode(status.stderr));
+  assert.ok(stoppedIn < 1000, `took ${stoppedIn} ms to stop`);
+  assert.deepEqual(await Deno.readFile(`${dir}/weights.npz`), previous);
+  const latest = (await Deno.readTextFile(`${dir}/runs/LATEST`)).trim();
+  const records = (await Deno.readTextFile(`${dir}/runs/${latest}/metrics.jsonl`)).trim().split("\n").map((
+    l,
+  ) => JSON.parse(l));
+  assert.equal(records.at(-1).status, "interrupted");
+  assert.deepEqual((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort(), [
+    "runs",
+    "weights.npz",
+  ]);
+});
