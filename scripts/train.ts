@@ -14,7 +14,8 @@ import { loadTestSet, loadTrainSet, verifyDataFiles } from "../core/data_files.t
 import { firstImages, splitValidation } from "../core/dataset.ts";
 import { LimitError } from "../core/errors.ts";
 import { evaluate } from "../core/evaluate.ts";
-import { type FinalRecord, MetricsLog } from "../core/metrics_log.ts";
+import { type FinalRecord, MetricsLog, type MetricsRecord } from "../core/metrics_log.ts";
+import { readCheckpoint, writeCheckpoint } from "../core/checkpoint.ts";
 import { encodeModelInfo, modelInfoPath, readModelInfo, relativizePaths } from "../core/model_info.ts";
 import { initParams } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
@@ -34,6 +35,11 @@ const OPTIONS: OptionSpec = {
     multiple: true,
     help: "override one value, e.g. --set train.epochs=3 (repeatable)",
     valueName: "KEY=VALUE",
+  },
+  resume: {
+    type: "string",
+    help: "continue a stopped run from its last checkpoint (needs train.checkpoint: true)",
+    valueName: "RUN_DIR",
   },
   quiet: { type: "boolean", short: "q", help: "print only the result and errors" },
   help: { type: "boolean", short: "h", help: "show this help" },
@@ -80,20 +86,33 @@ async function main(): Promise<number> {
   const { train, validation } = splitValidation(fullTrain, config.train.validation, rng);
   const augmenter = config.augment.enabled ? new Augmenter(config.augment) : null;
 
-  const { weightsPath, runDir } = await _outputPaths(config, configPath);
-  await Deno.mkdir(runDir, { recursive: true });
+  const resumeDir = values.resume as string | undefined;
+  const runDir = resumeDir ? resolve(resumeDir) : _newRunDir(config, configPath);
+  let startEpoch = 0, log: MetricsLog;
+  if (resumeDir) {
+    const checkpoint = await readCheckpoint(runDir);
+    _assertSameConfig(runDir, checkpoint.config, configToPlain(config));
+    loadParams(backend, checkpoint.params);
+    rng.setState(checkpoint.rng);
+    startEpoch = checkpoint.epoch;
+    log = new MetricsLog(join(runDir, "metrics.jsonl"), await _recordsBefore(runDir, startEpoch));
+    say(`resuming after epoch ${startEpoch} of ${config.train.epochs}`);
+  } else {
+    await Deno.mkdir(runDir, { recursive: true });
+    log = new MetricsLog(join(runDir, "metrics.jsonl"));
+    await log.append({
+      type: "header",
+      version: 1,
+      started: new Date().toISOString(),
+      deno: Deno.version.deno,
+      config: configToPlain(config),
+      config_path: configPath,
+      seed: config.train.seed,
+      datasets,
+    });
+  }
   await writeFileAtomic(join(dirname(runDir), "LATEST"), basename(runDir) + "\n");
-  const log = new MetricsLog(join(runDir, "metrics.jsonl"));
-  await log.append({
-    type: "header",
-    version: 1,
-    started: new Date().toISOString(),
-    deno: Deno.version.deno,
-    config: configToPlain(config),
-    config_path: configPath,
-    seed: config.train.seed,
-    datasets,
-  });
+  const weightsPath = await _weightsPath(config, runDir);
   say(`data  ${train.count} training, ${validation.count} validation, ${test.count} test images`);
   say(`run   ${relative(Deno.cwd(), runDir)}`);
 
@@ -106,10 +125,20 @@ async function main(): Promise<number> {
     status = await trainEpochs(backend, train, validation.count ? validation : null, config.train, rng, {
       augmenter,
       signal: controller.signal,
+      startEpoch,
       onProgress: (epoch, done, total, loss) => progress.update(epoch, done, total, loss),
       onEpoch: async (record: EpochRecord) => {
         progress.epochDone(record);
         await log.append(record);
+        if (config.train.checkpoint) {
+          const plain = configToPlain(config);
+          await writeCheckpoint(runDir, {
+            epoch: record.epoch,
+            rng: rng.getState(),
+            config: plain,
+            params: backend.params,
+          });
+        }
       },
     });
   } finally {
@@ -187,30 +216,58 @@ function _recordedConfig(config: Config, weightsPath: string): Record<string, un
   return relativizePaths(configToPlain(config), dirname(weightsPath));
 }
 
-/**
- * Where this run writes. The weights go where the config says, unless a model trained from a
- * different config already sits there (the shipped weights.npz): then they go into the run folder,
- * so the shipped model is never silently replaced by a different one.
- */
-async function _outputPaths(
-  config: Config,
-  configPath: string,
-): Promise<{ weightsPath: string; runDir: string }> {
+/** A new run folder under output.runs_dir, named by the start time and the config file. */
+function _newRunDir(config: Config, configPath: string): string {
   const stamp = new Date().toISOString().replace(/[:]/g, "-").replace(/\.\d+Z$/, "Z");
-  const runDir = join(config.output.runs_dir, `${stamp}-${basename(configPath).replace(/\.ya?ml$/i, "")}`);
+  return join(config.output.runs_dir, `${stamp}-${basename(configPath).replace(/\.ya?ml$/i, "")}`);
+}
+
+/**
+ * Where this run writes its weights: where the config says, unless a model trained from a different
+ * config already sits there (the shipped weights.npz). Then they go into the run folder, so the
+ * shipped model is never silently replaced by a different one.
+ */
+async function _weightsPath(config: Config, runDir: string): Promise<string> {
   const configured = config.output.weights;
   const existing = await readModelInfo(modelInfoPath(configured));
-  if (
-    existing && JSON.stringify(existing.config) !== JSON.stringify(_recordedConfig(config, configured))
-  ) {
+  if (existing && JSON.stringify(existing.config) !== JSON.stringify(_recordedConfig(config, configured))) {
     const weightsPath = join(runDir, basename(configured));
     console.error(
       `note: "${relative(Deno.cwd(), configured)}" was trained from a different config; ` +
         `this run writes its weights to "${relative(Deno.cwd(), weightsPath)}" instead`,
     );
-    return { weightsPath, runDir };
+    return weightsPath;
   }
-  return { weightsPath: configured, runDir };
+  return configured;
+}
+
+/** Refuse to resume with a config other than the checkpoint's, naming the first difference. */
+function _assertSameConfig(
+  runDir: string,
+  saved: Record<string, unknown>,
+  current: Record<string, unknown>,
+): void {
+  const flat = (o: unknown, prefix = ""): [string, string][] =>
+    o && typeof o === "object" && !Array.isArray(o)
+      ? Object.entries(o).flatMap(([k, v]) => flat(v, prefix ? `${prefix}.${k}` : k))
+      : [[prefix, JSON.stringify(o)]];
+  const before = new Map(flat(saved));
+  for (const [key, value] of flat(current)) {
+    if (before.get(key) !== value) {
+      throw new LimitError(
+        `Cannot resume run "${runDir}": "${key}" is ${value} now but was ${
+          before.get(key) ?? "unset"
+        } in the checkpoint`,
+      );
+    }
+  }
+}
+
+/** The run's metrics records up to a completed epoch: the header and those epochs' records. */
+async function _recordsBefore(runDir: string, epoch: number): Promise<MetricsRecord[]> {
+  const text = await Deno.readTextFile(join(runDir, "metrics.jsonl"));
+  const records = text.trim().split("\n").map((line) => JSON.parse(line) as MetricsRecord);
+  return records.filter((r) => r.type === "header" || (r.type === "epoch" && r.epoch <= epoch));
 }
 
 function _indent(text: string): string {

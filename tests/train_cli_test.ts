@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isOneLineError, ROOT, runTask, scratchDir } from "./_run_task.ts";
+import { isOneLineError, ROOT, runTask, scratchDir, taskFlags } from "./_run_task.ts";
 
 /** A quick training: 1,500 images of the CI config, one epoch. */
 function quickArgs(dir: string, extra: string[] = []): string[] {
@@ -93,7 +93,7 @@ Deno.test("train leaves the previous weights.npz byte-identical when interrupted
   const child = new Deno.Command("deno", {
     args: [
       "run",
-      ...(await import("./_run_task.ts")).taskFlags("train"),
+      ...taskFlags("train"),
       "scripts/train.ts",
       ...quickArgs(dir, [
         "--set",
@@ -136,4 +136,70 @@ Deno.test("train leaves the previous weights.npz byte-identical when interrupted
     "runs",
     "weights.npz",
   ]);
+});
+
+Deno.test("train interrupted after a checkpoint and resumed gives the same bytes as one uninterrupted run", async () => {
+  const whole = await scratchDir("whole"), parts = await scratchDir("parts");
+  const args = (dir: string) =>
+    quickArgs(dir, [
+      "--set",
+      "train.epochs=3",
+      "--set",
+      "train.checkpoint=true",
+      "--set",
+      "augment.enabled=true",
+    ]);
+  const r = await runTask("train", args(whole));
+  assert.equal(r.code, 0, r.stderr);
+
+  const child = new Deno.Command("deno", {
+    args: ["run", ...taskFlags("train"), "scripts/train.ts", ...args(parts)],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // stop it as soon as the first epoch's checkpoint exists
+  let runDir = "";
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      runDir = `${parts}/runs/${(await Deno.readTextFile(`${parts}/runs/LATEST`)).trim()}`;
+      await Deno.stat(`${runDir}/checkpoint.json`);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  child.kill("SIGINT");
+  const stopped = await child.output();
+  const epochsDone = JSON.parse(await Deno.readTextFile(`${runDir}/checkpoint.json`)).epoch;
+  if (stopped.code === 0) {
+    throw new Error("the run finished before it could be interrupted; make the test run longer");
+  }
+  assert.equal(stopped.code, 130);
+  assert.ok(epochsDone < 3);
+  await assert.rejects(Deno.stat(`${parts}/weights.npz`));
+
+  const resumed = await runTask("train", [...args(parts), "--resume", runDir]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepEqual(await Deno.readFile(`${parts}/weights.npz`), await Deno.readFile(`${whole}/weights.npz`));
+  const types = (await Deno.readTextFile(`${runDir}/metrics.jsonl`)).trim().split("\n").map((l) =>
+    JSON.parse(l).type
+  );
+  assert.deepEqual(types, ["header", "epoch", "epoch", "epoch", "final"]);
+});
+
+Deno.test("train --resume refuses a config that differs from the checkpoint's", async () => {
+  const dir = await scratchDir("resume-diff");
+  const r = await runTask("train", quickArgs(dir, ["--set", "train.checkpoint=true"]));
+  assert.equal(r.code, 0, r.stderr);
+  const runDir = `${dir}/runs/${(await Deno.readTextFile(`${dir}/runs/LATEST`)).trim()}`;
+  const again = await runTask("train", [
+    ...quickArgs(dir, ["--set", "train.checkpoint=true", "--set", "train.learning_rate=0.2"]),
+    "--resume",
+    runDir,
+  ]);
+  assert.equal(again.code, 1);
+  assert.ok(isOneLineError(again.stderr), again.stderr);
+  assert.match(again.stderr, /"train\.learning_rate" is 0\.2 now but was 0\.05 in the checkpoint/);
 });
