@@ -172,8 +172,8 @@ export class Augmenter {
     const side = intervals + 3;
     const origin = IMAGE_CENTRE - intervals * step / 2;
     for (let x = 0; x < IMAGE_SIDE; x++) {
-      const t = (x - origin) / step; // in [0, intervals]
-      const i = Math.min(Math.floor(t), intervals - 1);
+      const t = (x - origin) / step; // in [0, intervals], up to rounding at the ends
+      const i = Math.max(0, Math.min(Math.floor(t), intervals - 1));
       const u = t - i;
       _splineWeights(u, this.#splineWeight, 4 * x);
       this.#splineFirst[x] = i;

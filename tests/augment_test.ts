@@ -227,6 +227,23 @@ Deno.test("Augmenter.apply() matches the plain reference implementation for the 
   }
 });
 
+Deno.test("Augmenter.apply() matches the reference for every elastic grid size, σ from 1 to 28", async () => {
+  const [src] = await mnistTestImages();
+  const fast = new Float32Array(D), slow = new Float32Array(D);
+  const rng = new Rng(17);
+  const sides = new Set<number>();
+  for (let sigma = 1; sigma <= 28; sigma += 0.125) {
+    const augmenter = new Augmenter({ ...DEFAULT_AUGMENT_OPTIONS, elastic_sigma: sigma });
+    sides.add(augmenter.last.grid_side);
+    augmenter.apply(src, fast, rng);
+    augmentReference(src, slow, augmenter.last);
+    assert.ok(fast.every((v, i) => Math.abs(v - slow[i]) <= 1e-5), `σ = ${sigma}`);
+  }
+  // G = ceil(27 / (σ·√3)) + 3 runs from 19 down to 4
+  assert.equal(Math.max(...sides), 19);
+  assert.equal(Math.min(...sides), 4);
+});
+
 Deno.test("Augmenter.apply() keeps the ink mass within ±35% for nine images in ten at the default strengths", async () => {
   const images = await mnistTestImages();
   const augmenter = new Augmenter(DEFAULT_AUGMENT_OPTIONS);
