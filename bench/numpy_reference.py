@@ -1,0 +1,271 @@
+"""Reference numpy implementation of the 784-H-10 network, for the side-by-side benchmark.
+
+The same network and the same training loop as the TypeScript code, written the way a careful numpy
+user would: float32 throughout, one vectorised train_step() per batch, plain SGD. Per-image mode is
+the same step with a batch of 1, looped sample by sample, as the original project did.
+
+Shape legend (as core/network.ts and docs/math.md):
+    N = batch size, D = 784 pixels, H = hidden units, K = 10 classes; row-major.
+    w0: (D, H)   b0: (H)   w1: (H, K)   b1: (K)
+
+The initial weights and the order of the training images come from files our side wrote, so both
+sides start from the same numbers and visit the images in the same order:
+    parameter file: raw little-endian float32, w0 | b0 | w1 | b1, each row-major;
+    order file:     raw little-endian uint32, (epochs, N): the image indices of each epoch.
+
+Usage (bench/run_bench.ts runs it; the output is one JSON object on stdout):
+    python3 bench/numpy_reference.py train --images TRAIN_IMAGES --labels TRAIN_LABELS \\
+        --test-images T10K_IMAGES --test-labels T10K_LABELS --init init.f32 --order order.u32 \\
+        --hidden 128 --batch 64 --lr 0.1 --epochs 5 [--limit N] [--save-weights final.f32]
+    python3 bench/numpy_reference.py infer --test-images T10K_IMAGES --test-labels T10K_LABELS \\
+        --weights final.f32 --hidden 128 --batch 1000 --passes 5
+"""
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+D = 784  # pixels per image, 28 x 28
+K = 10  # classes
+IMAGE_SIDE = 28
+IDX_IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
+IDX_LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
+
+
+class BenchInputError(Exception):
+    """A file or argument the benchmark cannot use."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+def read_idx(path, magic):
+    """Read a raw IDX file of unsigned bytes: images (N, 28, 28) as (N, D), or labels (N)."""
+    prefix = f'Cannot read IDX file "{path}"'
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as error:
+        raise BenchInputError(f"{prefix}: {error.strerror}") from error
+    dims = magic & 0xFF
+    header_bytes = 4 + 4 * dims
+    if data.size < header_bytes:
+        raise BenchInputError(f"{prefix}: file is {data.size} bytes, shorter than the {header_bytes}-byte header")
+    header = data[:header_bytes].view(">u4")
+    if header[0] != magic:
+        raise BenchInputError(f"{prefix}: magic number is {header[0]}, expected {magic}")
+    shape = tuple(int(n) for n in header[1:])
+    if dims == 3 and shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+        raise BenchInputError(f"{prefix}: images are {shape[1]} x {shape[2]}, expected 28 x 28")
+    expected = header_bytes + int(np.prod(shape))
+    if data.size != expected:
+        raise BenchInputError(f"{prefix}: file is {data.size} bytes, the header declares {expected}")
+    body = data[header_bytes:]
+    return body.reshape(shape[0], D) if dims == 3 else body
+
+
+def load_set(images_path, labels_path, limit=0):
+    """Images as float32 x = pixels / 255, (N, D), and labels, (N); the first `limit` when limit > 0."""
+    pixels = read_idx(images_path, IDX_IMAGES_MAGIC)
+    labels = read_idx(labels_path, IDX_LABELS_MAGIC)
+    if len(pixels) != len(labels):
+        raise BenchInputError(
+            f'Cannot load dataset: "{images_path}" holds {len(pixels)} images but "{labels_path}" holds {len(labels)} labels'
+        )
+    if limit > 0:
+        pixels, labels = pixels[:limit], labels[:limit]
+    x = pixels.astype(np.float32)
+    x /= np.float32(255)  # in place: no second (N, D) float copy
+    return x, labels.astype(np.intp)
+
+
+def read_params(path, hidden):
+    """Parameters from a raw float32 file: w0 | b0 | w1 | b1."""
+    sizes = (D * hidden, hidden, hidden * K, K)
+    flat = np.fromfile(path, dtype="<f4")
+    if flat.size != sum(sizes):
+        raise BenchInputError(
+            f'Cannot read parameter file "{path}": it holds {flat.size} floats, expected {sum(sizes)} for hidden size {hidden}'
+        )
+    w0, b0, w1, b1 = np.split(flat.astype(np.float32), np.cumsum(sizes)[:-1])
+    return {"w0": w0.reshape(D, hidden), "b0": b0, "w1": w1.reshape(hidden, K), "b1": b1}
+
+
+def write_params(path, params):
+    """Write parameters as a raw float32 file: w0 | b0 | w1 | b1."""
+    flat = np.concatenate([params[name].ravel() for name in ("w0", "b0", "w1", "b1")])
+    flat.astype("<f4").tofile(path)
+
+
+def read_orders(path, count, epochs):
+    """Image orders from a raw uint32 file, (epochs, count); every row a permutation of range(count)."""
+    orders = np.fromfile(path, dtype="<u4")
+    if orders.size != count * epochs:
+        raise BenchInputError(
+            f'Cannot read order file "{path}": it holds {orders.size} indices, expected {epochs} x {count}'
+        )
+    orders = orders.reshape(epochs, count).astype(np.intp)
+    for epoch, order in enumerate(orders):
+        if not np.array_equal(np.sort(order), np.arange(count)):
+            raise BenchInputError(f'Cannot read order file "{path}": epoch {epoch} is not a permutation of 0..{count - 1}')
+    return orders
+
+
+# ---------------------------------------------------------------------------------------------
+# The network
+
+
+def forward(params, x):
+    """z0 = x.w0 + b0, a0 = relu(z0), logits z1 = a0.w1 + b1. x: (N, D)."""
+    z0 = x @ params["w0"] + params["b0"]  # (N, H)
+    a0 = np.maximum(z0, 0)  # (N, H)
+    z1 = a0 @ params["w1"] + params["b1"]  # (N, K)
+    return z0, a0, z1
+
+
+def softmax(z1):
+    """Class probabilities, (N, K); also returns the shifted logits and their exp-sums for the loss."""
+    shifted = z1 - z1.max(axis=1, keepdims=True)  # subtract the max logit so exp() cannot overflow
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)  # (N, 1)
+    return e / total, shifted, total
+
+
+def predict(params, x):
+    """Class probabilities of a batch x: (N, D) -> (N, K)."""
+    return softmax(forward(params, x)[2])[0]
+
+
+def train_step(params, x, y, lr):
+    """One SGD step on a batch of the mean cross-entropy loss; returns the summed loss before the update."""
+    n = len(y)
+    rows = np.arange(n)
+    z0, a0, z1 = forward(params, x)
+    probs, shifted, total = softmax(z1)  # (N, K), (N, K), (N, 1)
+    loss = float(np.sum(np.log(total[:, 0]) - shifted[rows, y]))  # -log p[y], finite even if p[y] underflows
+
+    d_z1 = probs  # dL/dz1 = (softmax(z1) - onehot(y)) / N
+    d_z1[rows, y] -= 1
+    d_z1 /= n
+    d_w1 = a0.T @ d_z1  # (H, K)
+    d_b1 = d_z1.sum(axis=0)  # (K)
+    d_a0 = d_z1 @ params["w1"].T  # (N, H)
+    d_z0 = d_a0 * (z0 > 0)  # relu'(z0)
+    d_w0 = x.T @ d_z0  # (D, H)
+    d_b0 = d_z0.sum(axis=0)  # (H)
+
+    params["w0"] -= lr * d_w0
+    params["b0"] -= lr * d_b0
+    params["w1"] -= lr * d_w1
+    params["b1"] -= lr * d_b1
+    return loss
+
+
+def train(params, x, y, orders, batch, lr):
+    """Train in place, one epoch per row of `orders`; returns seconds per epoch and the last epoch's mean loss."""
+    seconds = []
+    loss_sum = 0.0
+    for order in orders:
+        loss_sum = 0.0
+        started = time.perf_counter()
+        for start in range(0, len(order), batch):
+            batch_indices = order[start:start + batch]
+            loss_sum += train_step(params, x[batch_indices], y[batch_indices], lr)
+        seconds.append(time.perf_counter() - started)
+    return seconds, loss_sum / orders.shape[1]
+
+
+def accuracy(params, x, y, batch):
+    """Fraction of images whose most probable class is the label, in batches of `batch`."""
+    correct = 0
+    for start in range(0, len(y), batch):
+        probs = predict(params, x[start:start + batch])
+        correct += int(np.sum(probs.argmax(axis=1) == y[start:start + batch]))
+    return correct / len(y)
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def _environment():
+    blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"numpy": np.__version__, "blas": f'{blas.get("name", "?")} {blas.get("version", "")}'.strip(), "cpu": cpu}
+
+
+def _run_train(args):
+    x, y = load_set(args.images, args.labels, args.limit)
+    params = read_params(args.init, args.hidden)
+    orders = read_orders(args.order, len(y), args.epochs)
+    seconds, last_loss = train(params, x, y, orders, args.batch, args.lr)
+    result = {"seconds_per_epoch": seconds, "samples": len(y), "last_epoch_loss": last_loss, "accuracy": None}
+    if args.test_images:
+        x_test, y_test = load_set(args.test_images, args.test_labels)
+        result["accuracy"] = accuracy(params, x_test, y_test, 1000)
+    if args.save_weights:
+        write_params(args.save_weights, params)
+    return result
+
+
+def _run_infer(args):
+    x, y = load_set(args.test_images, args.test_labels)
+    params = read_params(args.weights, args.hidden)
+    result = {"accuracy": accuracy(params, x, y, args.batch), "samples": len(y)}  # also warms up
+    seconds = []
+    for _ in range(args.passes):
+        started = time.perf_counter()
+        for start in range(0, len(y), args.batch):
+            predict(params, x[start:start + args.batch])
+        seconds.append(time.perf_counter() - started)
+    result["seconds_per_epoch"] = seconds
+    return result
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description="Train or run the reference numpy network (see the module docstring).")
+    parser.add_argument("mode", choices=["train", "infer"])
+    parser.add_argument("--images", help="training images, raw IDX (train)")
+    parser.add_argument("--labels", help="training labels, raw IDX (train)")
+    parser.add_argument("--test-images", help="test images, raw IDX (infer; train: score after training)")
+    parser.add_argument("--test-labels", help="test labels, raw IDX")
+    parser.add_argument("--init", help="initial parameters, raw float32 (train)")
+    parser.add_argument("--order", help="image order of every epoch, raw uint32 (train)")
+    parser.add_argument("--weights", help="parameters to run, raw float32 (infer)")
+    parser.add_argument("--save-weights", help="write the trained parameters here, raw float32 (train)")
+    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--lr", type=float, default=0.01)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--passes", type=int, default=5, help="timed passes over the test set (infer)")
+    parser.add_argument("--limit", type=int, default=0, help="train on the first N images only; 0 for all")
+    args = parser.parse_args(argv)
+    needed = {"train": ("images", "labels", "init", "order"), "infer": ("test_images", "test_labels", "weights")}
+    missing = [f"--{name.replace('_', '-')}" for name in needed[args.mode] if not getattr(args, name)]
+    if args.test_images and not args.test_labels:
+        missing.append("--test-labels")
+    if missing:
+        parser.error(f"{args.mode} needs {', '.join(missing)}")
+    for name in ("hidden", "batch", "epochs", "passes"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} is {getattr(args, name)}, expected a positive integer")
+    try:
+        result = _run_train(args) if args.mode == "train" else _run_infer(args)
+    except BenchInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    result.update(_environment())
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
