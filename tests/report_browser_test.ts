@@ -1,0 +1,165 @@
+/**
+ * The report in a real browser: headless Chromium (Debian's `chromium` package) driven by
+ * playwright-core opens report.html from disk, as a person would, and checks what they would see.
+ * A full-page screenshot is kept at runs/test-artifacts/report.png.
+ *
+ * Skipped when /usr/bin/chromium is missing, unless CI is set: under CI it must run.
+ * Permissions this file needs: --allow-read=.,/usr/bin/chromium --allow-write=runs
+ * --allow-run=/usr/bin/chromium --allow-env --allow-sys=homedir,osRelease. Playwright reads its PW_*
+ * variables, and talks to Chromium over a pipe, so no network permission is needed; its temporary
+ * browser profile goes to runs/test-artifacts/tmp (TMPDIR is pointed there for the test), so /tmp
+ * is not written.
+ */
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { buildReportHtml } from "../core/report_html.ts";
+import { readRun } from "../core/run_files.ts";
+import { buildFixtureRun, TEST_ARTIFACTS_DIR } from "./fixtures/run/fixture.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+];
+
+function _exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function _isCi(): boolean {
+  try {
+    const ci = Deno.env.get("CI");
+    return ci !== undefined && ci !== "" && ci !== "false" && ci !== "0";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Import playwright-core. At load time it probes /proc/sys/fs/binfmt_misc/WSLInterop (to detect
+ * WSL) with fs.existsSync, and Deno allows /proc/sys only with --allow-all; answering "not there"
+ * for a path Deno refuses keeps the tests on narrow permissions.
+ */
+async function _loadPlaywright(): Promise<typeof import("playwright-core")> {
+  const existsSync = fs.existsSync;
+  fs.existsSync = (path: fs.PathLike) => {
+    try {
+      return existsSync(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotCapable) return false;
+      throw error;
+    }
+  };
+  try {
+    return await import("playwright-core");
+  } finally {
+    fs.existsSync = existsSync;
+  }
+}
+
+Deno.test({
+  name: "report.html opened from disk in Chromium loads every picture, logs no error and requests nothing",
+  ignore: !_exists(CHROMIUM) && !_isCi(),
+  // playwright keeps a few timers and pipes of its own alive between calls
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    assert.ok(
+      _exists(CHROMIUM),
+      `Chromium is not installed at "${CHROMIUM}"; run: apt-get install -y chromium`,
+    );
+    const runDir = join(TEST_ARTIFACTS_DIR, "browser-run");
+    await Deno.remove(runDir, { recursive: true }).catch(() => {});
+    await buildFixtureRun(runDir);
+    const run = await readRun(runDir);
+    const reportPath = join(runDir, "report.html");
+    await Deno.writeTextFile(reportPath, buildReportHtml(run));
+
+    const { chromium } = await _loadPlaywright();
+    // playwright and Chromium make their temporary profile under TMPDIR: keep it inside runs/
+    const tmp = join(TEST_ARTIFACTS_DIR, "tmp");
+    await Deno.mkdir(tmp, { recursive: true });
+    const oldTmp = Deno.env.get("TMPDIR");
+    Deno.env.set("TMPDIR", tmp);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 })
+      .finally(() => oldTmp === undefined ? Deno.env.delete("TMPDIR") : Deno.env.set("TMPDIR", oldTmp));
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const problems: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error" || message.type() === "warning") {
+          problems.push(`${message.type()}: ${message.text()}`);
+        }
+      });
+      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+      const requests: string[] = [];
+      page.on("request", (request) => requests.push(request.url()));
+      page.on("requestfailed", (request) => problems.push(`request failed: ${request.url().slice(0, 80)}`));
+
+      const url = pathToFileURL(reportPath).href;
+      await page.goto(url, { waitUntil: "load" });
+
+      const images = await page.$$eval("img", (imgs) =>
+        imgs.map((img) => ({
+          src: img.getAttribute("src") ?? "",
+          complete: img.complete,
+          naturalWidth: img.naturalWidth,
+        })));
+      // 12 mistakes + 10 readable check files × 2 pictures
+      assert.equal(images.length, 12 + 2 * 10);
+      for (const img of images) {
+        assert.ok(
+          img.src.startsWith("data:image/png;base64,"),
+          `image is not inline: ${img.src.slice(0, 60)}`,
+        );
+        assert.ok(img.complete && img.naturalWidth > 0, `image did not load: ${img.src.slice(0, 60)}`);
+      }
+
+      const counts = await page.$$eval(
+        "svg rect.cm-cell",
+        (cells) => cells.map((cell) => Number(cell.getAttribute("data-count"))),
+      );
+      assert.equal(counts.length, 100);
+      assert.equal(counts.reduce((a, b) => a + b, 0), run.eval!.count);
+
+      // the charts are drawn at a readable size, not collapsed
+      const chartSizes = await page.$$eval("section svg", (svgs) =>
+        svgs.map((svg) => {
+          const box = svg.getBoundingClientRect();
+          return { width: box.width, height: box.height };
+        }));
+      assert.ok(chartSizes.length >= 4);
+      for (const size of chartSizes) assert.ok(size.width >= 150 && size.height >= 60, JSON.stringify(size));
+
+      assert.equal((await page.textContent("h1"))?.trim(), "MNIST run browser-run");
+      assert.deepEqual(problems, []);
+      // the page itself and its data: pictures; never the network
+      for (const request of requests) {
+        assert.ok(
+          request === url || request.startsWith("data:"),
+          `unexpected request: ${request.slice(0, 80)}`,
+        );
+      }
+
+      const screenshot = join(TEST_ARTIFACTS_DIR, "report.png");
+      await Deno.mkdir(dirname(screenshot), { recursive: true });
+      await page.screenshot({ path: screenshot, fullPage: true });
+      assert.ok((await Deno.stat(screenshot)).size > 10_000);
+    } finally {
+      await browser.close();
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
+  },
+});
