@@ -123,9 +123,11 @@ export interface AugmentConfig {
   readonly shift: number;
   /** Strength of stroke thickening or thinning, in [0, 1]. Default: 0.3. */
   readonly thickness: number;
-  /** Elastic distortion strength, in [0, 50]. Default: 8. */
+  /** Largest shear (slant), as a fraction in [0, 1]. Default: 0.15. */
+  readonly shear: number;
+  /** Elastic distortion strength, in [0, 50]. Default: 24. */
   readonly elastic_alpha: number;
-  /** Elastic distortion smoothness, in (0, 10]. Default: 3. */
+  /** Elastic distortion smoothness (Gaussian sigma, pixels), in [1, 10]. Default: 4. */
   readonly elastic_sigma: number;
   /** Chance that a sample is augmented, in [0, 1]. Default: 1. */
   readonly probability: number;
@@ -746,8 +748,9 @@ const _SCHEMA: {
     scale: _number(0, 0.5, 0.1),
     shift: _number(0, 6, 2),
     thickness: _number(0, 1, 0.3),
-    elastic_alpha: _number(0, 50, 8),
-    elastic_sigma: _number(0, 10, 3, true),
+    shear: _number(0, 1, 0.15),
+    elastic_alpha: _number(0, 50, 24),
+    elastic_sigma: _number(1, 10, 4),
     probability: _number(0, 1, 1),
   },
   output: {

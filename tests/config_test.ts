@@ -94,8 +94,9 @@ const DEFAULT_CONFIG: Config = {
     scale: 0.1,
     shift: 2,
     thickness: 0.3,
-    elastic_alpha: 8,
-    elastic_sigma: 3,
+    shear: 0.15,
+    elastic_alpha: 24,
+    elastic_sigma: 4,
     probability: 1,
   },
   output: { weights: "/project/weights.npz", runs_dir: "/project/runs" },
@@ -145,6 +146,7 @@ Deno.test("loadConfig() reads every key of a complete config", async () => {
       scale: 0.15,
       shift: 3,
       thickness: 0.5,
+      shear: 0.2,
       elastic_alpha: 34,
       elastic_sigma: 4,
       probability: 0.75,
@@ -423,7 +425,7 @@ Deno.test("parseConfig() rejects each augmentation strength just outside its ran
     ["shift: 7", '"augment.shift" must be a finite number from 0 to 6, got 7'],
     ["thickness: 1.01", '"augment.thickness" must be a finite number from 0 to 1, got 1.01'],
     ["elastic_alpha: 51", '"augment.elastic_alpha" must be a finite number from 0 to 50, got 51'],
-    ["elastic_sigma: 0", '"augment.elastic_sigma" must be a finite number > 0 and <= 10, got 0'],
+    ["elastic_sigma: 0.5", '"augment.elastic_sigma" must be a finite number from 1 to 10, got 0.5'],
     ["probability: .inf", '"augment.probability" must be a finite number from 0 to 1, got .inf'],
   ];
   for (const [line, problem] of cases) assertRefused(`augment:\n  ${line}\n`, LimitError, PREFIX + problem);
