@@ -11,7 +11,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { stringify as toYaml } from "yaml";
+import { Document, isScalar, isSeq, visit } from "yaml";
 import { CHECK_GRID, DIGIT_GRID, splitGridPng } from "./gallery.ts";
 import type { CheckItem, CheckResult, EvalResult, Run, RunEpoch } from "./run_files.ts";
 import {
@@ -78,7 +78,7 @@ img.input { width: 96px; height: 96px; image-rendering: pixelated; border-radius
 td.read { font-size: 30px; font-weight: 700; text-align: center; min-width: 56px; }
 td.read.right { color: var(--green); }
 td.read.wrong { color: var(--red); }
-.verdict { font-size: 12px; font-weight: 600; }
+.verdict { font-size: 12px; font-weight: 600; white-space: nowrap; }
 .verdict.right { color: var(--green); }
 .verdict.wrong { color: var(--red); }
 .error { color: var(--red); }
@@ -441,13 +441,24 @@ function _configSection(run: Run): string {
     `<section id="config"><h2>Configuration</h2>`,
     `<p class="muted small">The effective configuration of the run (after defaults and command-line overrides), ` +
     `from the header of metrics.jsonl.</p>`,
-    `<pre class="yaml">${escapeHtml(toYaml(run.header.config, { sortMapEntries: false }).trimEnd())}</pre>`,
+    `<pre class="yaml">${escapeHtml(_yaml(run.header.config))}</pre>`,
     datasets.length > 0
       ? `<h3>Data files</h3><div class="scroll"><table><thead><tr><th>dataset</th><th>path</th><th>sha256</th></tr>` +
         `</thead><tbody>${datasets.join("")}</tbody></table></div>`
       : "",
     `</section>`,
   ].join("\n");
+}
+
+/** YAML of the configuration; a list of plain values stays on one line, e.g. `class_names: [ "0", "1" ]`. */
+function _yaml(config: Record<string, unknown>): string {
+  const doc = new Document(config);
+  visit(doc, {
+    Seq(_, node) {
+      if (isSeq(node) && node.items.every(isScalar)) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 100 }).trimEnd();
 }
 
 /** An SVG document ready to sit inside HTML: the XML namespace is implied there. */
