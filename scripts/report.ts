@@ -6,7 +6,7 @@
  */
 
 import { join } from "node:path";
-import { InputFileError } from "../core/errors.ts";
+import { FormatError, InputFileError } from "../core/errors.ts";
 import { buildReportHtml } from "../core/report_html.ts";
 import { latestRun, readRun, RUN_FILES } from "../core/run_files.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
@@ -54,7 +54,10 @@ function hint(error: Error): string | undefined {
   if (error instanceof InputFileError) {
     return 'list the runs with "ls runs"; a run folder holds metrics.jsonl';
   }
-  return "the run folder's files are damaged; run train, eval or check again to rewrite them";
+  if (error instanceof FormatError) {
+    return "the run folder's files are damaged; run train, eval or check again to rewrite them";
+  }
+  return undefined;
 }
 
 if (import.meta.main) await runMain(main, hint);
