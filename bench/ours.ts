@@ -23,11 +23,10 @@
  */
 
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Backend, type BackendKind, createTsBackend, loadParams } from "../core/backend.ts";
 import { type Dataset, firstImages } from "../core/dataset.ts";
-import { FormatError, InputFileError, LimitError } from "../core/errors.ts";
+import { FormatError, LimitError } from "../core/errors.ts";
 import { evaluate, loadInputRow } from "../core/evaluate.ts";
 import { loadIdxPair } from "../core/idx.ts";
 import { D, initParams, K, type Params } from "../core/network.ts";
@@ -62,13 +61,14 @@ export interface OursTrainResult {
 
 /**
  * A backend of the named kind. The wasm backends come from core/backend_factory.ts, imported only
- * when asked for, so this file runs without it.
+ * when asked for.
  *
  * @param kernel "ts" (the reference kernels, one thread) or "wasm".
  * @param hidden H.
  * @param capacity The largest batch N.
  * @param threads Threads the kernels may use.
- * @throws {LimitError} When the ts kernel is asked for more than one thread.
+ * @throws {LimitError} When the ts kernel is asked for more than one thread, or the wasm kernels for
+ *   a thread count out of range.
  */
 export async function createBenchBackend(
   kernel: BackendKind,
@@ -82,18 +82,9 @@ export async function createBenchBackend(
     }
     return createTsBackend(hidden, "relu", capacity);
   }
-  // a computed specifier keeps `deno check` from resolving a module that may not exist yet
-  const factoryUrl = new URL("../core/backend_factory.ts", import.meta.url);
-  let factory;
-  try {
-    factory = await import(factoryUrl.href);
-  } catch (error) {
-    if (!(error instanceof TypeError && /not found/i.test(error.message))) throw error;
-    throw new InputFileError(
-      `Cannot create the ${kernel} backend: "${fileURLToPath(factoryUrl)}" does not exist`,
-    );
-  }
-  return await factory.createBackend({ kind: kernel, hidden, activation: "relu", capacity, threads });
+  // loaded only here, so a ts run never reads the wasm kernels
+  const { createBackend } = await import("../core/backend_factory.ts");
+  return await createBackend(kernel, hidden, "relu", capacity, threads);
 }
 
 /**
