@@ -3,7 +3,8 @@
  * playwright-core opens report.html from disk, as a person would, and checks what they would see.
  * A full-page screenshot is kept at runs/test-artifacts/report.png.
  *
- * Skipped when /usr/bin/chromium is missing, unless CI is set: under CI it must run.
+ * Skipped when /usr/bin/chromium is missing or the test may not run it, unless CI is set: under CI
+ * it must run (and fails when Chromium is missing).
  * Permissions this file needs: --allow-read=.,/usr/bin/chromium --allow-write=runs
  * --allow-run=/usr/bin/chromium --allow-env --allow-sys=homedir,osRelease. Playwright reads its PW_*
  * variables, and talks to Chromium over a pipe, so no network permission is needed; its temporary
@@ -36,6 +37,11 @@ function _exists(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether this test process may start Chromium (deno task test must grant --allow-run=/usr/bin/chromium). */
+function _mayRunChromium(): boolean {
+  return Deno.permissions.querySync({ name: "run", command: CHROMIUM }).state === "granted";
 }
 
 function _isCi(): boolean {
@@ -71,7 +77,8 @@ async function _loadPlaywright(): Promise<typeof import("playwright-core")> {
 
 Deno.test({
   name: "report.html opened from disk in Chromium loads every picture, logs no error and requests nothing",
-  ignore: !_exists(CHROMIUM) && !_isCi(),
+  // outside CI, skip when Chromium is missing or not allowed to run; under CI, run and fail instead
+  ignore: !(_exists(CHROMIUM) && _mayRunChromium()) && !_isCi(),
   // playwright keeps a few timers and pipes of its own alive between calls
   sanitizeOps: false,
   sanitizeResources: false,
@@ -80,6 +87,7 @@ Deno.test({
       _exists(CHROMIUM),
       `Chromium is not installed at "${CHROMIUM}"; run: apt-get install -y chromium`,
     );
+    assert.ok(_mayRunChromium(), `The test may not start "${CHROMIUM}": add it to --allow-run`);
     const runDir = join(TEST_ARTIFACTS_DIR, "browser-run");
     await Deno.remove(runDir, { recursive: true }).catch(() => {});
     await buildFixtureRun(runDir);
