@@ -23,7 +23,15 @@ const HIDDEN = 128;
 /** Largest allowed |ours − numpy| of any parameter after training. */
 const TOLERANCE = 1e-4;
 
+/** Scratch folders go under runs/ (git-ignored), which `deno task test` may write. */
+const RUNS_DIR = fileURLToPath(new URL("../runs/", import.meta.url));
+
 const NO_NUMPY = await _numpyMissing();
+
+async function _scratchDir(): Promise<string> {
+  await Deno.mkdir(RUNS_DIR, { recursive: true });
+  return await Deno.makeTempDir({ dir: RUNS_DIR, prefix: "numpy_reference_test_" });
+}
 
 async function _numpyMissing(): Promise<boolean> {
   try {
@@ -66,7 +74,7 @@ async function _trainBoth(
   const train = firstImages(await loadIdxPair(DATA.images, DATA.labels), SLICE);
   const backend = createTsBackend(HIDDEN, "relu", batch);
   const run = await trainOurs(backend, train, { hidden: HIDDEN, batch, lr, epochs, seed: 7 });
-  const dir = await Deno.makeTempDir();
+  const dir = await _scratchDir();
   try {
     await Deno.writeFile(join(dir, "init.f32"), paramsToBytes(run.initial));
     await Deno.writeFile(join(dir, "order.u32"), ordersToBytes(order ? order(run.orders) : run.orders));
@@ -138,7 +146,7 @@ Deno.test({
     const backend = createTsBackend(HIDDEN, "relu", 500);
     await trainOurs(backend, train, { hidden: HIDDEN, batch: 10, lr: 0.1, epochs: 1, seed: 3 });
     const ours = timeInference(backend, await loadIdxPair(DATA.testImages, DATA.testLabels), 1);
-    const dir = await Deno.makeTempDir();
+    const dir = await _scratchDir();
     try {
       await Deno.writeFile(join(dir, "w.f32"), paramsToBytes(backend.params));
       const { code, report, stderr } = await _runNumpy([
@@ -170,7 +178,7 @@ Deno.test({
   name: "numpy_reference.py rejects an order file of the wrong length with a one-line error",
   ignore: NO_NUMPY,
   async fn() {
-    const dir = await Deno.makeTempDir();
+    const dir = await _scratchDir();
     try {
       const train = firstImages(await loadIdxPair(DATA.images, DATA.labels), 10);
       const run = await trainOurs(createTsBackend(HIDDEN, "relu", 1), train, {
