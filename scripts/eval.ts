@@ -6,7 +6,8 @@
 
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTsBackend, loadParams } from "../core/backend.ts";
+import { loadParams } from "../core/backend.ts";
+import { createBackend } from "../core/backend_factory.ts";
 import { loadConfig } from "../core/config.ts";
 import { formatConfusionTable, perClassScores } from "../core/confusion_table.ts";
 import { loadTestSet } from "../core/data_files.ts";
@@ -48,7 +49,8 @@ async function main(): Promise<number> {
   const model = await loadModel(weightsPath, config.model.activation);
   const test = await loadTestSet(config);
 
-  const backend = createTsBackend(model.params.hidden, model.activation, 500);
+  // the config's kernels, so eval reproduces the accuracy train measured
+  const backend = await createBackend(config.train.kernel, model.params.hidden, model.activation, 500);
   loadParams(backend, model.params);
   const scored = evaluate(backend, test);
   backend.dispose();

@@ -8,7 +8,8 @@
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Augmenter } from "../core/augment.ts";
-import { type Backend, createTsBackend, loadParams } from "../core/backend.ts";
+import { type Backend, loadParams } from "../core/backend.ts";
+import { createBackend } from "../core/backend_factory.ts";
 import { type Config, configToPlain, formatConfig, loadConfig } from "../core/config.ts";
 import { loadTestSet, loadTrainSet, verifyDataFiles } from "../core/data_files.ts";
 import { firstImages, splitValidation } from "../core/dataset.ts";
@@ -81,7 +82,7 @@ async function main(): Promise<number> {
 
   // one generator for the whole run, in a fixed order of use: weights, split, then per-epoch draws
   const rng = new Rng(config.train.seed);
-  const backend = _createBackend(config);
+  const backend = await _createBackend(config);
   loadParams(backend, initParams(config.model.hidden, config.model.activation, rng));
   const { train, validation } = splitValidation(fullTrain, config.train.validation, rng);
   const augmenter = config.augment.enabled ? new Augmenter(config.augment) : null;
@@ -206,9 +207,16 @@ async function main(): Promise<number> {
   return 0;
 }
 
-function _createBackend(config: Config): Backend {
+function _createBackend(config: Config): Promise<Backend> {
+  // room for evaluation batches of 500 even when training one image at a time
   const capacity = Math.max(config.train.batch_size, 500);
-  return createTsBackend(config.model.hidden, config.model.activation, capacity);
+  return createBackend(
+    config.train.kernel,
+    config.model.hidden,
+    config.model.activation,
+    capacity,
+    config.train.threads,
+  );
 }
 
 /** The config as weights.json records it: paths relative to the weights' folder. */
