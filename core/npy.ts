@@ -131,7 +131,8 @@ export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Ar
  *   `bytes.length`); `maxBytes`: cap on the data bytes (default {@linkcode NPY_MAX_DATA_BYTES}).
  * @returns The checked header.
  * @throws {FormatError} When the magic, version, header syntax, keys, dtype, shape or data length is wrong.
- * @throws {LimitError} When the header is over numpy's 10,000-character cap or the data over `maxBytes`.
+ * @throws {LimitError} When the header is over numpy's 10,000-character cap, the data over `maxBytes`,
+ *   or `maxBytes` is not a non-negative integer.
  * @example
  * ```ts
  * import { encodeNpy, readNpyHeader } from "./npy.ts";
@@ -147,6 +148,9 @@ export function readNpyHeader(
   const prefix = `Cannot read npy array "${name}"`;
   const total = options.totalBytes ?? bytes.length;
   const maxBytes = options.maxBytes ?? NPY_MAX_DATA_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw new LimitError(`${prefix}: maxBytes is ${maxBytes}, expected a non-negative integer`);
+  }
   if (total < 8 || bytes.length < 8) {
     throw new FormatError(
       `${prefix}: file is ${total} bytes, too short for the npy magic string and version`,
@@ -223,11 +227,10 @@ export function readNpyHeader(
   }
   const dataOffset = start + headerLength;
   const dataBytes = Number(needed);
-  if (total - dataOffset !== dataBytes) {
+  const present = total - dataOffset;
+  if (present !== dataBytes) {
     throw new FormatError(
-      `${prefix}: data is ${
-        total - dataOffset
-      } bytes but shape ${shapeText} of "${dtype}" needs ${dataBytes}`,
+      `${prefix}: data is ${present} bytes but shape ${shapeText} of "${dtype}" needs ${dataBytes}`,
     );
   }
   return { version: [major, minor], dtype, fortranOrder, shape, dataOffset, dataBytes };

@@ -70,6 +70,9 @@ const _FLAGS_KNOWN = 0x0002 | 0x0004 | _FLAG_DESCRIPTOR | _FLAG_UTF8 | _FLAG_ENC
 const _DOS_DATE = (1 << 5) | 1;
 const _DOS_TIME = 0;
 const _VERSION = 20;
+// deflate makes at most 258 bytes per 2 bits (a length-258 match with 1-bit codes): 1032 bytes per byte
+const _MAX_DEFLATE_RATIO = 1032;
+const _MAX_DEFLATE_SLACK = 1024;
 // compressed bytes handed to the inflater at a time: deflate expands at most ~1032-fold, so a
 // stream that overruns its declared size is stopped within ~4 MiB of extra output
 const _INFLATE_CHUNK = 4 * 1024;
@@ -199,10 +202,9 @@ export function listZip(bytes: Uint8Array, name: string, limits: ZipLimits): Zip
   }
   const first = view.getUint32(0, true);
   if (first !== _LOCAL_SIG && first !== _END_SIG) {
+    const start = _hex(bytes.subarray(0, 4));
     throw new FormatError(
-      `${prefix}: file starts with ${
-        _hex(bytes.subarray(0, 4))
-      }, expected a zip signature 50 4b 03 04 ("PK\\x03\\x04")`,
+      `${prefix}: file starts with ${start}, expected a zip signature 50 4b 03 04 ("PK\\x03\\x04")`,
     );
   }
   const end = _findEndRecord(bytes, view);
@@ -212,9 +214,9 @@ export function listZip(bytes: Uint8Array, name: string, limits: ZipLimits): Zip
   const disk = view.getUint16(end + 4, true), centralDisk = view.getUint16(end + 6, true);
   const diskEntries = view.getUint16(end + 8, true), count = view.getUint16(end + 10, true);
   const centralSize = view.getUint32(end + 12, true), centralStart = view.getUint32(end + 16, true);
-  const zip64 = `${prefix}: it has a zip64 end-of-central-directory record, which is not supported`;
+  const noZip64 = `${prefix}: it has a zip64 end-of-central-directory record, which is not supported`;
   if (count === 0xffff || centralSize === 0xffffffff || centralStart === 0xffffffff) {
-    throw new FormatError(zip64);
+    throw new FormatError(noZip64);
   }
   if (disk !== 0 || centralDisk !== 0 || diskEntries !== count) {
     throw new FormatError(`${prefix}: it spans several disks, which is not supported`);
@@ -223,7 +225,7 @@ export function listZip(bytes: Uint8Array, name: string, limits: ZipLimits): Zip
     throw new LimitError(`${prefix}: it has ${count} entries, over the limit of ${limits.maxEntries}`);
   }
   if (centralStart + centralSize !== end) {
-    if (end >= 20 && view.getUint32(end - 20, true) === _ZIP64_LOCATOR_SIG) throw new FormatError(zip64);
+    if (end >= 20 && view.getUint32(end - 20, true) === _ZIP64_LOCATOR_SIG) throw new FormatError(noZip64);
     throw new FormatError(
       `${prefix}: central directory at offset ${centralStart} of ${centralSize} bytes does not end ` +
         `where the end record starts (offset ${end})`,
@@ -284,6 +286,11 @@ export function listZip(bytes: Uint8Array, name: string, limits: ZipLimits): Zip
     if (method === 0 && compressedSize !== size) {
       throw new FormatError(
         `${what} is stored but its compressed size ${compressedSize} differs from its size ${size}`,
+      );
+    }
+    if (method === 8 && size > _MAX_DEFLATE_RATIO * compressedSize + _MAX_DEFLATE_SLACK) {
+      throw new FormatError(
+        `${what} declares ${size} bytes from ${compressedSize} compressed bytes, more than deflate can produce`,
       );
     }
     const cap = limits.maxEntryBytes?.(entryName);

@@ -21,7 +21,10 @@ const NUMPY = await (async () => {
 const ignore = !NUMPY;
 
 /** Run a python3 script with `stdin` as its input; it prints JSON, returned parsed. */
-async function python(script: string, stdin = new Uint8Array(0)): Promise<Record<string, string>> {
+async function python(
+  script: string,
+  stdin: Uint8Array = new Uint8Array(0),
+): Promise<Record<string, string>> {
   const child = new Deno.Command("python3", {
     args: ["-c", `import base64, io, json, sys\nimport numpy as np\n${script}`],
     stdin: "piped",
@@ -29,7 +32,7 @@ async function python(script: string, stdin = new Uint8Array(0)): Promise<Record
     stderr: "piped",
   }).spawn();
   const writer = child.stdin.getWriter();
-  await writer.write(stdin);
+  await writer.write(new Uint8Array(stdin));
   await writer.close();
   const out = await child.output();
   if (!out.success) throw new Error(`python3 failed: ${new TextDecoder().decode(out.stderr)}`);
@@ -518,4 +521,10 @@ Deno.test("decodeNpy() caps the data a shape may claim, without overflowing", ()
     decodeNpy(npy(dict("'<f4'", "False", `(${"9".repeat(15)}, 0)`)), "a.npy").shape[0],
     999999999999999,
   );
+  for (const maxBytes of [-1, 1.5, Infinity, NaN]) {
+    assert.throws(() => decodeNpy(encodeNpy([3], new Float32Array(3)), "a.npy", maxBytes), {
+      name: "LimitError",
+      message: `Cannot read npy array "a.npy": maxBytes is ${maxBytes}, expected a non-negative integer`,
+    });
+  }
 });

@@ -341,7 +341,7 @@ Deno.test("decodeZip() rejects corrupt deflate data, and an fflate error never e
     `entry "d.bin" is not valid deflate data (unexpected EOF)`,
   );
   assertFails(
-    deflatedZip("d.bin", data, new Uint8Array([0xff, 0xff, 0xff])),
+    deflatedZip("d.bin", data, new Uint8Array(100).fill(0xff)),
     "FormatError",
     `entry "d.bin" is not valid deflate data (invalid block type)`,
   );
@@ -526,6 +526,17 @@ Deno.test("decodeZip() enforces the entry count, total size and per-entry caps b
     maxTotalBytes: 9_999_999,
   });
   assert.ok(bomb.length < 20_000);
+  // a size no deflate stream of that length can reach is refused before allocating it
+  const liar = deflatedZip("liar", text("x"));
+  const { local, central } = layout(liar);
+  set32(liar, local[0] + 22, 500_000_000);
+  set32(liar, central[0] + 24, 500_000_000);
+  assertFails(
+    liar,
+    "FormatError",
+    `entry "liar" declares 500000000 bytes from 3 compressed bytes, more than deflate can produce`,
+    { maxEntries: 1, maxTotalBytes: 1 << 30 },
+  );
 });
 
 Deno.test("decodeZip() round-trips random archives made by encodeZip()", () => {
