@@ -5,7 +5,9 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { isProjectError } from "../core/errors.ts";
+import { join, resolve } from "node:path";
+import { InputFileError, isProjectError } from "../core/errors.ts";
+import { latestRun } from "../core/run_files.ts";
 
 /** A mistake in how a script was called; printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -125,4 +127,21 @@ export function useColor(): boolean {
     noColor = undefined;
   }
   return Deno.stdout.isTerminal() && !noColor;
+}
+
+/**
+ * The folder where eval and check put their pictures: --run DIR when given, else the latest training
+ * run (runs/LATEST), else `<runs_dir>/results` for models that came without a run (the shipped one).
+ *
+ * @param runsDir The config's output.runs_dir.
+ * @param explicit The --run value, if any.
+ */
+export async function resultsDir(runsDir: string, explicit: string | undefined): Promise<string> {
+  if (explicit) return resolve(explicit);
+  try {
+    return await latestRun(runsDir);
+  } catch (error) {
+    if (error instanceof InputFileError) return join(runsDir, "results");
+    throw error;
+  }
 }

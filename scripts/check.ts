@@ -13,7 +13,8 @@ import { type DecodedPng, encodeGrayPng, readPngFile } from "../core/png.ts";
 import { predictDigits, type Prediction } from "../core/predict.ts";
 import { toAsciiArt, toMnistInput } from "../core/preprocess.ts";
 import { writeFileAtomic } from "../core/atomic_write.ts";
-import { helpText, type OptionSpec, parseFlags, runMain, UsageError } from "./_cli.ts";
+import { helpText, type OptionSpec, parseFlags, resultsDir, runMain, UsageError } from "./_cli.ts";
+import { type CheckResult, writeCheckSheet } from "../core/run_files.ts";
 import { loadModel } from "./_model.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -32,6 +33,11 @@ const OPTIONS: OptionSpec = {
   json: { type: "boolean", help: "print the results as JSON" },
   show: { type: "boolean", help: "print each 28×28 input the network saw as terminal art" },
   "save-preprocessed": { type: "string", help: "write each 28×28 input as a PNG into DIR", valueName: "DIR" },
+  run: {
+    type: "string",
+    help: "folder for the check sheet (default: the latest run, else runs/results)",
+    valueName: "DIR",
+  },
   quiet: { type: "boolean", short: "q", help: "print only the results" },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
@@ -108,26 +114,29 @@ async function main(): Promise<number> {
 
   const scored = results.filter((r) => r.prediction && r.expected !== null);
   const correct = scored.filter((r) => r.prediction!.predicted === r.expected).length;
+  const result: CheckResult = {
+    weights: relative(Deno.cwd(), weightsPath),
+    source: _describeSource(values),
+    results: results.map((r) => ({
+      file: r.file,
+      expected: r.expected,
+      predicted: r.prediction?.predicted ?? null,
+      confidence: r.prediction?.confidence ?? null,
+      probabilities: r.prediction?.probabilities ?? null,
+      top3: r.prediction?.top3 ?? null,
+      error: r.error,
+    })),
+    correct,
+    total: scored.length,
+  };
+  const outDir = await resultsDir(config.output.runs_dir, values.run as string | undefined);
+  await writeCheckSheet(
+    outDir,
+    result,
+    results.map((r) => r.image && r.input ? { original: r.image, input: r.input } : null),
+  );
   if (values.json) {
-    console.log(JSON.stringify(
-      {
-        weights: relative(Deno.cwd(), weightsPath),
-        weights_sha256: model.sha256,
-        results: results.map((r) => ({
-          file: r.file,
-          expected: r.expected,
-          predicted: r.prediction?.predicted ?? null,
-          confidence: r.prediction?.confidence ?? null,
-          probabilities: r.prediction?.probabilities ?? null,
-          top3: r.prediction?.top3 ?? null,
-          error: r.error,
-        })),
-        correct,
-        total: scored.length,
-      },
-      null,
-      2,
-    ));
+    console.log(JSON.stringify({ ...result, weights_sha256: model.sha256 }, null, 2));
     return 0;
   }
   if (!values.quiet) console.log(model.line);
@@ -136,6 +145,7 @@ async function main(): Promise<number> {
     console.log(`\naccuracy ${correct}/${scored.length} (${(100 * correct / scored.length).toFixed(1)}%)`);
   }
   if (saveDir && !values.quiet) console.log(`28×28 inputs written to ${saveDir}`);
+  if (!values.quiet) console.log(`check sheet ${relative(Deno.cwd(), join(outDir, "check_sheet.html"))}`);
   return 0;
 }
 
@@ -184,6 +194,12 @@ async function _inputFiles(values: Record<string, unknown>): Promise<string[]> {
   }
   if (pngs.length === 0) throw new InputFileError(`Cannot check folder "${name}": it holds no .png files`);
   return pngs.map((f) => join(dir, f));
+}
+
+function _describeSource(values: Record<string, unknown>): string {
+  if (values.set !== undefined) return `images/set${values.set}`;
+  if (values.dir !== undefined) return values.dir as string;
+  return (values.file as string[]).join(", ");
 }
 
 function _natural(a: string, b: string): number {

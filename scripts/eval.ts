@@ -13,7 +13,8 @@ import { formatConfusionTable, perClassScores } from "../core/confusion_table.ts
 import { loadTestSet } from "../core/data_files.ts";
 import { evaluate } from "../core/evaluate.ts";
 import { loadModel } from "./_model.ts";
-import { helpText, type OptionSpec, parseFlags, runMain, useColor } from "./_cli.ts";
+import { helpText, type OptionSpec, parseFlags, resultsDir, runMain, useColor } from "./_cli.ts";
+import { type EvalResult, type Mistake, writeEvalPictures } from "../core/run_files.ts";
 
 const DEFAULT_CONFIG = fileURLToPath(new URL("../config.yaml", import.meta.url));
 
@@ -29,6 +30,11 @@ const OPTIONS: OptionSpec = {
     valueName: "FILE",
   },
   json: { type: "boolean", help: "print the results as JSON" },
+  run: {
+    type: "string",
+    help: "folder for the pictures (default: the latest run, else runs/results)",
+    valueName: "DIR",
+  },
   quiet: { type: "boolean", short: "q", help: "print only the results" },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
@@ -55,22 +61,24 @@ async function main(): Promise<number> {
   const scored = evaluate(backend, test);
   backend.dispose();
   const names = config.data.class_names;
-  const perClass = perClassScores(scored.confusion, names);
+  const result: EvalResult = {
+    weights: relative(Deno.cwd(), weightsPath),
+    weights_sha256: model.sha256,
+    count: scored.count,
+    loss: scored.loss,
+    accuracy: scored.accuracy,
+    per_class: perClassScores(scored.confusion, names).map((c) => ({
+      ...c,
+      accuracy: Number.isNaN(c.accuracy) ? null : c.accuracy,
+    })),
+    confusion: scored.confusion,
+    mistakes: _mostConfidentMistakes(test.labels, scored.predicted, scored.confidence, 36),
+  };
+  const outDir = await resultsDir(config.output.runs_dir, values.run as string | undefined);
+  await writeEvalPictures(outDir, result, test.pixels);
 
   if (values.json) {
-    console.log(JSON.stringify(
-      {
-        weights: relative(Deno.cwd(), weightsPath),
-        weights_sha256: model.sha256,
-        count: scored.count,
-        loss: scored.loss,
-        accuracy: scored.accuracy,
-        per_class: perClass,
-        confusion: scored.confusion,
-      },
-      null,
-      2,
-    ));
+    console.log(JSON.stringify(result, null, 2));
     return 0;
   }
   if (!values.quiet) console.log(model.line);
@@ -81,7 +89,26 @@ async function main(): Promise<number> {
       `  loss ${scored.loss.toFixed(4)}\n`,
   );
   console.log(formatConfusionTable(scored.confusion, names, useColor()));
+  if (!values.quiet) {
+    console.log(`\npictures in ${relative(Deno.cwd(), outDir)} (deno task report builds the page)`);
+  }
   return 0;
+}
+
+/** The wrongly read images, most confident first (ties: lower index first). */
+function _mostConfidentMistakes(
+  labels: Uint8Array,
+  predicted: Uint8Array,
+  confidence: Float32Array,
+  limit: number,
+): Mistake[] {
+  const wrong: Mistake[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    if (predicted[i] !== labels[i]) {
+      wrong.push({ index: i, label: labels[i], predicted: predicted[i], confidence: confidence[i] });
+    }
+  }
+  return wrong.sort((a, b) => b.confidence - a.confidence || a.index - b.index).slice(0, limit);
 }
 
 if (import.meta.main) {

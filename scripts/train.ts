@@ -17,6 +17,8 @@ import { LimitError } from "../core/errors.ts";
 import { evaluate } from "../core/evaluate.ts";
 import { type FinalRecord, MetricsLog, type MetricsRecord } from "../core/metrics_log.ts";
 import { readCheckpoint, writeCheckpoint } from "../core/checkpoint.ts";
+import { buildReportHtml } from "../core/report_html.ts";
+import { readRun, RUN_FILES, writeTrainPictures } from "../core/run_files.ts";
 import { encodeModelInfo, modelInfoPath, readModelInfo, relativizePaths } from "../core/model_info.ts";
 import { initParams } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
@@ -121,6 +123,7 @@ async function main(): Promise<number> {
   const onSigint = () => controller.abort();
   Deno.addSignalListener("SIGINT", onSigint);
   const progress = new ProgressLine(quiet, config.train.epochs);
+  const epochRecords = (await _recordsBefore(runDir, startEpoch)).filter((r) => r.type === "epoch");
   let status;
   try {
     status = await trainEpochs(backend, train, validation.count ? validation : null, config.train, rng, {
@@ -131,6 +134,8 @@ async function main(): Promise<number> {
       onEpoch: async (record: EpochRecord) => {
         progress.epochDone(record);
         await log.append(record);
+        epochRecords.push(record);
+        await writeTrainPictures(runDir, epochRecords);
         if (config.train.checkpoint) {
           const plain = configToPlain(config);
           await writeCheckpoint(runDir, {
@@ -198,12 +203,15 @@ async function main(): Promise<number> {
     weights_sha256: weightsSha,
   }));
   backend.dispose();
+  const reportPath = join(runDir, RUN_FILES.report);
+  await writeFileAtomic(reportPath, buildReportHtml(await readRun(runDir)));
   console.log(
     `test accuracy ${(scored.accuracy * 100).toFixed(2)}%  loss ${scored.loss.toFixed(4)}  ` +
       `(${seconds.toFixed(1)} s)`,
   );
   console.log(`weights ${relative(Deno.cwd(), weightsPath)}  sha256 ${weightsSha}`);
   console.log(`log     ${relative(Deno.cwd(), log.path)}`);
+  console.log(`report  ${relative(Deno.cwd(), reportPath)}`);
   return 0;
 }
 
@@ -273,6 +281,7 @@ function _assertSameConfig(
 
 /** The run's metrics records up to a completed epoch: the header and those epochs' records. */
 async function _recordsBefore(runDir: string, epoch: number): Promise<MetricsRecord[]> {
+  if (epoch === 0) return [];
   const text = await Deno.readTextFile(join(runDir, "metrics.jsonl"));
   const records = text.trim().split("\n").map((line) => JSON.parse(line) as MetricsRecord);
   return records.filter((r) => r.type === "header" || (r.type === "epoch" && r.epoch <= epoch));
