@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import { crc32 } from "../core/crc32.ts";
+import { encodeGrayPng } from "../core/png.ts";
+import { isOneLineError, runTask, scratchDir } from "./_run_task.ts";
+
+/** A 40×40 black "1" on white paper, as PNG bytes. */
+function onePng(): Uint8Array {
+  const gray = new Uint8Array(1600).fill(255);
+  for (let y = 6; y < 34; y++) for (let x = 18; x < 22; x++) gray[y * 40 + x] = 0;
+  return encodeGrayPng(gray, 40, 40);
+}
+
+async function expectOneLineError(args: string[], message: RegExp, code = 1): Promise<void> {
+  const r = await runTask("check", args);
+  assert.equal(r.code, code, r.stdout + r.stderr);
+  assert.ok(isOneLineError(r.stderr), r.stderr);
+  assert.match(r.stderr, message);
+}
+
+Deno.test("check --set 1 reads the project's own sample set and prints the table and accuracy", async () => {
+  const dir = await scratchDir("check-set1");
+  const r = await runTask("check", ["--set", "1", "--run", dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^model weights\.npz \(sha256 [0-9a-f]{12}…/m);
+  assert.match(r.stdout, /file\s+expected\s+predicted\s+confidence\s+top-3/);
+  assert.match(r.stdout, /^images\/set1\/7\.png\s+7\s+7 ✓/m);
+  assert.match(r.stdout, /^accuracy 10\/10 \(100\.0%\)$/m);
+  for (const name of ["check.json", "check_sheet.png", "check_sheet.html"]) await Deno.stat(`${dir}/${name}`);
+});
+
+Deno.test("check --json gives the same results for scripts", async () => {
+  const r = await runTask("check", ["--set", "2", "--json", "--run", await scratchDir("check-json")]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.total, 10);
+  assert.equal(out.results.length, 10);
+  assert.deepEqual(Object.keys(out.results[0]).sort(), [
+    "confidence",
+    "error",
+    "expected",
+    "file",
+    "predicted",
+    "probabilities",
+    "top3",
+  ]);
+  assert.equal(out.results[0].top3.length, 3);
+});
+
+Deno.test("check prints only the prediction for a file name without a leading digit", async () => {
+  const dir = await scratchDir("check-noname");
+  await Deno.writeFile(`${dir}/mine.png`, onePng());
+  const r = await runTask("check", ["--file", `${dir}/mine.png`, "--run", dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /mine\.png\s+-\s+\d /);
+  assert.doesNotMatch(r.stdout, /^accuracy/m);
+});
+
+Deno.test("check --show draws each 28×28 input and --save-preprocessed writes it", async () => {
+  const dir = await scratchDir("check-show");
+  await Deno.writeFile(`${dir}/1.png`, onePng());
+  const r = await runTask("check", [
+    "--file",
+    `${dir}/1.png`,
+    "--show",
+    "--save-preprocessed",
+    `${dir}/seen`,
+    "--run",
+    dir,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.split("\n").filter((l) => /[@%#]/.test(l)).length >= 10, r.stdout);
+  assert.ok((await Deno.stat(`${dir}/seen/1_28x28.png`)).size > 0);
+});
+
+Deno.test("check skips a non-PNG file in a set folder with a note", async () => {
+  const dir = await scratchDir("check-skip");
+  await Deno.writeFile(`${dir}/1.png`, onePng());
+  await Deno.writeTextFile(`${dir}/notes.txt`, "hello");
+  const r = await runTask("check", ["--dir", dir, "--run", dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^note: skipping ".*notes\.txt": not a \.png file$/m);
+});
+
+Deno.test("check refuses a file that is not a PNG with one line", async () => {
+  const dir = await scratchDir("check-jpeg");
+  await Deno.writeFile(
+    `${dir}/3.png`,
+    new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1]),
+  );
+  await expectOneLineError(
+    ["--file", `${dir}/3.png`, "--run", dir],
+    /not a PNG file \(it starts like a JPEG\)/,
+  );
+});
+
+Deno.test("check refuses a truncated PNG with one line", async () => {
+  const dir = await scratchDir("check-trunc");
+  const bytes = onePng();
+  await Deno.writeFile(`${dir}/1.png`, bytes.subarray(0, bytes.length - 30));
+  await expectOneLineError(["--file", `${dir}/1.png`, "--run", dir], /Cannot read PNG ".*1\.png": /);
+});
+
+Deno.test("check refuses huge declared dimensions before decoding", async () => {
+  const dir = await scratchDir("check-huge");
+  const bytes = onePng().slice();
+  const view = new DataView(bytes.buffer);
+  view.setUint32(16, 30000); // IHDR width
+  view.setUint32(20, 30000); // IHDR height
+  view.setUint32(29, crc32(bytes.subarray(12, 29))); // a valid CRC, so only the size is wrong
+  await Deno.writeFile(`${dir}/1.png`, bytes);
+  const started = performance.now();
+  await expectOneLineError(["--file", `${dir}/1.png`, "--run", dir], /30000/);
+  assert.ok(performance.now() - started < 10_000);
+});
+
+Deno.test("check says no digit found for a blank image", async () => {
+  const dir = await scratchDir("check-blank");
+  await Deno.writeFile(`${dir}/4.png`, encodeGrayPng(new Uint8Array(900).fill(255), 30, 30));
+  await expectOneLineError(["--file", `${dir}/4.png`, "--run", dir], /no digit found \(the image is blank\)/);
+});
+
+Deno.test("check refuses a missing set folder and names the sets", async () => {
+  const r = await runTask("check", ["--set", "99"]);
+  assert.equal(r.code, 1);
+  assert.ok(isOneLineError(r.stderr), r.stderr);
+  assert.match(r.stderr, /^error: Cannot check folder "images\/set99": it does not exist$/m);
+  assert.match(r.stderr, /^hint: the sets are images\/set1, images\/set2/m);
+});
+
+Deno.test("check refuses an empty set folder", async () => {
+  const dir = await scratchDir("check-empty");
+  await expectOneLineError(["--dir", dir], /it holds no \.png files/);
+});
+
+Deno.test("check refuses --set abc as a usage error", async () => {
+  await expectOneLineError(["--set", "abc"], /--set is "abc", expected a positive integer such as 1/, 2);
+});
+
+Deno.test("check refuses a flag without its value", async () => {
+  await expectOneLineError(["--set"], /flag "--set" needs a value/, 2);
+});
+
+Deno.test("check without a source says what to give", async () => {
+  await expectOneLineError([], /say what to read with --set N, --dir DIR or --file FILE/, 2);
+});
+
+Deno.test("check with missing weights says to train first", async () => {
+  const r = await runTask("check", ["--set", "1", "--weights", "runs/no-such/weights.npz"]);
+  assert.equal(r.code, 1);
+  assert.ok(isOneLineError(r.stderr), r.stderr);
+  assert.match(r.stderr, /^error: Cannot load weights ".*runs\/no-such\/weights\.npz": no such file$/m);
+  assert.match(r.stderr, /^hint: run "deno task train" first, or pass --weights FILE$/m);
+});
+
+Deno.test("check --help prints usage and options", async () => {
+  const r = await runTask("check", ["--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^Usage: deno task check/);
+  for (
+    const flag of [
+      "--set N",
+      "--dir DIR",
+      "--file FILE",
+      "--weights FILE",
+      "--json",
+      "--show",
+      "--save-preprocessed DIR",
+    ]
+  ) {
+    assert.ok(r.stdout.includes(flag), flag);
+  }
+  assert.ok(!r.stdout.includes("\x1b["));
+});
