@@ -14,10 +14,11 @@ import { basename, dirname, join } from "node:path";
  * @param data The new contents.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeFileAtomic } from "./atomic_write.ts";
  * const path = await Deno.makeTempFile();
  * await writeFileAtomic(path, "hello");
- * console.assert(await Deno.readTextFile(path) === "hello");
+ * assert.ok(await Deno.readTextFile(path) === "hello");
  * await Deno.remove(path);
  * ```
  */

@@ -153,9 +153,10 @@ export class Augmenter {
    * @throws {LimitError} When a value lies outside its range.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Augmenter, DEFAULT_AUGMENT_OPTIONS } from "./augment.ts";
    * const augmenter = new Augmenter(DEFAULT_AUGMENT_OPTIONS);
-   * console.assert(augmenter.last.grid_side === 7);
+   * assert.ok(augmenter.last.grid_side === 7);
    * ```
    */
   constructor(options: AugmentOptions) {
@@ -214,6 +215,7 @@ export class Augmenter {
    * @throws {LimitError} When a float source value is not in [0, 1].
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Augmenter, DEFAULT_AUGMENT_OPTIONS } from "./augment.ts";
    * import { Rng } from "./rng.ts";
    * const image = new Uint8Array(784);
@@ -222,7 +224,7 @@ export class Augmenter {
    * const augmenter = new Augmenter(DEFAULT_AUGMENT_OPTIONS);
    * augmenter.apply(image, a, new Rng(7));
    * augmenter.apply(image, b, new Rng(7));
-   * console.assert(a.every((v, i) => v === b[i] && v >= 0 && v <= 1));
+   * assert.ok(a.every((v, i) => v === b[i] && v >= 0 && v <= 1));
    * ```
    */
   apply(src: Uint8Array | Float32Array, dst: Float32Array, rng: Rng): void {
@@ -410,6 +412,7 @@ export class Augmenter {
  * @throws {ShapeError} When src or dst is not a 784-value array of the accepted kind.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Augmenter, augmentReference, DEFAULT_AUGMENT_OPTIONS } from "./augment.ts";
  * import { Rng } from "./rng.ts";
  * const image = new Uint8Array(784).map((_, i) => (i * 37) % 256);
@@ -417,7 +420,7 @@ export class Augmenter {
  * const augmenter = new Augmenter(DEFAULT_AUGMENT_OPTIONS);
  * augmenter.apply(image, fast, new Rng(3));
  * augmentReference(image, slow, augmenter.last);
- * console.assert(fast.every((v, i) => Math.abs(v - slow[i]) < 1e-5));
+ * assert.ok(fast.every((v, i) => Math.abs(v - slow[i]) < 1e-5));
  * ```
  */
 export function augmentReference(src: Uint8Array | Float32Array, dst: Float32Array, draw: AugmentDraw): void {

@@ -63,11 +63,12 @@ export interface Backend {
  * @returns A backend whose parameters are all 0 until set.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createTsBackend } from "./backend.ts";
  * const b = createTsBackend(8, "relu", 2);
  * b.x.fill(0.5);
  * b.predict(null, 0, 2);
- * console.assert(Math.abs(b.probs[0] - 0.1) < 1e-6); // zero weights: uniform probabilities
+ * assert.ok(Math.abs(b.probs[0] - 0.1) < 1e-6); // zero weights: uniform probabilities
  * ```
  */
 export function createTsBackend(hidden: number, activation: Activation, capacity: number): Backend {

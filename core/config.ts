@@ -172,12 +172,13 @@ export interface Config {
  * @throws {InputFileError} For an `npm:` path that does not resolve to a file.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseConfig } from "./config.ts";
  * const text = "data:\n  train_images: a\n  train_labels: b\n  test_images: c\n  test_labels: d\n";
  * const config = parseConfig(text, "/project/config.yaml", ["train.epochs=3"]);
- * console.assert(config.train.epochs === 3);
- * console.assert(config.data.train_images === "/project/a");
- * console.assert(config.model.hidden === 128);
+ * assert.ok(config.train.epochs === 3);
+ * assert.ok(config.data.train_images === "/project/a");
+ * assert.ok(config.model.hidden === 128);
  * ```
  */
 export function parseConfig(text: string, source: string, overrides: string[] = []): Config {
@@ -220,12 +221,13 @@ export function parseConfig(text: string, source: string, overrides: string[] = 
  * @throws {FormatError} When the file is not UTF-8, and as {@linkcode parseConfig} does.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadConfig } from "./config.ts";
  * import { fileURLToPath } from "node:url";
  * const path = fileURLToPath(new URL("../tests/fixtures/config/valid.yaml", import.meta.url));
  * const config = await loadConfig(path, ["model.activation=sigmoid"]);
- * console.assert(config.model.activation === "sigmoid");
- * console.assert(config.source === path);
+ * assert.ok(config.model.activation === "sigmoid");
+ * assert.ok(config.source === path);
  * ```
  */
 export async function loadConfig(path: string, overrides: string[] = []): Promise<Config> {
@@ -270,10 +272,11 @@ export async function loadConfig(path: string, overrides: string[] = []): Promis
  * @returns Fresh plain objects and arrays, safe to modify.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configToPlain, parseConfig } from "./config.ts";
  * const text = "data: {train_images: a, train_labels: b, test_images: c, test_labels: d}";
  * const plain = configToPlain(parseConfig(text, "/p/config.yaml"));
- * console.assert(JSON.stringify(plain).includes('"learning_rate":0.01'));
+ * assert.ok(JSON.stringify(plain).includes('"learning_rate":0.01'));
  * ```
  */
 export function configToPlain(config: Config): Record<string, unknown> {
@@ -297,10 +300,11 @@ export function configToPlain(config: Config): Record<string, unknown> {
  * @returns YAML text ending with a newline.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatConfig, parseConfig } from "./config.ts";
  * const text = "data: {train_images: a, train_labels: b, test_images: c, test_labels: d}";
  * const yaml = formatConfig(parseConfig(text, "/p/config.yaml"));
- * console.assert(yaml.includes("  hidden: 128\n"));
+ * assert.ok(yaml.includes("  hidden: 128\n"));
  * ```
  */
 export function formatConfig(config: Config): string {

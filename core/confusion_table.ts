@@ -20,9 +20,10 @@ export interface ClassScore {
  * @param names Class names, (K).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { perClassScores } from "./confusion_table.ts";
  * const s = perClassScores([[3, 1], [0, 2]], ["a", "b"]);
- * console.assert(s[0].accuracy === 0.75 && s[1].accuracy === 1);
+ * assert.ok(s[0].accuracy === 0.75 && s[1].accuracy === 1);
  * ```
  */
 export function perClassScores(confusion: number[][], names: readonly string[]): ClassScore[] {

@@ -25,8 +25,9 @@ function _crcTable(): Uint32Array {
  * @returns The checksum as an unsigned 32-bit integer.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { crc32 } from "./crc32.ts";
- * console.assert(crc32(new TextEncoder().encode("123456789")) === 0xcbf43926);
+ * assert.ok(crc32(new TextEncoder().encode("123456789")) === 0xcbf43926);
  * ```
  */
 export function crc32(bytes: Uint8Array): number {

@@ -25,10 +25,11 @@ export interface Dataset {
  * @returns A copy holding only those images.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { selectImages } from "./dataset.ts";
  * const data = { count: 2, pixels: new Uint8Array(2 * 784).fill(7, 784), labels: new Uint8Array([3, 5]) };
  * const picked = selectImages(data, [1]);
- * console.assert(picked.count === 1 && picked.labels[0] === 5 && picked.pixels[0] === 7);
+ * assert.ok(picked.count === 1 && picked.labels[0] === 5 && picked.pixels[0] === 7);
  * ```
  */
 export function selectImages(data: Dataset, indices: ArrayLike<number>): Dataset {

@@ -133,10 +133,11 @@ export interface GrayImage {
  * @throws {RangeError} When the digit is not an integer from 0 to 9.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { drawDigit, SAMPLE_STYLES } from "./draw_digits.ts";
  * import { Rng } from "./rng.ts";
  * const img = drawDigit(7, SAMPLE_STYLES.set3, new Rng(1));
- * console.assert(img.width === 64 && Math.min(...img.pixels) < 0.7);
+ * assert.ok(img.width === 64 && Math.min(...img.pixels) < 0.7);
  * ```
  */
 export function drawDigit(digit: number, style: DigitStyle, rng: Rng): GrayImage {
@@ -179,10 +180,11 @@ export function drawDigit(digit: number, style: DigitStyle, rng: Rng): GrayImage
  * @returns Ten PNG files, index = digit.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { makeSampleSet, SAMPLE_STYLES } from "./draw_digits.ts";
  * import { decodePng } from "./png.ts";
  * const files = makeSampleSet(SAMPLE_STYLES.set3);
- * console.assert(files.length === 10 && decodePng(files[0], "0.png").width === 64);
+ * assert.ok(files.length === 10 && decodePng(files[0], "0.png").width === 64);
  * ```
  */
 export function makeSampleSet(style: DigitStyle): Uint8Array[] {

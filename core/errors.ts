@@ -46,9 +46,10 @@ export type ProjectError = FormatError | LimitError | ShapeError | InputFileErro
  * @returns True for the project's own error types, false for bugs and engine errors.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FormatError, isProjectError } from "./errors.ts";
- * console.assert(isProjectError(new FormatError("bad magic")));
- * console.assert(!isProjectError(new TypeError("x is undefined")));
+ * assert.ok(isProjectError(new FormatError("bad magic")));
+ * assert.ok(!isProjectError(new TypeError("x is undefined")));
  * ```
  */
 export function isProjectError(error: unknown): error is ProjectError {

@@ -110,9 +110,10 @@ const _MAX_PIXELS = 64 * 1024 * 1024;
  * @throws {LimitError} When a float is NaN or infinite.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { digitImage } from "./gallery.ts";
  * const image = digitImage(new Uint8Array(784).fill(255));
- * console.assert(image.width === 28 && image.gray[0] === 1);
+ * assert.ok(image.width === 28 && image.gray[0] === 1);
  * ```
  */
 export function digitImage(pixels: DigitPixels): GrayImage {
@@ -151,11 +152,12 @@ export function digitImage(pixels: DigitPixels): GrayImage {
  * @throws {LimitError} When `maxSide` is not a positive integer.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { downscaleGray } from "./gallery.ts";
  * // a 4 × 2 image, left half black, right half white, halved
  * const image = { width: 4, height: 2, gray: new Float32Array([0, 0, 1, 1, 0, 0, 1, 1]) };
  * const small = downscaleGray(image, 2);
- * console.assert(small.width === 2 && small.height === 1 && small.gray[0] === 0 && small.gray[1] === 1);
+ * assert.ok(small.width === 2 && small.height === 1 && small.gray[0] === 0 && small.gray[1] === 1);
  * ```
  */
 export function downscaleGray(image: GrayImage, maxSide: number): GrayImage {
@@ -203,9 +205,10 @@ export function downscaleGray(image: GrayImage, maxSide: number): GrayImage {
  * @throws {LimitError} When `factor` is not a positive integer or the result would be too large.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { upscaleGray } from "./gallery.ts";
  * const big = upscaleGray({ width: 1, height: 2, gray: new Float32Array([0, 1]) }, 3);
- * console.assert(big.width === 3 && big.height === 6 && big.gray[17] === 1);
+ * assert.ok(big.width === 3 && big.height === 6 && big.gray[17] === 1);
  * ```
  */
 export function upscaleGray(image: GrayImage, factor: number): GrayImage {
@@ -236,12 +239,13 @@ export function upscaleGray(image: GrayImage, factor: number): GrayImage {
  * @throws {LimitError} When a pixel is NaN or infinite.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Buffer } from "node:buffer";
  * import { PNG } from "pngjs";
  * import { grayPng } from "./gallery.ts";
  * const png = grayPng({ width: 2, height: 1, gray: new Float32Array([0, 1]) });
  * const back = PNG.sync.read(Buffer.from(png));
- * console.assert(back.width === 2 && back.data[4] === 255);
+ * assert.ok(back.width === 2 && back.data[4] === 255);
  * ```
  */
 export function grayPng(image: GrayImage): Uint8Array {
@@ -262,9 +266,10 @@ export function grayPng(image: GrayImage): Uint8Array {
  *   picture would be too large.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DIGIT_GRID, gridLayout } from "./gallery.ts";
  * const layout = gridLayout(7, DIGIT_GRID);
- * console.assert(layout.cells.length === 7 && layout.width === 6 * 88 + 7 * 6 && layout.cells[6].x === 6);
+ * assert.ok(layout.cells.length === 7 && layout.width === 6 * 88 + 7 * 6 && layout.cells[6].x === 6);
  * ```
  */
 export function gridLayout(count: number, options: GridOptions): GridLayout {
@@ -308,10 +313,11 @@ export function gridLayout(count: number, options: GridOptions): GridLayout {
  * @throws {LimitError} When the layout is invalid or a pixel is not finite.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gridPng } from "./gallery.ts";
  * const image = { width: 2, height: 2, gray: new Float32Array(4).fill(1) };
  * const { layout } = gridPng([{ image }, { image: null }], { columns: 2, side: 4, border: 1, gap: 2 });
- * console.assert(layout.width === 2 * 6 + 3 * 2 && layout.height === 10);
+ * assert.ok(layout.width === 2 * 6 + 3 * 2 && layout.height === 10);
  * ```
  */
 export function gridPng(cells: readonly GridCell[], options: GridOptions): GridPicture {
@@ -352,10 +358,11 @@ export function gridPng(cells: readonly GridCell[], options: GridOptions): GridP
  * @throws {LimitError} When a value is not finite or the layout is invalid.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { digitGalleryPng, WRONG } from "./gallery.ts";
  * const tiles = [{ pixels: new Uint8Array(784), border: WRONG }, { pixels: new Float32Array(784) }];
  * const { layout } = digitGalleryPng(tiles);
- * console.assert(layout.cells.length === 2 && layout.cellSide === 88);
+ * assert.ok(layout.cells.length === 2 && layout.cellSide === 88);
  * ```
  */
 export function digitGalleryPng(tiles: readonly DigitTile[], options: GridOptions = DIGIT_GRID): GridPicture {
@@ -378,10 +385,11 @@ export function digitGalleryPng(tiles: readonly DigitTile[], options: GridOption
  * @throws {LimitError} When a value is not finite.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkSheetPng } from "./gallery.ts";
  * const original = { width: 200, height: 100, gray: new Float32Array(200 * 100).fill(1) };
  * const { layout } = checkSheetPng([{ original, input: new Float32Array(784) }, null], [true, null]);
- * console.assert(layout.cells.length === 4 && layout.width === 2 * 100 + 3 * 6);
+ * assert.ok(layout.cells.length === 4 && layout.width === 2 * 100 + 3 * 6);
  * ```
  */
 export function checkSheetPng(
@@ -426,9 +434,10 @@ export function checkSheetPng(
  * @throws {LimitError} When the layout is invalid.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DIGIT_GRID, digitGalleryPng, splitGridPng } from "./gallery.ts";
  * const { png } = digitGalleryPng([{ pixels: new Uint8Array(784) }, { pixels: new Uint8Array(784) }]);
- * console.assert(splitGridPng(png, 2, DIGIT_GRID).length === 2);
+ * assert.ok(splitGridPng(png, 2, DIGIT_GRID).length === 2);
  * ```
  */
 export function splitGridPng(png: Uint8Array, count: number, options: GridOptions): Uint8Array[] {

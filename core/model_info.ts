@@ -32,8 +32,9 @@ export interface ModelInfo {
  * @param weightsPath Path of the .npz file.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { modelInfoPath } from "./model_info.ts";
- * console.assert(modelInfoPath("/a/weights.npz") === "/a/weights.json");
+ * assert.ok(modelInfoPath("/a/weights.npz") === "/a/weights.json");
  * ```
  */
 export function modelInfoPath(weightsPath: string): string {

@@ -72,8 +72,9 @@ export interface Grads {
  * @returns Parameters with every value 0.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { D, zeroParams } from "./network.ts";
- * console.assert(zeroParams(16).w0.length === D * 16);
+ * assert.ok(zeroParams(16).w0.length === D * 16);
  * ```
  */
 export function zeroParams(hidden: number): Params {
@@ -101,10 +102,11 @@ export function zeroParams(hidden: number): Params {
  * @returns Fresh parameters.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initParams } from "./network.ts";
  * import { Rng } from "./rng.ts";
  * const a = initParams(8, "relu", new Rng(1)), b = initParams(8, "relu", new Rng(1));
- * console.assert(a.w0.every((v, i) => v === b.w0[i]));
+ * assert.ok(a.w0.every((v, i) => v === b.w0[i]));
  * ```
  */
 export function initParams(hidden: number, activation: Activation, rng: { nextNormal(): number }): Params {
@@ -124,8 +126,9 @@ export function initParams(hidden: number, activation: Activation, rng: { nextNo
  * @param capacity The largest batch size N.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createWorkspace, K } from "./network.ts";
- * console.assert(createWorkspace(16, 4).logits.length === 4 * K);
+ * assert.ok(createWorkspace(16, 4).logits.length === 4 * K);
  * ```
  */
 export function createWorkspace(hidden: number, capacity: number): Workspace {
@@ -145,8 +148,9 @@ export function createWorkspace(hidden: number, capacity: number): Workspace {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createGrads, K } from "./network.ts";
- * console.assert(createGrads(16).w1.length === 16 * K);
+ * assert.ok(createGrads(16).w1.length === 16 * K);
  * ```
  */
 export function createGrads(hidden: number): Grads {
@@ -335,11 +339,12 @@ export function outputBackward(
  * @returns The summed (not averaged) loss over the N rows.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { softmaxCrossEntropy } from "./network.ts";
  * const logits = new Float32Array([1000, 0, 0, 0, 0, 0, 0, 0, 0, -1000]);
  * const probs = new Float32Array(10);
  * const loss = softmaxCrossEntropy(logits, new Uint8Array([0]), 0, 1, probs, null);
- * console.assert(loss === 0 && probs[0] === 1);
+ * assert.ok(loss === 0 && probs[0] === 1);
  * ```
  */
 export function softmaxCrossEntropy(

@@ -75,10 +75,11 @@ const _HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
  * @throws {ShapeError} When the shape is not a list of non-negative integers matching the data.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeNpy, encodeNpy } from "./npy.ts";
  * const bytes = encodeNpy([2, 3], new Float32Array([1, 2, 3, 4, 5, 6]));
- * console.assert(bytes.length === 128 + 24);
- * console.assert(decodeNpy(bytes, "x.npy").shape.join() === "2,3");
+ * assert.ok(bytes.length === 128 + 24);
+ * assert.ok(decodeNpy(bytes, "x.npy").shape.join() === "2,3");
  * ```
  */
 export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Array {
@@ -135,9 +136,10 @@ export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Ar
  *   or `maxBytes` is not a non-negative integer.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeNpy, readNpyHeader } from "./npy.ts";
  * const header = readNpyHeader(encodeNpy([3], new Float32Array(3)), "x.npy");
- * console.assert(header.dtype === "<f4" && header.dataOffset === 128 && header.dataBytes === 12);
+ * assert.ok(header.dtype === "<f4" && header.dataOffset === 128 && header.dataBytes === 12);
  * ```
  */
 export function readNpyHeader(
@@ -248,9 +250,10 @@ export function readNpyHeader(
  * @throws {LimitError} When the header or the data is over its cap.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeNpy, encodeNpy } from "./npy.ts";
  * const array = decodeNpy(encodeNpy([2], new Float32Array([0.5, -1])), "x.npy");
- * console.assert(array.dtype === "<f4" && array.data[1] === -1);
+ * assert.ok(array.dtype === "<f4" && array.data[1] === -1);
  * ```
  */
 export function decodeNpy(bytes: Uint8Array, name: string, maxBytes: number = NPY_MAX_DATA_BYTES): NpyArray {

@@ -54,9 +54,10 @@ const _SUFFIX = ".npy";
  * @throws {FormatError} When a name is empty or repeated.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeNpz, encodeNpz } from "./npz.ts";
  * const bytes = encodeNpz([{ name: "b", shape: [2], data: new Float32Array([1, 2]) }]);
- * console.assert(decodeNpz(bytes, "t.npz").get("b")?.data[1] === 2);
+ * assert.ok(decodeNpz(bytes, "t.npz").get("b")?.data[1] === 2);
  * ```
  */
 export function encodeNpz(arrays: readonly NpzInput[]): Uint8Array {
@@ -77,9 +78,10 @@ export function encodeNpz(arrays: readonly NpzInput[]): Uint8Array {
  * @throws {LimitError} When it is over a cap.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeNpz, listNpz } from "./npz.ts";
  * const bytes = encodeNpz([{ name: "w", shape: [], data: new Float32Array(1) }]);
- * console.assert(listNpz(bytes, "t.npz").join() === "w");
+ * assert.ok(listNpz(bytes, "t.npz").join() === "w");
  * ```
  */
 export function listNpz(bytes: Uint8Array, name: string, limits: NpzLimits = {}): string[] {
@@ -100,10 +102,11 @@ export function listNpz(bytes: Uint8Array, name: string, limits: NpzLimits = {})
  * @throws {LimitError} When it is over a cap.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeNpz, encodeNpz } from "./npz.ts";
  * const bytes = encodeNpz([{ name: "w", shape: [1, 2], data: new Float32Array([3, 4]) }]);
  * const w = decodeNpz(bytes, "t.npz").get("w");
- * console.assert(w?.shape.join() === "1,2" && w.dtype === "<f4");
+ * assert.ok(w?.shape.join() === "1,2" && w.dtype === "<f4");
  * ```
  */
 export function decodeNpz(bytes: Uint8Array, name: string, limits: NpzLimits = {}): Map<string, NpyArray> {

@@ -108,10 +108,11 @@ export interface PngHeader {
  * @throws {LimitError} When the file or the declared image exceeds the limits.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodePng, encodeGrayPng } from "./png.ts";
  * const bytes = encodeGrayPng(new Uint8Array([0, 255]), 2, 1);
  * const img = decodePng(bytes, "two.png");
- * console.assert(img.width === 2 && img.gray[0] === 0 && img.gray[1] === 1 && img.alpha === null);
+ * assert.ok(img.width === 2 && img.gray[0] === 0 && img.gray[1] === 1 && img.alpha === null);
  * ```
  */
 export function decodePng(
@@ -145,9 +146,10 @@ export function decodePng(
  * @throws {LimitError} When the file or the declared image exceeds the limits.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkPng, encodeGrayPng } from "./png.ts";
  * const header = checkPng(encodeGrayPng(new Uint8Array(6), 3, 2), "x.png");
- * console.assert(header.width === 3 && header.height === 2 && header.colorType === 0);
+ * assert.ok(header.width === 3 && header.height === 2 && header.colorType === 0);
  * ```
  */
 export function checkPng(bytes: Uint8Array, name: string, limits: PngLimits = DEFAULT_PNG_LIMITS): PngHeader {
@@ -162,9 +164,10 @@ export function checkPng(bytes: Uint8Array, name: string, limits: PngLimits = DE
  * @returns The inflated length in bytes.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pngDataLength } from "./png.ts";
  * // 3 rows of (1 filter byte + ceil(10 px * 1 channel * 1 bit / 8) = 2 bytes)
- * console.assert(pngDataLength({ width: 10, height: 3, bitDepth: 1, colorType: 0, interlace: 0 }) === 9);
+ * assert.ok(pngDataLength({ width: 10, height: 3, bitDepth: 1, colorType: 0, interlace: 0 }) === 9);
  * ```
  */
 export function pngDataLength(header: PngHeader): number {
@@ -193,9 +196,10 @@ export function pngDataLength(header: PngHeader): number {
  * @returns A new array of the same length.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compositeOnPaper } from "./png.ts";
  * const out = compositeOnPaper(new Float32Array([0, 0]), new Float32Array([1, 0]), 1);
- * console.assert(out[0] === 0 && out[1] === 1);
+ * assert.ok(out[0] === 0 && out[1] === 1);
  * ```
  */
 export function compositeOnPaper(
@@ -221,10 +225,11 @@ export function compositeOnPaper(
  * @throws {FormatError} When the file is not a valid PNG.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeGrayPng, readPngFile } from "./png.ts";
  * const path = await Deno.makeTempFile({ suffix: ".png" });
  * await Deno.writeFile(path, encodeGrayPng(new Uint8Array([128]), 1, 1));
- * console.assert((await readPngFile(path)).width === 1);
+ * assert.ok((await readPngFile(path)).width === 1);
  * await Deno.remove(path);
  * ```
  */
@@ -267,9 +272,10 @@ export async function readPngFile(path: string, limits: PngLimits = DEFAULT_PNG_
  * @throws {ShapeError} When the number of pixels is not width * height.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodePng, encodeGrayPng } from "./png.ts";
  * const png = encodeGrayPng(new Float32Array([0, 0.5, 1, 0.25]), 2, 2);
- * console.assert(decodePng(png, "x.png").gray[2] === 1);
+ * assert.ok(decodePng(png, "x.png").gray[2] === 1);
  * ```
  */
 export function encodeGrayPng(pixels: Float32Array | Uint8Array, width: number, height: number): Uint8Array {

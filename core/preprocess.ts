@@ -73,12 +73,13 @@ export interface Box {
  * @throws {ShapeError} When the image's arrays do not match its size.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toMnistInput } from "./preprocess.ts";
  * // a black vertical bar on white paper, 40x40
  * const gray = new Float32Array(1600).fill(1);
  * for (let y = 8; y < 32; y++) for (let x = 18; x < 22; x++) gray[y * 40 + x] = 0;
  * const input = toMnistInput({ width: 40, height: 40, gray, alpha: null }, "bar.png");
- * console.assert(input.length === 784 && input[14 * 28 + 14] > 0.5 && input[0] === 0);
+ * assert.ok(input.length === 784 && input[14 * 28 + 14] > 0.5 && input[0] === 0);
  * ```
  */
 export function toMnistInput(img: DecodedPng, name: string): Float32Array {
@@ -115,9 +116,10 @@ export function toMnistInput(img: DecodedPng, name: string): Float32Array {
  * @returns The image itself when small enough, else the shrunk copy.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { shrinkLarge } from "./preprocess.ts";
  * const out = shrinkLarge(new Float32Array(2048 * 10), 2048, 10);
- * console.assert(out.width === 1024 && out.height === 5);
+ * assert.ok(out.width === 1024 && out.height === 5);
  * ```
  */
 export function shrinkLarge(
@@ -141,10 +143,11 @@ export function shrinkLarge(
  * @returns Luminance (height, width) with alpha composited, or null when every pixel is transparent.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { flattenAlpha } from "./preprocess.ts";
  * // black ink on a transparent background comes out black on white
  * const out = flattenAlpha({ width: 3, height: 1, gray: new Float32Array(3), alpha: new Float32Array([0, 1, 0]) });
- * console.assert(out !== null && out[0] === 1 && out[1] === 0);
+ * assert.ok(out !== null && out[0] === 1 && out[1] === 0);
  * ```
  */
 export function flattenAlpha(img: DecodedPng): Float32Array | null {
@@ -182,10 +185,11 @@ export function flattenAlpha(img: DecodedPng): Float32Array | null {
  * @returns A new array: `gray` or `1 - gray`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inkOnBlack } from "./preprocess.ts";
  * // white paper with one black pixel in the middle
  * const out = inkOnBlack(new Float32Array([1, 1, 1, 1, 0, 1, 1, 1, 1]), 3, 3);
- * console.assert(out[4] === 1 && out[0] === 0);
+ * assert.ok(out[4] === 1 && out[0] === 0);
  * ```
  */
 export function inkOnBlack(gray: Float32Array, width: number, height: number): Float32Array {
@@ -213,12 +217,13 @@ export function inkOnBlack(gray: Float32Array, width: number, height: number): F
  * @returns A new array in [0, 1]; all zeros when the contrast is below 15/255 (no ink).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { removeBackground } from "./preprocess.ts";
  * // grey paper (0.3) with faint ink (0.5): the ink becomes 1, the paper 0
  * const img = new Float32Array(100).fill(0.3);
  * for (let i = 40; i < 50; i++) img[i] = 0.5;
  * const out = removeBackground(img, 10, 10);
- * console.assert(out[45] === 1 && out[0] === 0);
+ * assert.ok(out[45] === 1 && out[0] === 0);
  * ```
  */
 export function removeBackground(ink: Float32Array, width: number, height: number): Float32Array {
@@ -256,9 +261,10 @@ export function removeBackground(ink: Float32Array, width: number, height: numbe
  * @returns The background (height, width).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { estimateBackground } from "./preprocess.ts";
  * const bg = estimateBackground(new Float32Array(64).fill(0.25), 8, 8);
- * console.assert(Math.abs(bg[27] - 0.25) < 1e-3);
+ * assert.ok(Math.abs(bg[27] - 0.25) < 1e-3);
  * ```
  */
 export function estimateBackground(ink: Float32Array, width: number, height: number): Float32Array {
@@ -303,11 +309,12 @@ export function estimateBackground(ink: Float32Array, width: number, height: num
  * @returns A new array without the specks.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { removeSpecks } from "./preprocess.ts";
  * const img = new Float32Array(100);
  * for (let y = 2; y < 9; y++) for (let x = 2; x < 6; x++) img[y * 10 + x] = 1; // the digit
  * img[9 * 10 + 9] = 0.5; // a speck
- * console.assert(removeSpecks(img, 10, 10)[99] === 0);
+ * assert.ok(removeSpecks(img, 10, 10)[99] === 0);
  * ```
  */
 export function removeSpecks(ink: Float32Array, width: number, height: number): Float32Array {
@@ -356,11 +363,12 @@ export function removeSpecks(ink: Float32Array, width: number, height: number): 
  * @returns The inclusive box, or null when there is no ink.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inkBoundingBox } from "./preprocess.ts";
  * const img = new Float32Array(16);
  * img[1 * 4 + 2] = 1;
  * img[2 * 4 + 1] = 0.5;
- * console.assert(JSON.stringify(inkBoundingBox(img, 4, 4)) === '{"x0":1,"y0":1,"x1":2,"y1":2}');
+ * assert.ok(JSON.stringify(inkBoundingBox(img, 4, 4)) === '{"x0":1,"y0":1,"x1":2,"y1":2}');
  * ```
  */
 export function inkBoundingBox(ink: Float32Array, width: number, height: number): Box | null {
@@ -386,9 +394,10 @@ export function inkBoundingBox(ink: Float32Array, width: number, height: number)
  * @returns (box height, box width).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cropBox } from "./preprocess.ts";
  * const out = cropBox(new Float32Array([0, 1, 2, 3, 4, 5]), 3, { x0: 1, y0: 0, x1: 2, y1: 1 });
- * console.assert(out.join() === "1,2,4,5");
+ * assert.ok(out.join() === "1,2,4,5");
  * ```
  */
 export function cropBox(pixels: Float32Array, width: number, box: Box): Float32Array {
@@ -414,9 +423,10 @@ export function cropBox(pixels: Float32Array, width: number, box: Box): Float32A
  * @returns The digit in a box of at most 20x20 pixels.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fitToBox } from "./preprocess.ts";
  * const fitted = fitToBox(new Float32Array(40 * 10).fill(1), 10, 40);
- * console.assert(fitted.width === 5 && fitted.height === 20 && fitted.pixels[0] === 1);
+ * assert.ok(fitted.width === 5 && fitted.height === 20 && fitted.pixels[0] === 1);
  * ```
  */
 export function fitToBox(
@@ -464,9 +474,10 @@ export function fitToBox(
  * @returns The target width in box pixels.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MNIST_STROKE_WIDTH, targetStrokeWidth, THIN_STROKE_WIDTH } from "./preprocess.ts";
- * console.assert(targetStrokeWidth(0) === MNIST_STROKE_WIDTH);
- * console.assert(Math.abs(targetStrokeWidth(THIN_STROKE_WIDTH) - THIN_STROKE_WIDTH) < 1e-12);
+ * assert.ok(targetStrokeWidth(0) === MNIST_STROKE_WIDTH);
+ * assert.ok(Math.abs(targetStrokeWidth(THIN_STROKE_WIDTH) - THIN_STROKE_WIDTH) < 1e-12);
  * ```
  */
 export function targetStrokeWidth(width: number): number {
@@ -485,10 +496,11 @@ export function targetStrokeWidth(width: number): number {
  * @returns The width in pixels, or 0 for an empty image.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { strokeWidth } from "./preprocess.ts";
  * const img = new Float32Array(100 * 20);
  * for (let y = 0; y < 100; y++) for (let x = 8; x < 11; x++) img[y * 20 + x] = 1; // a 3 px bar
- * console.assert(Math.abs(strokeWidth(img, 20, 100) - 3) < 0.2);
+ * assert.ok(Math.abs(strokeWidth(img, 20, 100) - 3) < 0.2);
  * ```
  */
 export function strokeWidth(ink: Float32Array, width: number, height: number): number {
@@ -520,11 +532,12 @@ export function strokeWidth(ink: Float32Array, width: number, height: number): n
  * @returns A new array.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { thickenStrokes } from "./preprocess.ts";
  * const img = new Float32Array(25);
  * img[12] = 1; // the centre of 5x5
  * const out = thickenStrokes(img, 5, 5, 1);
- * console.assert(out[11] === 1 && out[13] === 1 && out[0] === 0);
+ * assert.ok(out[11] === 1 && out[13] === 1 && out[0] === 0);
  * ```
  */
 export function thickenStrokes(
@@ -552,9 +565,10 @@ export function thickenStrokes(
  * @returns Squared distances (height, width); Infinity everywhere when the mask is empty.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { distanceTransform } from "./preprocess.ts";
  * const d = distanceTransform(new Float32Array([1, 0, 0, 0]), 4, 1);
- * console.assert(d.join() === "0,1,4,9");
+ * assert.ok(d.join() === "0,1,4,9");
  * ```
  */
 export function distanceTransform(mask: Float32Array, width: number, height: number): Float64Array {
@@ -587,8 +601,9 @@ export function distanceTransform(mask: Float32Array, width: number, height: num
  * @returns (dh, dw).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resample } from "./preprocess.ts";
- * console.assert(resample(new Float32Array([0, 1, 1, 0]), 4, 1, 2, 1).join() === "0.5,0.5");
+ * assert.ok(resample(new Float32Array([0, 1, 1, 0]), 4, 1, 2, 1).join() === "0.5,0.5");
  * ```
  */
 export function resample(src: Float32Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
@@ -610,10 +625,11 @@ export function resample(src: Float32Array, sw: number, sh: number, dw: number, 
  * @returns (dh, dw).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resampleArea } from "./preprocess.ts";
  * // 3 pixels into 2: [1, 0, 0] -> [(1 + 0.5 * 0) / 1.5, (0.5 * 0 + 0) / 1.5]
  * const out = resampleArea(new Float32Array([1, 0, 0]), 3, 1, 2, 1);
- * console.assert(Math.abs(out[0] - 2 / 3) < 1e-6 && out[1] === 0);
+ * assert.ok(Math.abs(out[0] - 2 / 3) < 1e-6 && out[1] === 0);
  * ```
  */
 export function resampleArea(
@@ -637,9 +653,10 @@ export function resampleArea(
  * @returns (28, 28).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { centreByMass } from "./preprocess.ts";
  * const out = centreByMass(new Float32Array([1]), 1, 1);
- * console.assert(out[14 * 28 + 14] === 1);
+ * assert.ok(out[14 * 28 + 14] === 1);
  * ```
  */
 export function centreByMass(box: Float32Array, bw: number, bh: number): Float32Array {
@@ -668,9 +685,10 @@ export function centreByMass(box: Float32Array, bw: number, bh: number): Float32
  * @throws {ShapeError} When the input does not hold 784 values.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toAsciiArt } from "./preprocess.ts";
  * const art = toAsciiArt(new Float32Array(784).fill(1));
- * console.assert(art.split("\n").length === 28 && art.startsWith("@@@"));
+ * assert.ok(art.split("\n").length === 28 && art.startsWith("@@@"));
  * ```
  */
 export function toAsciiArt(input: Float32Array): string {
@@ -699,8 +717,9 @@ export function toAsciiArt(input: Float32Array): string {
  * @returns The median.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { borderMedian } from "./preprocess.ts";
- * console.assert(borderMedian(new Float32Array([1, 1, 1, 1, 0, 1, 1, 1, 1]), 3, 3) === 1);
+ * assert.ok(borderMedian(new Float32Array([1, 1, 1, 1, 0, 1, 1, 1, 1]), 3, 3) === 1);
  * ```
  */
 export function borderMedian(values: Float32Array, width: number, height: number): number {

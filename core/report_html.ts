@@ -98,6 +98,7 @@ const _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
  * @returns A complete HTML document with every picture inline; the same run gives the same text.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildReportHtml } from "./report_html.ts";
  * const html = buildReportHtml({
  *   dir: "runs/demo", name: "demo", final: null, eval: null, check: null, mistakesPng: null, checkSheetPng: null,
@@ -106,7 +107,7 @@ const _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
  *   epochs: [{ type: "epoch", epoch: 1, learning_rate: 0.1, train_loss: 0.4, train_accuracy: 0.9,
  *     val_loss: 0.3, val_accuracy: 0.92, seconds: 2, samples_per_second: 25000 }],
  * });
- * console.assert(html.startsWith("<!DOCTYPE html>") && !html.includes("<script"));
+ * assert.ok(html.startsWith("<!DOCTYPE html>") && !html.includes("<script"));
  * ```
  */
 export function buildReportHtml(run: Run): string {
@@ -160,10 +161,11 @@ export function buildReportHtml(run: Run): string {
  * @returns A complete HTML document with every picture inline.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildCheckSheetHtml } from "./report_html.ts";
  * const html = buildCheckSheetHtml({ weights: "w.npz", source: "images/set1", correct: 0, total: 0, results: [] },
  *   null, "demo");
- * console.assert(html.includes("No files were checked"));
+ * assert.ok(html.includes("No files were checked"));
  * ```
  */
 export function buildCheckSheetHtml(

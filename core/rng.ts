@@ -23,9 +23,10 @@ export class Rng {
    * @throws {RangeError} When the seed is not such an integer.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Rng } from "./rng.ts";
    * const a = new Rng(42), b = new Rng(42);
-   * console.assert(a.nextUint32() === b.nextUint32());
+   * assert.ok(a.nextUint32() === b.nextUint32());
    * ```
    */
   constructor(seed: number) {

@@ -190,6 +190,7 @@ const _STATUSES = ["completed", "interrupted", "diverged"] as const;
  * @throws {LimitError} When a file is larger than 64 MiB.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { join } from "node:path";
  * import { readRun } from "./run_files.ts";
  * const dir = await Deno.makeTempDir();
@@ -197,7 +198,7 @@ const _STATUSES = ["completed", "interrupted", "diverged"] as const;
  *   config: {}, config_path: "config.yaml", seed: 1, datasets: {} };
  * await Deno.writeTextFile(join(dir, "metrics.jsonl"), JSON.stringify(header) + "\n");
  * const run = await readRun(dir);
- * console.assert(run.epochs.length === 0 && run.final === null && run.eval === null);
+ * assert.ok(run.epochs.length === 0 && run.final === null && run.eval === null);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -253,11 +254,12 @@ export async function readRun(runDir: string): Promise<Run> {
  * @throws {FormatError} When a line is not valid JSON or not a valid record; the message names the line.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseMetrics } from "./run_files.ts";
  * try {
  *   parseMetrics('{"type":"header"\n', "m.jsonl");
  * } catch (error) {
- *   console.assert((error as Error).message.startsWith('Cannot read metrics file "m.jsonl": line 1 is not valid JSON'));
+ *   assert.ok((error as Error).message.startsWith('Cannot read metrics file "m.jsonl": line 1 is not valid JSON'));
  * }
  * ```
  */
@@ -319,12 +321,13 @@ export function parseMetrics(
  * @throws {FormatError} When a field is missing or has the wrong type or range; the message names it.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseEvalResult } from "./run_files.ts";
  * const value = { weights: "w.npz", weights_sha256: "ab", count: 3, loss: 0.5, accuracy: 2 / 3,
  *   per_class: [{ label: 0, name: "0", correct: 1, total: 1, accuracy: 1 },
  *     { label: 1, name: "1", correct: 1, total: 2, accuracy: 0.5 }],
  *   confusion: [[1, 0], [1, 1]], mistakes: [{ index: 2, label: 1, predicted: 0, confidence: 0.8 }] };
- * console.assert(parseEvalResult(value, { action: "Cannot use eval" }).count === 3);
+ * assert.ok(parseEvalResult(value, { action: "Cannot use eval" }).count === 3);
  * ```
  */
 export function parseEvalResult(value: unknown, context: { action: string }): EvalResult {
@@ -394,11 +397,12 @@ export function parseEvalResult(value: unknown, context: { action: string }): Ev
  * @throws {FormatError} When a field is missing or has the wrong type or range; the message names it.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCheckResult } from "./run_files.ts";
  * const value = { weights: "w.npz", source: "images/set1", correct: 0, total: 0, results: [
  *   { file: "a.txt", expected: null, predicted: null, confidence: null, probabilities: null, top3: null,
  *     error: "not a PNG" }] };
- * console.assert(parseCheckResult(value, { action: "Cannot use check" }).results[0].error === "not a PNG");
+ * assert.ok(parseCheckResult(value, { action: "Cannot use check" }).results[0].error === "not a PNG");
  * ```
  */
 export function parseCheckResult(value: unknown, context: { action: string }): CheckResult {
@@ -432,12 +436,13 @@ export function parseCheckResult(value: unknown, context: { action: string }): C
  * @throws {FormatError} When LATEST does not hold a plain folder name.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { join } from "node:path";
  * import { latestRun } from "./run_files.ts";
  * const runs = await Deno.makeTempDir();
  * await Deno.mkdir(join(runs, "first"));
  * await Deno.writeTextFile(join(runs, "LATEST"), "first\n");
- * console.assert(await latestRun(runs) === join(runs, "first"));
+ * assert.ok(await latestRun(runs) === join(runs, "first"));
  * await Deno.remove(runs, { recursive: true });
  * ```
  */
@@ -478,13 +483,14 @@ export async function latestRun(runsDir: string): Promise<string> {
  * @throws {FormatError} When an epoch record is malformed or out of order.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { join } from "node:path";
  * import { writeTrainPictures } from "./run_files.ts";
  * const dir = await Deno.makeTempDir();
  * const epoch = { type: "epoch", epoch: 1, learning_rate: 0.1, train_loss: 0.5, train_accuracy: 0.8,
  *   val_loss: 0.4, val_accuracy: 0.85, seconds: 1, samples_per_second: 1000 };
  * const [path] = await writeTrainPictures(dir, [epoch]);
- * console.assert(path === join(dir, "curves.svg"));
+ * assert.ok(path === join(dir, "curves.svg"));
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -519,6 +525,7 @@ export async function writeTrainPictures(
  * @throws {LimitError} When a mistake's index is beyond the test images.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeEvalPictures } from "./run_files.ts";
  * const dir = await Deno.makeTempDir();
  * const result = { weights: "w.npz", weights_sha256: "ab", count: 2, loss: 0.5, accuracy: 0.5,
@@ -526,7 +533,7 @@ export async function writeTrainPictures(
  *     { label: 1, name: "1", correct: 0, total: 1, accuracy: 0 }],
  *   confusion: [[1, 0], [1, 0]], mistakes: [{ index: 1, label: 1, predicted: 0, confidence: 0.9 }] };
  * const paths = await writeEvalPictures(dir, result, new Uint8Array(2 * 784));
- * console.assert(paths.length === 4 && paths[3].endsWith("eval.json"));
+ * assert.ok(paths.length === 4 && paths[3].endsWith("eval.json"));
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -580,6 +587,7 @@ export async function writeEvalPictures(
  * @throws {ShapeError} When the image list does not match the results or an image is malformed.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeCheckSheet } from "./run_files.ts";
  * const dir = await Deno.makeTempDir();
  * const probabilities = [0, 0, 0, 0.98, 0, 0.02, 0, 0, 0, 0];
@@ -588,7 +596,7 @@ export async function writeEvalPictures(
  *     top3: [[3, 0.98], [5, 0.02], [0, 0]] as [number, number][], error: null }] };
  * const original = { width: 40, height: 40, gray: new Float32Array(1600).fill(1) };
  * const paths = await writeCheckSheet(dir, result, [{ original, input: new Float32Array(784) }]);
- * console.assert(paths.length === 3 && paths[2].endsWith("check.json"));
+ * assert.ok(paths.length === 3 && paths[2].endsWith("check.json"));
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -628,8 +636,9 @@ export async function writeCheckSheet(
  * @returns The JSON text (no trailing newline).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { prettyJson } from "./run_files.ts";
- * console.assert(prettyJson({ a: [1, 2], b: { c: null } }) === '{\n  "a": [1, 2],\n  "b": {"c": null}\n}');
+ * assert.ok(prettyJson({ a: [1, 2], b: { c: null } }) === '{\n  "a": [1, 2],\n  "b": {"c": null}\n}');
  * ```
  */
 export function prettyJson(value: unknown): string {

@@ -13,8 +13,9 @@ import { InputFileError } from "./errors.ts";
  * @returns 64 lowercase hex digits.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sha256Hex } from "./sha256.ts";
- * console.assert((await sha256Hex(new Uint8Array())).startsWith("e3b0c442"));
+ * assert.ok((await sha256Hex(new Uint8Array())).startsWith("e3b0c442"));
  * ```
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {

@@ -91,12 +91,13 @@ const _PROBABILITY_SLACK = 1e-3;
  * @throws {LimitError} When an x value is not finite or the x values do not increase.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lineChartSvg } from "./svg_charts.ts";
  * const svg = lineChartSvg([1, 2, 3], [
  *   { name: "train", values: [0.9, 0.5, 0.3] },
  *   { name: "validation", values: [0.8, 0.6, 0.5] },
  * ], { title: "Loss", xLabel: "epoch", yLabel: "loss", includeZero: true });
- * console.assert(svg.startsWith("<svg") && svg.includes(">validation</text>"));
+ * assert.ok(svg.startsWith("<svg") && svg.includes(">validation</text>"));
  * ```
  */
 export function lineChartSvg(
@@ -235,12 +236,13 @@ export function lineChartSvg(
  * @throws {LimitError} When the epoch numbers do not increase.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { trainingCurvesSvgs } from "./svg_charts.ts";
  * const { loss, accuracy } = trainingCurvesSvgs([
  *   { epoch: 1, train_loss: 0.4, train_accuracy: 0.89, val_loss: 0.3, val_accuracy: 0.91 },
  *   { epoch: 2, train_loss: 0.2, train_accuracy: 0.94, val_loss: 0.2, val_accuracy: 0.95 },
  * ]);
- * console.assert(loss.includes(">Loss per epoch</text>") && accuracy.includes(">Accuracy per epoch</text>"));
+ * assert.ok(loss.includes(">Loss per epoch</text>") && accuracy.includes(">Accuracy per epoch</text>"));
  * ```
  */
 export function trainingCurvesSvgs(epochs: readonly EpochPoint[]): { loss: string; accuracy: string } {
@@ -266,9 +268,10 @@ export function trainingCurvesSvgs(epochs: readonly EpochPoint[]): { loss: strin
  * @throws {ShapeError} When there is no part or a part has no numeric root width and height.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sideBySideSvg } from "./svg_charts.ts";
  * const box = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="20"></svg>';
- * console.assert(sideBySideSvg([box, box], 5).includes('width="25" height="20"'));
+ * assert.ok(sideBySideSvg([box, box], 5).includes('width="25" height="20"'));
  * ```
  */
 export function sideBySideSvg(parts: readonly string[], gap = 16): string {
@@ -310,10 +313,11 @@ export function sideBySideSvg(parts: readonly string[], gap = 16): string {
  * @throws {LimitError} When a count is not a non-negative safe integer.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { confusionMatrixSvg } from "./svg_charts.ts";
  * const svg = confusionMatrixSvg([[5, 1], [0, 7]], ["cat", "dog"]);
- * console.assert(svg.split('class="cm-cell"').length - 1 === 4);
- * console.assert(svg.includes('data-count="7"'));
+ * assert.ok(svg.split('class="cm-cell"').length - 1 === 4);
+ * assert.ok(svg.includes('data-count="7"'));
  * ```
  */
 export function confusionMatrixSvg(
@@ -432,9 +436,10 @@ export function confusionMatrixSvg(
  * @throws {LimitError} When a count is not a non-negative safe integer or correct exceeds total.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { perClassBarsSvg } from "./svg_charts.ts";
  * const svg = perClassBarsSvg([{ name: "0", correct: 97, total: 100 }, { name: "1", correct: 99, total: 100 }]);
- * console.assert(svg.split('class="bar"').length - 1 === 2 && svg.includes("97.0% (97/100)"));
+ * assert.ok(svg.split('class="bar"').length - 1 === 2 && svg.includes("97.0% (97/100)"));
  * ```
  */
 export function perClassBarsSvg(perClass: readonly ClassCount[]): string {
@@ -527,10 +532,11 @@ export function perClassBarsSvg(perClass: readonly ClassCount[]): string {
  * @throws {LimitError} When a probability is not a number in [0, 1] or a marked class is out of range.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { probabilityBarsSvg } from "./svg_charts.ts";
  * const p = [0.01, 0.01, 0.9, 0.01, 0.01, 0.02, 0.01, 0.01, 0.01, 0.01];
  * const svg = probabilityBarsSvg(p, { expected: 2 });
- * console.assert(svg.split('class="prob"').length - 1 === 10 && svg.includes("#16a34a"));
+ * assert.ok(svg.split('class="prob"').length - 1 === 10 && svg.includes("#16a34a"));
  * ```
  */
 export function probabilityBarsSvg(
@@ -605,8 +611,9 @@ export function probabilityBarsSvg(
  * @returns The escaped string.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeXml } from "./svg_charts.ts";
- * console.assert(escapeXml(`a<b & "c"`) === "a&lt;b &amp; &quot;c&quot;");
+ * assert.ok(escapeXml(`a<b & "c"`) === "a&lt;b &amp; &quot;c&quot;");
  * ```
  */
 export function escapeXml(text: string): string {

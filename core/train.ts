@@ -72,9 +72,10 @@ const _CHUNK = 2048;
  * @param epoch 0-based epoch.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { learningRateAt } from "./train.ts";
  * const s = { epochs: 4, batch_size: 1, learning_rate: 0.1, schedule: "step", step_every: 2, step_factor: 0.5 } as const;
- * console.assert(learningRateAt(s, 3) === 0.05);
+ * assert.ok(learningRateAt(s, 3) === 0.05);
  * ```
  */
 export function learningRateAt(settings: TrainSettings, epoch: number): number {

@@ -34,10 +34,11 @@ const _EXPECTED = `expected "w0", "b0", "w1" and "b1"`;
  * @throws {LimitError} When a value is NaN or infinite (such a file could not be loaded).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeWeights, encodeWeights } from "./weights.ts";
  * import { zeroParams } from "./network.ts";
  * const params = decodeWeights(encodeWeights(zeroParams(3)), "w.npz");
- * console.assert(params.hidden === 3 && params.w0.length === 784 * 3);
+ * assert.ok(params.hidden === 3 && params.w0.length === 784 * 3);
  * ```
  */
 export function encodeWeights(params: Params): Uint8Array {
@@ -83,6 +84,7 @@ export function encodeWeights(params: Params): Uint8Array {
  * @throws {LimitError} When a value is NaN, infinite or outside the float32 range, or the file is over a cap.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeWeights } from "./weights.ts";
  * import { encodeNpz } from "./npz.ts";
  * const bytes = encodeNpz([
@@ -91,7 +93,7 @@ export function encodeWeights(params: Params): Uint8Array {
  *   { name: "w1", shape: [2, 10], data: new Float32Array(20) },
  *   { name: "b1", shape: [10], data: new Float32Array(10) },
  * ]);
- * console.assert(decodeWeights(bytes, "w.npz").hidden === 2);
+ * assert.ok(decodeWeights(bytes, "w.npz").hidden === 2);
  * ```
  */
 export function decodeWeights(bytes: Uint8Array, name: string): Params {
@@ -161,11 +163,12 @@ export function decodeWeights(bytes: Uint8Array, name: string): Params {
  * @throws {FormatError | ShapeError | LimitError} As {@linkcode decodeWeights}, or when the file is over 512 MiB.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readWeightsFile, writeWeightsFile } from "./weights.ts";
  * import { zeroParams } from "./network.ts";
  * const path = await Deno.makeTempFile({ suffix: ".npz" });
  * await writeWeightsFile(path, zeroParams(2));
- * console.assert((await readWeightsFile(path)).hidden === 2);
+ * assert.ok((await readWeightsFile(path)).hidden === 2);
  * await Deno.remove(path);
  * ```
  */
@@ -200,11 +203,12 @@ export async function readWeightsFile(path: string): Promise<Params> {
  * @throws {ShapeError | LimitError} As {@linkcode encodeWeights}.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeWeightsFile } from "./weights.ts";
  * import { zeroParams } from "./network.ts";
  * const path = await Deno.makeTempFile({ suffix: ".npz" });
  * await writeWeightsFile(path, zeroParams(2));
- * console.assert((await Deno.stat(path)).size > 784 * 2 * 4);
+ * assert.ok((await Deno.stat(path)).size > 784 * 2 * 4);
  * await Deno.remove(path);
  * ```
  */

@@ -91,10 +91,11 @@ const _CP437_HIGH =
  * @throws {LimitError} When the archive would need zip64 (over 65,535 entries or 4 GiB).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeZip, encodeZip } from "./zip.ts";
  * const zip = encodeZip([{ name: "a.txt", data: new TextEncoder().encode("hi") }]);
  * const files = decodeZip(zip, "a.zip", { maxEntries: 10, maxTotalBytes: 1024 });
- * console.assert(new TextDecoder().decode(files.get("a.txt")) === "hi");
+ * assert.ok(new TextDecoder().decode(files.get("a.txt")) === "hi");
  * ```
  */
 export function encodeZip(entries: readonly ZipInput[]): Uint8Array {
@@ -188,10 +189,11 @@ export function encodeZip(entries: readonly ZipInput[]): Uint8Array {
  * @throws {LimitError} When it has too many entries or declares too many bytes.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeZip, listZip } from "./zip.ts";
  * const zip = encodeZip([{ name: "a", data: new Uint8Array(5) }]);
  * const [entry] = listZip(zip, "a.zip", { maxEntries: 1, maxTotalBytes: 5 });
- * console.assert(entry.name === "a" && entry.size === 5 && entry.method === 0);
+ * assert.ok(entry.name === "a" && entry.size === 5 && entry.method === 0);
  * ```
  */
 export function listZip(bytes: Uint8Array, name: string, limits: ZipLimits): ZipEntry[] {
@@ -358,10 +360,11 @@ export function listZip(bytes: Uint8Array, name: string, limits: ZipLimits): Zip
  * @throws {FormatError} When the deflate data is corrupt, or the size or CRC-32 does not match.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeZip, listZip, readZipEntry } from "./zip.ts";
  * const zip = encodeZip([{ name: "a", data: new Uint8Array([7, 8]) }]);
  * const [entry] = listZip(zip, "a.zip", { maxEntries: 1, maxTotalBytes: 2 });
- * console.assert(readZipEntry(zip, "a.zip", entry)[1] === 8);
+ * assert.ok(readZipEntry(zip, "a.zip", entry)[1] === 8);
  * ```
  */
 export function readZipEntry(bytes: Uint8Array, name: string, entry: ZipEntry): Uint8Array {
@@ -388,10 +391,11 @@ export function readZipEntry(bytes: Uint8Array, name: string, entry: ZipEntry): 
  * @throws {FormatError} When the deflate data is corrupt.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeZip, listZip, readZipEntryStart } from "./zip.ts";
  * const zip = encodeZip([{ name: "a", data: new Uint8Array([1, 2, 3]) }]);
  * const [entry] = listZip(zip, "a.zip", { maxEntries: 1, maxTotalBytes: 3 });
- * console.assert(readZipEntryStart(zip, "a.zip", entry, 2).length === 2);
+ * assert.ok(readZipEntryStart(zip, "a.zip", entry, 2).length === 2);
  * ```
  */
 export function readZipEntryStart(
@@ -415,10 +419,11 @@ export function readZipEntryStart(
  * @throws {LimitError} When it is over a cap.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeZip, encodeZip } from "./zip.ts";
  * const zip = encodeZip([{ name: "x", data: new Uint8Array([1]) }, { name: "y", data: new Uint8Array(0) }]);
  * const files = decodeZip(zip, "t.zip", { maxEntries: 2, maxTotalBytes: 1 });
- * console.assert([...files.keys()].join() === "x,y");
+ * assert.ok([...files.keys()].join() === "x,y");
  * ```
  */
 export function decodeZip(bytes: Uint8Array, name: string, limits: ZipLimits): Map<string, Uint8Array> {
