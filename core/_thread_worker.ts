@@ -1,8 +1,8 @@
 /**
- * A kernel worker of core/backend_threads.ts. It gets the compiled kernels and the shared memory in
- * one message, answers "ready", then serves phases until told to quit: it waits for the generation
- * word to change (spinning, then Atomics.wait), runs forward_part or backward_part on its own
- * chunks, and counts itself done.
+ * A kernel worker of core/backend_threads.ts. It gets the compiled kernels, the shared memory and
+ * its thread index in one message, answers "ready", then serves phases until told to quit: it waits
+ * for the generation word to change (spinning, then Atomics.wait) and claims tasks with
+ * {@linkcode servePhase}, its home queue first.
  *
  * @module
  */
@@ -11,23 +11,17 @@
 
 import { CONTROL_OFFSET, instantiateKernels } from "./backend_wasm.ts";
 import {
-  CMD_BACKWARD,
-  CMD_FORWARD,
-  CMD_QUIT,
-  CTRL_COMMAND,
-  CTRL_DONE,
-  CTRL_ERROR,
   CTRL_GENERATION,
-  CTRL_LR,
-  CTRL_ROWS,
+  CTRL_QUIT,
   CTRL_WORDS,
+  servePhase,
   SPIN_POLLS,
   type WorkerInit,
 } from "./backend_threads.ts";
 
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   self.onmessage = null;
-  const { module, memory, c0, c1 } = event.data;
+  const { module, memory, thread, threads } = event.data;
   let kernels;
   try {
     kernels = instantiateKernels(module, memory);
@@ -47,17 +41,9 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
         polls = 0;
       }
     }
+    if (Atomics.load(ctrl, CTRL_QUIT) !== 0) break;
     seen = Atomics.load(ctrl, CTRL_GENERATION);
-    const command = ctrl[CTRL_COMMAND];
-    if (command === CMD_QUIT) break;
-    try {
-      if (command === CMD_FORWARD) kernels.forward_part(c0, c1, ctrl[CTRL_ROWS]);
-      else if (command === CMD_BACKWARD) kernels.backward_part(c0, c1, ctrl[CTRL_ROWS], ctrlFloat[CTRL_LR]);
-    } catch {
-      Atomics.store(ctrl, CTRL_ERROR, 1);
-    }
-    Atomics.add(ctrl, CTRL_DONE, 1);
-    Atomics.notify(ctrl, CTRL_DONE);
+    servePhase(ctrl, ctrlFloat, kernels, seen, thread, threads);
   }
   self.close();
 };

@@ -2,16 +2,22 @@
  * The WebAssembly SIMD backend on several threads: the calling thread plus `threads − 1` Deno
  * Workers, all running core/kernels.wasm on one shared `WebAssembly.Memory`.
  *
- * The hidden units are cut into {@linkcode HIDDEN_CHUNKS} fixed chunks; thread t owns the chunks
- * [⌊t·NC/T⌋, ⌊(t+1)·NC/T⌋) (see {@linkcode threadChunks}), and so the columns of w0, the entries of
- * b0 and the rows of w1 of those hidden units: no two threads write the same number. Each chunk's
- * partial logits are reduced in chunk order on the calling thread, so the bytes are the same for
- * every thread count, and the same as core/backend_wasm.ts.
+ * Work is cut along the hidden units. The {@linkcode HIDDEN_CHUNKS} fixed chunks are grouped into
+ * `tasks` = min(NC, 2T) tasks of whole chunks ({@linkcode taskChunks}); a task owns the w0 columns,
+ * b0 entries and w1 rows of its hidden units, so no two tasks write the same number. Each thread
+ * has a home queue of tasks ({@linkcode queueTasks}); it claims tasks from its own queue first, then
+ * steals from the others (Atomics.compareExchange on one word per queue), so a worker that the
+ * operating system has not scheduled yet delays nothing: the caller runs its tasks instead.
  *
- * The Backend interface is synchronous: a phase is started by bumping a generation counter in the
- * control words of the shared memory (Atomics.notify), the calling thread runs its own chunks, then
- * waits with Atomics.wait until every worker has counted itself done. Both sides spin briefly before
- * sleeping, so the two phases of a step cost no system call when the threads are busy.
+ * None of this changes a result: every number of a hidden unit is computed the same way whichever
+ * task or thread computes it, and the one sum across hidden units, the logits, is summed per chunk
+ * and reduced in chunk order on the calling thread. So the bytes are the same for every thread count,
+ * every schedule, and core/backend_wasm.ts.
+ *
+ * The Backend interface is synchronous: the calling thread publishes a phase (forward or backward)
+ * in the control words of the shared memory, wakes the workers (Atomics.notify), serves tasks, then
+ * waits (Atomics.wait) until every task is done. Workers spin about 0.1 ms before sleeping, so the two
+ * phases of a training step usually cost no system call.
  *
  * @module
  */
@@ -24,6 +30,7 @@ import {
   createWasmCore,
   HIDDEN_CHUNKS,
   loadKernelModule,
+  type WasmKernelExports,
   wasmLayout,
 } from "./backend_wasm.ts";
 import { LimitError } from "./errors.ts";
@@ -32,25 +39,32 @@ import type { Activation } from "./network.ts";
 /** The most threads a backend can use: one per hidden chunk. */
 export const MAX_THREADS = HIDDEN_CHUNKS;
 
-/** Control words (Int32Array indices at {@linkcode CONTROL_OFFSET}): bumped to start a phase. */
+/** Batches smaller than this run on the calling thread alone: waking a worker costs more. */
+export const MIN_PARALLEL_ROWS = 4;
+
+/**
+ * Control words, as indices of an Int32Array at {@linkcode CONTROL_OFFSET}. The generation is
+ * bumped to start a phase; command, rows and learning rate describe it; done counts finished tasks;
+ * queue q (at CTRL_QUEUES + 16q, each on its own 64-byte line) holds (generation mod 2^24) · 256 +
+ * the next unclaimed task of thread q's home range.
+ */
 export const CTRL_GENERATION = 0;
-/** The phase to run: {@linkcode CMD_FORWARD}, {@linkcode CMD_BACKWARD} or {@linkcode CMD_QUIT}. */
 export const CTRL_COMMAND = 1;
-/** N of the phase. */
 export const CTRL_ROWS = 2;
 /** The learning rate, as float32 bits. */
 export const CTRL_LR = 3;
-/** Set to 1 by a worker whose kernel threw. */
+/** Set to 1 when a kernel threw. */
 export const CTRL_ERROR = 4;
-/** Workers done with the current phase; on its own 64-byte line. */
+/** Set to 1 to stop the workers. */
+export const CTRL_QUIT = 5;
 export const CTRL_DONE = 16;
-/** Number of control words. */
-export const CTRL_WORDS = 32;
+export const CTRL_QUEUES = 32;
+/** Number of control words: 32 + 16 queues of 16 words. */
+export const CTRL_WORDS = CTRL_QUEUES + 16 * MAX_THREADS;
 
-/** Commands. */
+/** Phase commands. */
 export const CMD_FORWARD = 1;
 export const CMD_BACKWARD = 2;
-export const CMD_QUIT = 3;
 
 /** Polls of a control word before a thread sleeps in Atomics.wait (about 0.1 ms). */
 export const SPIN_POLLS = 1 << 16;
@@ -62,25 +76,104 @@ const PHASE_TIMEOUT_MS = 120_000;
 export interface WorkerInit {
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
-  /** The worker's chunks [c0, c1). */
-  readonly c0: number;
-  readonly c1: number;
+  /** The worker's thread index t (its home queue), 1 ≤ t < threads. */
+  readonly thread: number;
+  readonly threads: number;
 }
 
 /**
- * The chunks thread t of T owns: [⌊t·NC/T⌋, ⌊(t+1)·NC/T⌋).
+ * The number of tasks a phase is cut into for T threads: two per thread, at most one per chunk.
  *
- * @param t The thread, 0 being the calling thread.
- * @param threads T.
- * @returns [c0, c1).
  * @example
  * ```ts
- * import { threadChunks } from "./backend_threads.ts";
- * console.assert(threadChunks(1, 2).join() === "8,16");
+ * import { taskCount } from "./backend_threads.ts";
+ * console.assert(taskCount(2) === 4 && taskCount(16) === 16);
  * ```
  */
-export function threadChunks(t: number, threads: number): [number, number] {
-  return [Math.floor(t * HIDDEN_CHUNKS / threads), Math.floor((t + 1) * HIDDEN_CHUNKS / threads)];
+export function taskCount(threads: number): number {
+  return Math.min(HIDDEN_CHUNKS, 2 * threads);
+}
+
+/**
+ * The chunks of task τ of `tasks`: [⌊τ·NC/tasks⌋, ⌊(τ+1)·NC/tasks⌋).
+ *
+ * @example
+ * ```ts
+ * import { taskChunks } from "./backend_threads.ts";
+ * console.assert(taskChunks(3, 4).join() === "12,16");
+ * ```
+ */
+export function taskChunks(task: number, tasks: number): [number, number] {
+  return [Math.floor(task * HIDDEN_CHUNKS / tasks), Math.floor((task + 1) * HIDDEN_CHUNKS / tasks)];
+}
+
+/**
+ * The home tasks of thread q of T: [⌊q·tasks/T⌋, ⌊(q+1)·tasks/T⌋).
+ *
+ * @example
+ * ```ts
+ * import { queueTasks } from "./backend_threads.ts";
+ * console.assert(queueTasks(1, 2, 4).join() === "2,4");
+ * ```
+ */
+export function queueTasks(queue: number, threads: number, tasks: number): [number, number] {
+  return [Math.floor(queue * tasks / threads), Math.floor((queue + 1) * tasks / threads)];
+}
+
+/**
+ * Claim and run the tasks of phase `generation` until none is left: the home queue first, then the
+ * others in turn. Returns early when the phase is already over (a late worker). Every thread,
+ * the calling one included, runs this.
+ *
+ * @param ctrl The control words.
+ * @param ctrlFloat The same words as float32 (for the learning rate).
+ * @param kernels This thread's instance of the kernels.
+ * @param generation The phase.
+ * @param home This thread's index.
+ * @param threads T.
+ */
+export function servePhase(
+  ctrl: Int32Array,
+  ctrlFloat: Float32Array,
+  kernels: WasmKernelExports,
+  generation: number,
+  home: number,
+  threads: number,
+): void {
+  const tag = generation & 0xffffff, tasks = taskCount(threads);
+  for (let i = 0; i < threads; i++) {
+    const q = (home + i) % threads;
+    const word = CTRL_QUEUES + 16 * q;
+    const end = queueTasks(q, threads, tasks)[1];
+    for (;;) {
+      const w = Atomics.load(ctrl, word);
+      if (w >>> 8 !== tag) return; // a newer phase started: this one is finished
+      const task = w & 0xff;
+      if (task >= end) break;
+      if (Atomics.compareExchange(ctrl, word, w, w + 1) !== w) continue;
+      // the phase cannot end before this task is done, so its words are still current
+      _runTask(ctrl, ctrlFloat, kernels, task, tasks);
+      Atomics.add(ctrl, CTRL_DONE, 1);
+      Atomics.notify(ctrl, CTRL_DONE);
+    }
+  }
+}
+
+function _runTask(
+  ctrl: Int32Array,
+  ctrlFloat: Float32Array,
+  kernels: WasmKernelExports,
+  task: number,
+  tasks: number,
+): void {
+  const [c0, c1] = taskChunks(task, tasks);
+  const n = ctrl[CTRL_ROWS];
+  try {
+    if (ctrl[CTRL_COMMAND] === CMD_FORWARD) kernels.forward_part(c0, c1, n);
+    else kernels.backward_part(c0, c1, n, ctrlFloat[CTRL_LR]);
+  } catch {
+    Atomics.store(ctrl, CTRL_ERROR, 1);
+  }
 }
 
 /**
@@ -123,42 +216,47 @@ export async function createThreadedBackend(
   const workers: Worker[] = [];
   try {
     for (let t = 1; t < threads; t++) {
-      const [c0, c1] = threadChunks(t, threads);
-      workers.push(await _startWorker({ module, memory: core.memory, c0, c1 }));
+      workers.push(await _startWorker({ module, memory: core.memory, thread: t, threads }));
     }
   } catch (error) {
     for (const w of workers) w.terminate();
     throw error;
   }
-  const [m0, m1] = threadChunks(0, threads);
-  const k = core.kernels;
+  const k = core.kernels, tasks = taskCount(threads);
+  let generation = 0;
 
-  /** Start a phase on the workers, run the caller's chunks, wait for the workers. */
-  const run = (command: number, n: number, lr: number, own: () => void) => {
-    if (workers.length === 0) return own();
+  /** Publish a phase, serve its tasks with the workers, wait until all are done. */
+  const run = (command: number, n: number, lr: number) => {
+    generation = (generation + 1) | 0;
     ctrl[CTRL_COMMAND] = command;
     ctrl[CTRL_ROWS] = n;
     ctrlFloat[CTRL_LR] = lr;
     Atomics.store(ctrl, CTRL_ERROR, 0);
     Atomics.store(ctrl, CTRL_DONE, 0);
-    Atomics.add(ctrl, CTRL_GENERATION, 1); // publishes the words above to the workers
-    Atomics.notify(ctrl, CTRL_GENERATION);
-    own();
-    _waitForCount(ctrl, CTRL_DONE, workers.length);
-    if (Atomics.load(ctrl, CTRL_ERROR) !== 0) {
-      throw new Error("Cannot run a step: a kernel failed in a worker");
+    const tag = (generation & 0xffffff) << 8;
+    for (let q = 0; q < threads; q++) {
+      Atomics.store(ctrl, CTRL_QUEUES + 16 * q, tag | queueTasks(q, threads, tasks)[0]);
     }
+    Atomics.store(ctrl, CTRL_GENERATION, generation); // publishes the words above to the workers
+    Atomics.notify(ctrl, CTRL_GENERATION);
+    servePhase(ctrl, ctrlFloat, k, generation, 0, threads);
+    _waitForCount(ctrl, CTRL_DONE, tasks);
+    if (Atomics.load(ctrl, CTRL_ERROR) !== 0) throw new Error("Cannot run a step: a kernel failed");
   };
 
   return backendOnCore(core, {
-    forward: (n) => run(CMD_FORWARD, n, 0, () => k.forward_part(m0, m1, n)),
-    backward: (n, lr) => run(CMD_BACKWARD, n, lr, () => k.backward_part(m0, m1, n, lr)),
+    forward(n) {
+      if (workers.length === 0 || n < MIN_PARALLEL_ROWS) k.forward_part(0, HIDDEN_CHUNKS, n);
+      else run(CMD_FORWARD, n, 0);
+    },
+    backward(n, lr) {
+      if (workers.length === 0 || n < MIN_PARALLEL_ROWS) k.backward_part(0, HIDDEN_CHUNKS, n, lr);
+      else run(CMD_BACKWARD, n, lr);
+    },
     dispose() {
-      if (workers.length > 0) {
-        ctrl[CTRL_COMMAND] = CMD_QUIT;
-        Atomics.add(ctrl, CTRL_GENERATION, 1);
-        Atomics.notify(ctrl, CTRL_GENERATION);
-      }
+      Atomics.store(ctrl, CTRL_QUIT, 1);
+      Atomics.add(ctrl, CTRL_GENERATION, 1);
+      Atomics.notify(ctrl, CTRL_GENERATION);
       for (const w of workers) w.terminate();
       workers.length = 0;
     },

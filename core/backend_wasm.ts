@@ -25,11 +25,12 @@ export const HIDDEN_CHUNKS = 16;
 /** The largest wasm memory a backend may allocate, in bytes (2 GiB). */
 export const MAX_WASM_BYTES = 2 ** 31;
 
-/** Byte offset of the thread control words in wasm memory (below the first buffer). */
+/** Byte offset of the thread control words in wasm memory; they must end before byte 2048, where the
+ * kernels keep their scan table (see core/kernels.wat). */
 export const CONTROL_OFFSET = 256;
 
 /** Bytes of wasm memory before the first buffer: the kernels' header, then the control words. */
-const HEADER_BYTES = 1024;
+const HEADER_BYTES = 4096;
 const PAGE_BYTES = 65536;
 /** Row stride of the per-chunk partial logits: K padded to 3 quads. */
 const PARTIAL_FLOATS = 12;
@@ -69,6 +70,8 @@ export interface WasmLayout {
 
 /** The functions core/kernels.wasm exports (see the comments in core/kernels.wat). */
 export interface WasmKernelExports {
+  /** Writes the scan's swizzle table into the header; called once per memory, before any kernel. */
+  init(): void;
   /** First hidden unit of chunk c; chunk_start(NC) = H. */
   chunk_start(c: number): number;
   /** Lists the non-zero pixels of the first n rows of x; with masks = 1 also the per-pixel sample masks. */
@@ -293,12 +296,14 @@ export function createWasmCore(
     layout.nzCount,
     layout.masks,
   ]);
+  const kernels = instantiateKernels(module, memory);
+  kernels.init();
   const f32 = (at: number, length: number) => new Float32Array(memory.buffer, at, length);
   const H = hidden, N = capacity;
   return {
     memory,
     layout,
-    kernels: instantiateKernels(module, memory),
+    kernels,
     activation,
     params: {
       hidden,

@@ -14,6 +14,8 @@
 ;;   60 nzIdx (capacity, D) i32: byte offset i * 4H of the w0 row of each non-zero pixel i
 ;;   64 nzVal (capacity, D): the value of each non-zero pixel   68 nzCount (capacity) i32
 ;;   72 masks (ceil(capacity / 64), D) i64: bit s % 64 of masks[s / 64, i] is set when x[s, i] != 0
+;; Bytes 256 to 2047 hold the thread control words of core/backend_threads.ts (not used here) and
+;; bytes 2048 to 2303 the swizzle table of $scan, written by $init.
 ;;
 ;; The hidden dimension is cut into NC chunks whose bounds are multiples of 4 (see $chunk_start).
 ;; Every kernel that works on hidden units takes a range [j0, j1) made of whole chunks; the result
@@ -128,15 +130,39 @@
   ;; ------------------------------------------------------------------------------------------
   ;; Input sparsity.
 
+  ;; Write the compaction table of $scan at byte 2048 of the header: for each 4-bit mask m of the
+  ;; non-zero lanes of a quad, the i8x16.swizzle indices that move those lanes, in order, to the
+  ;; front (255 selects 0). Called once, before any other kernel.
+  (func $init (export "init")
+    (v128.store offset=2048 (i32.const 0) (v128.const i8x16 255 255 255 255 255 255 255 255 255 255 255 255 255 255 255 255))
+    (v128.store offset=2064 (i32.const 0) (v128.const i8x16 0 1 2 3 255 255 255 255 255 255 255 255 255 255 255 255))
+    (v128.store offset=2080 (i32.const 0) (v128.const i8x16 4 5 6 7 255 255 255 255 255 255 255 255 255 255 255 255))
+    (v128.store offset=2096 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 255 255 255 255 255 255 255 255))
+    (v128.store offset=2112 (i32.const 0) (v128.const i8x16 8 9 10 11 255 255 255 255 255 255 255 255 255 255 255 255))
+    (v128.store offset=2128 (i32.const 0) (v128.const i8x16 0 1 2 3 8 9 10 11 255 255 255 255 255 255 255 255))
+    (v128.store offset=2144 (i32.const 0) (v128.const i8x16 4 5 6 7 8 9 10 11 255 255 255 255 255 255 255 255))
+    (v128.store offset=2160 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 255 255 255 255))
+    (v128.store offset=2176 (i32.const 0) (v128.const i8x16 12 13 14 15 255 255 255 255 255 255 255 255 255 255 255 255))
+    (v128.store offset=2192 (i32.const 0) (v128.const i8x16 0 1 2 3 12 13 14 15 255 255 255 255 255 255 255 255))
+    (v128.store offset=2208 (i32.const 0) (v128.const i8x16 4 5 6 7 12 13 14 15 255 255 255 255 255 255 255 255))
+    (v128.store offset=2224 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 12 13 14 15 255 255 255 255))
+    (v128.store offset=2240 (i32.const 0) (v128.const i8x16 8 9 10 11 12 13 14 15 255 255 255 255 255 255 255 255))
+    (v128.store offset=2256 (i32.const 0) (v128.const i8x16 0 1 2 3 8 9 10 11 12 13 14 15 255 255 255 255))
+    (v128.store offset=2272 (i32.const 0) (v128.const i8x16 4 5 6 7 8 9 10 11 12 13 14 15 255 255 255 255))
+    (v128.store offset=2288 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)))
+
   ;; For each of the first n rows s of x: the list of its non-zero pixels i in increasing order
   ;; (nzIdx[s, m] = i * 4H, nzVal[s, m] = x[s, i], nzCount[s]); and, when $withMasks is 1, the bit
-  ;; masks of the samples that have pixel i, for the batched w0 update. Zero quads of pixels are
-  ;; skipped with one test; inside a quad the list grows without branches.
+  ;; masks of the samples that have pixel i, for the batched w0 update. A quad of pixels that are all
+  ;; 0 is skipped with one test; the others are packed without branches: the mask of their non-zero
+  ;; lanes picks a swizzle from the $init table, and the lists advance by its popcount. The packed
+  ;; stores may write up to 3 entries past the end of a list, never past its row of D entries.
   (func $scan (export "scan") (param $n i32) (param $withMasks i32)
     (local $s i32) (local $rowBytes i32) (local $xp i32) (local $xend i32) (local $ip i32) (local $ip0 i32)
-    (local $vp i32) (local $roff i32) (local $mp i32) (local $bit i64) (local $v v128) (local $xv f32)
-    (local $nz i32)
+    (local $vp i32) (local $mp i32) (local $m i32) (local $count i32)
+    (local $v v128) (local $nz v128) (local $sh v128) (local $idx v128) (local $step v128) (local $bit v128)
     (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $step (i32x4.splat (i32.shl (local.get $rowBytes) (i32.const 2))))
     (if (local.get $withMasks)
       (then
         ;; ceil(n / 64) groups of D masks of 8 bytes
@@ -152,61 +178,34 @@
         (local.set $ip0 (i32.add (i32.load (i32.const 60)) (i32.mul (local.get $s) (i32.const 3136))))
         (local.set $ip (local.get $ip0))
         (local.set $vp (i32.add (i32.load (i32.const 64)) (i32.mul (local.get $s) (i32.const 3136))))
-        (local.set $roff (i32.const 0))
+        ;; w0 row offsets of the 4 pixels of the current quad: (4q + l) * 4H
+        (local.set $idx (i32x4.mul (i32x4.splat (local.get $rowBytes)) (v128.const i32x4 0 1 2 3)))
         (local.set $mp
           (i32.add (i32.load (i32.const 72)) (i32.mul (i32.shr_u (local.get $s) (i32.const 6)) (i32.const 6272))))
-        ;; the bit of sample s, or 0 when no masks are wanted
-        (local.set $bit
-          (i64.shl
-            (i64.extend_i32_u (i32.ne (local.get $withMasks) (i32.const 0)))
-            (i64.extend_i32_u (i32.and (local.get $s) (i32.const 63)))))
+        (local.set $bit (i64x2.splat (i64.shl (i64.const 1) (i64.extend_i32_u (i32.and (local.get $s) (i32.const 63))))))
         (loop $quad
           (local.set $v (v128.load (local.get $xp)))
-          (if (v128.any_true (f32x4.ne (local.get $v) (v128.const f32x4 0 0 0 0)))
+          (local.set $nz (f32x4.ne (local.get $v) (v128.const f32x4 0 0 0 0)))
+          (if (v128.any_true (local.get $nz))
             (then
-              ;; lane 0
-              (local.set $xv (f32x4.extract_lane 0 (local.get $v)))
-              (local.set $nz (f32.ne (local.get $xv) (f32.const 0)))
-              (i32.store (local.get $ip) (local.get $roff))
-              (f32.store (local.get $vp) (local.get $xv))
-              (local.set $ip (i32.add (local.get $ip) (i32.shl (local.get $nz) (i32.const 2))))
-              (local.set $vp (i32.add (local.get $vp) (i32.shl (local.get $nz) (i32.const 2))))
-              (i64.store offset=0 (local.get $mp)
-                (i64.or (i64.load offset=0 (local.get $mp))
-                  (i64.and (local.get $bit) (i64.sub (i64.const 0) (i64.extend_i32_u (local.get $nz))))))
-              ;; lane 1
-              (local.set $xv (f32x4.extract_lane 1 (local.get $v)))
-              (local.set $nz (f32.ne (local.get $xv) (f32.const 0)))
-              (i32.store (local.get $ip) (i32.add (local.get $roff) (local.get $rowBytes)))
-              (f32.store (local.get $vp) (local.get $xv))
-              (local.set $ip (i32.add (local.get $ip) (i32.shl (local.get $nz) (i32.const 2))))
-              (local.set $vp (i32.add (local.get $vp) (i32.shl (local.get $nz) (i32.const 2))))
-              (i64.store offset=8 (local.get $mp)
-                (i64.or (i64.load offset=8 (local.get $mp))
-                  (i64.and (local.get $bit) (i64.sub (i64.const 0) (i64.extend_i32_u (local.get $nz))))))
-              ;; lane 2
-              (local.set $xv (f32x4.extract_lane 2 (local.get $v)))
-              (local.set $nz (f32.ne (local.get $xv) (f32.const 0)))
-              (i32.store (local.get $ip) (i32.add (local.get $roff) (i32.shl (local.get $rowBytes) (i32.const 1))))
-              (f32.store (local.get $vp) (local.get $xv))
-              (local.set $ip (i32.add (local.get $ip) (i32.shl (local.get $nz) (i32.const 2))))
-              (local.set $vp (i32.add (local.get $vp) (i32.shl (local.get $nz) (i32.const 2))))
-              (i64.store offset=16 (local.get $mp)
-                (i64.or (i64.load offset=16 (local.get $mp))
-                  (i64.and (local.get $bit) (i64.sub (i64.const 0) (i64.extend_i32_u (local.get $nz))))))
-              ;; lane 3
-              (local.set $xv (f32x4.extract_lane 3 (local.get $v)))
-              (local.set $nz (f32.ne (local.get $xv) (f32.const 0)))
-              (i32.store (local.get $ip)
-                (i32.add (local.get $roff) (i32.mul (local.get $rowBytes) (i32.const 3))))
-              (f32.store (local.get $vp) (local.get $xv))
-              (local.set $ip (i32.add (local.get $ip) (i32.shl (local.get $nz) (i32.const 2))))
-              (local.set $vp (i32.add (local.get $vp) (i32.shl (local.get $nz) (i32.const 2))))
-              (i64.store offset=24 (local.get $mp)
-                (i64.or (i64.load offset=24 (local.get $mp))
-                  (i64.and (local.get $bit) (i64.sub (i64.const 0) (i64.extend_i32_u (local.get $nz))))))))
+              (local.set $m (i32x4.bitmask (local.get $nz)))
+              (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
+              (v128.store (local.get $vp) (i8x16.swizzle (local.get $v) (local.get $sh)))
+              (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
+              (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
+              (local.set $vp (i32.add (local.get $vp) (local.get $count)))
+              (local.set $ip (i32.add (local.get $ip) (local.get $count)))
+              (if (local.get $withMasks)
+                (then
+                  ;; masks[s / 64, 4q + l] |= bit for the non-zero lanes l (a lane of nz is all ones)
+                  (v128.store offset=0 (local.get $mp)
+                    (v128.or (v128.load offset=0 (local.get $mp))
+                      (v128.and (local.get $bit) (i64x2.extend_low_i32x4_s (local.get $nz)))))
+                  (v128.store offset=16 (local.get $mp)
+                    (v128.or (v128.load offset=16 (local.get $mp))
+                      (v128.and (local.get $bit) (i64x2.extend_high_i32x4_s (local.get $nz)))))))))
           (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
-          (local.set $roff (i32.add (local.get $roff) (i32.shl (local.get $rowBytes) (i32.const 2))))
+          (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
           (local.set $mp (i32.add (local.get $mp) (i32.const 32)))
           (br_if $quad (i32.lt_u (local.get $xp) (local.get $xend))))
         (i32.store

