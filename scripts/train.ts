@@ -227,9 +227,20 @@ function _createBackend(config: Config): Promise<Backend> {
   );
 }
 
-/** The config as weights.json records it: paths relative to the weights' folder. */
+/**
+ * The config as weights.json records it: what decides the weights' bytes, with paths relative to the
+ * weights' folder. Thread count, checkpointing and the runs folder change nothing in the result, so
+ * they are left out, and changing them never diverts the shipped model.
+ */
 function _recordedConfig(config: Config, weightsPath: string): Record<string, unknown> {
-  return relativizePaths(configToPlain(config), dirname(weightsPath));
+  const plain = configToPlain(config) as {
+    train: Record<string, unknown>;
+    output: Record<string, unknown>;
+  };
+  delete plain.train.threads;
+  delete plain.train.checkpoint;
+  delete plain.output.runs_dir;
+  return relativizePaths(plain, dirname(weightsPath));
 }
 
 /** A new run folder under output.runs_dir, named by the start time and the config file. */

@@ -203,3 +203,27 @@ Deno.test("train --resume refuses a config that differs from the checkpoint's", 
   assert.ok(isOneLineError(again.stderr), again.stderr);
   assert.match(again.stderr, /"train\.learning_rate" is 0\.2 now but was 0\.05 in the checkpoint/);
 });
+
+Deno.test("train with a different config never replaces a model trained from another config", async () => {
+  const dir = await scratchDir("shipped");
+  const first = await runTask("train", quickArgs(dir));
+  assert.equal(first.code, 0, first.stderr);
+  const shipped = await Deno.readFile(`${dir}/weights.npz`);
+
+  // the same config with a thread count or checkpointing that cannot change the bytes writes in place
+  const same = await runTask("train", quickArgs(dir, ["--set", "train.checkpoint=true"]));
+  assert.equal(same.code, 0, same.stderr);
+  assert.doesNotMatch(same.stderr, /note:/);
+  assert.deepEqual(await Deno.readFile(`${dir}/weights.npz`), shipped);
+
+  const other = await runTask("train", quickArgs(dir, ["--set", "train.learning_rate=0.02"]));
+  assert.equal(other.code, 0, other.stderr);
+  assert.match(
+    other.stderr,
+    /^note: ".*weights\.npz" was trained from a different config; this run writes its weights to ".*\/runs\/.*\/weights\.npz" instead$/m,
+  );
+  assert.deepEqual(await Deno.readFile(`${dir}/weights.npz`), shipped);
+  const runDir = `${dir}/runs/${(await Deno.readTextFile(`${dir}/runs/LATEST`)).trim()}`;
+  assert.notDeepEqual(await Deno.readFile(`${runDir}/weights.npz`), shipped);
+  assert.ok((await Deno.stat(`${runDir}/weights.json`)).isFile);
+});
