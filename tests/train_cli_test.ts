@@ -191,7 +191,10 @@ Deno.test("train interrupted after a checkpoint and resumed gives the same bytes
 
 Deno.test("train --resume refuses a config that differs from the checkpoint's", async () => {
   const dir = await scratchDir("resume-diff");
-  const r = await runTask("train", quickArgs(dir, ["--set", "train.checkpoint=true"]));
+  const r = await runTask(
+    "train",
+    quickArgs(dir, ["--set", "train.checkpoint=true", "--set", "train.learning_rate=0.05"]),
+  );
   assert.equal(r.code, 0, r.stderr);
   const runDir = `${dir}/runs/${(await Deno.readTextFile(`${dir}/runs/LATEST`)).trim()}`;
   const again = await runTask("train", [
