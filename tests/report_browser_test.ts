@@ -19,6 +19,7 @@ import { pathToFileURL } from "node:url";
 import { buildReportHtml } from "../core/report_html.ts";
 import { readRun } from "../core/run_files.ts";
 import { buildFixtureRun, TEST_ARTIFACTS_DIR } from "./fixtures/run/fixture.ts";
+import { runTask, scratchDir } from "./_run_task.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -95,79 +96,144 @@ Deno.test({
     const reportPath = join(runDir, "report.html");
     await Deno.writeTextFile(reportPath, buildReportHtml(run));
 
-    const { chromium } = await _loadPlaywright();
-    // playwright and Chromium make their temporary profile under TMPDIR: keep it inside runs/
-    const tmp = join(TEST_ARTIFACTS_DIR, "tmp");
-    await Deno.mkdir(tmp, { recursive: true });
-    const oldTmp = Deno.env.get("TMPDIR");
-    Deno.env.set("TMPDIR", tmp);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 })
-      .finally(() => oldTmp === undefined ? Deno.env.delete("TMPDIR") : Deno.env.set("TMPDIR", oldTmp));
-    try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const problems: string[] = [];
-      page.on("console", (message) => {
-        if (message.type() === "error" || message.type() === "warning") {
-          problems.push(`${message.type()}: ${message.text()}`);
-        }
-      });
-      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-      const requests: string[] = [];
-      page.on("request", (request) => requests.push(request.url()));
-      page.on("requestfailed", (request) => problems.push(`request failed: ${request.url().slice(0, 80)}`));
+    // 12 mistakes + 10 readable check files × 2 pictures
+    await _checkInBrowser(reportPath, {
+      images: 12 + 2 * 10,
+      evalCount: run.eval!.count,
+      title: "MNIST run browser-run",
+      screenshot: "report.png",
+    });
+  },
+});
 
-      const url = pathToFileURL(reportPath).href;
-      await page.goto(url, { waitUntil: "load" });
-
-      const images = await page.$$eval("img", (imgs) =>
-        imgs.map((img) => ({
-          src: img.getAttribute("src") ?? "",
-          complete: img.complete,
-          naturalWidth: img.naturalWidth,
-        })));
-      // 12 mistakes + 10 readable check files × 2 pictures
-      assert.equal(images.length, 12 + 2 * 10);
-      for (const img of images) {
-        assert.ok(
-          img.src.startsWith("data:image/png;base64,"),
-          `image is not inline: ${img.src.slice(0, 60)}`,
-        );
-        assert.ok(img.complete && img.naturalWidth > 0, `image did not load: ${img.src.slice(0, 60)}`);
+/** Open a report in Chromium and check what a person would see; save a full-page screenshot. */
+async function _checkInBrowser(
+  reportPath: string,
+  expect: { images: number; evalCount: number; title: string; screenshot: string },
+): Promise<void> {
+  const { chromium } = await _loadPlaywright();
+  // playwright and Chromium make their temporary profile under TMPDIR: keep it inside runs/
+  const tmp = join(TEST_ARTIFACTS_DIR, "tmp");
+  await Deno.mkdir(tmp, { recursive: true });
+  const oldTmp = Deno.env.get("TMPDIR");
+  Deno.env.set("TMPDIR", tmp);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 })
+    .finally(() => oldTmp === undefined ? Deno.env.delete("TMPDIR") : Deno.env.set("TMPDIR", oldTmp));
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const problems: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error" || message.type() === "warning") {
+        problems.push(`${message.type()}: ${message.text()}`);
       }
+    });
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    const requests: string[] = [];
+    page.on("request", (request) => requests.push(request.url()));
+    page.on("requestfailed", (request) => problems.push(`request failed: ${request.url().slice(0, 80)}`));
 
-      const counts = await page.$$eval(
-        "svg rect.cm-cell",
-        (cells) => cells.map((cell) => Number(cell.getAttribute("data-count"))),
+    const url = pathToFileURL(reportPath).href;
+    await page.goto(url, { waitUntil: "load" });
+
+    const images = await page.$$eval("img", (imgs) =>
+      imgs.map((img) => ({
+        src: img.getAttribute("src") ?? "",
+        complete: img.complete,
+        naturalWidth: img.naturalWidth,
+      })));
+    assert.equal(images.length, expect.images);
+    for (const img of images) {
+      assert.ok(
+        img.src.startsWith("data:image/png;base64,"),
+        `image is not inline: ${img.src.slice(0, 60)}`,
       );
-      assert.equal(counts.length, 100);
-      assert.equal(counts.reduce((a, b) => a + b, 0), run.eval!.count);
-
-      // the charts are drawn at a readable size, not collapsed
-      const chartSizes = await page.$$eval("section svg", (svgs) =>
-        svgs.map((svg) => {
-          const box = svg.getBoundingClientRect();
-          return { width: box.width, height: box.height };
-        }));
-      assert.ok(chartSizes.length >= 4);
-      for (const size of chartSizes) assert.ok(size.width >= 150 && size.height >= 60, JSON.stringify(size));
-
-      assert.equal((await page.textContent("h1"))?.trim(), "MNIST run browser-run");
-      assert.deepEqual(problems, []);
-      // the page itself and its data: pictures; never the network
-      for (const request of requests) {
-        assert.ok(
-          request === url || request.startsWith("data:"),
-          `unexpected request: ${request.slice(0, 80)}`,
-        );
-      }
-
-      const screenshot = join(TEST_ARTIFACTS_DIR, "report.png");
-      await Deno.mkdir(dirname(screenshot), { recursive: true });
-      await page.screenshot({ path: screenshot, fullPage: true });
-      assert.ok((await Deno.stat(screenshot)).size > 10_000);
-    } finally {
-      await browser.close();
-      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      assert.ok(img.complete && img.naturalWidth > 0, `image did not load: ${img.src.slice(0, 60)}`);
     }
+
+    const counts = await page.$$eval(
+      "svg rect.cm-cell",
+      (cells) => cells.map((cell) => Number(cell.getAttribute("data-count"))),
+    );
+    assert.equal(counts.length, 100);
+    assert.equal(counts.reduce((a, b) => a + b, 0), expect.evalCount);
+
+    // the charts are drawn at a readable size, not collapsed
+    const chartSizes = await page.$$eval("section svg", (svgs) =>
+      svgs.map((svg) => {
+        const box = svg.getBoundingClientRect();
+        return { width: box.width, height: box.height };
+      }));
+    assert.ok(chartSizes.length >= 4);
+    for (const size of chartSizes) assert.ok(size.width >= 150 && size.height >= 60, JSON.stringify(size));
+
+    assert.equal((await page.textContent("h1"))?.trim(), expect.title);
+    assert.deepEqual(problems, []);
+    // the page itself and its data: pictures; never the network
+    for (const request of requests) {
+      assert.ok(
+        request === url || request.startsWith("data:"),
+        `unexpected request: ${request.slice(0, 80)}`,
+      );
+    }
+
+    const screenshot = join(TEST_ARTIFACTS_DIR, expect.screenshot);
+    await Deno.mkdir(dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
+    assert.ok((await Deno.stat(screenshot)).size > 10_000);
+  } finally {
+    await browser.close();
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
+Deno.test({
+  name: "after train, eval and check, deno task report builds a page that works in Chromium",
+  ignore: !(_exists(CHROMIUM) && _mayRunChromium()) && !_isCi(),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await scratchDir("report-pipeline");
+    const trained = await runTask("train", [
+      "--config",
+      "tests/ci.yaml",
+      "--quiet",
+      "--set",
+      "train.subset=3000",
+      "--set",
+      `output.weights=${dir}/weights.npz`,
+      "--set",
+      `output.runs_dir=${dir}/runs`,
+    ]);
+    assert.equal(trained.code, 0, trained.stderr);
+    const runDir = `${dir}/runs/${(await Deno.readTextFile(`${dir}/runs/LATEST`)).trim()}`;
+    const evaluated = await runTask("eval", [
+      "--config",
+      "tests/ci.yaml",
+      "--weights",
+      `${dir}/weights.npz`,
+      "--run",
+      runDir,
+    ]);
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    const checked = await runTask("check", [
+      "--set",
+      "1",
+      "--weights",
+      `${dir}/weights.npz`,
+      "--run",
+      runDir,
+    ]);
+    assert.equal(checked.code, 0, checked.stderr);
+    const reported = await runTask("report", [runDir]);
+    assert.equal(reported.code, 0, reported.stderr);
+    const reportPath = reported.stdout.trim();
+    assert.equal(reportPath, join(runDir, "report.html"));
+    const mistakes = JSON.parse(await Deno.readTextFile(join(runDir, "eval.json"))).mistakes.length;
+    await _checkInBrowser(reportPath, {
+      images: mistakes + 2 * 10,
+      evalCount: 10_000,
+      title: `MNIST run ${runDir.split("/").at(-1)}`,
+      screenshot: "report-pipeline.png",
+    });
   },
 });
