@@ -15,7 +15,7 @@
  *
  * The kernel benchmarks use lr = 0, so the parameters stay the same from one run to the next.
  *
- * Usage: deno bench --allow-read=. bench/kernels_bench.ts [--filter epoch]
+ * Usage: deno bench --allow-read=. bench/kernels_bench.ts [--filter epoch]   (names start with the group)
  *
  * @module
  */
@@ -73,35 +73,35 @@ function forward(): void {
   outputForward(ws.a0, N, params, ws.logits);
 }
 
-Deno.bench({ name: "ts", group: "inputForward N=64", baseline: true }, () => {
+Deno.bench({ name: "inputForward N=64: ts", group: "inputForward N=64", baseline: true }, () => {
   inputForward(x, N, params, ws.z0);
   activationForward(ws.z0, N * H, "relu", ws.a0);
 });
-Deno.bench({ name: "wasm", group: "inputForward N=64" }, () => {
+Deno.bench({ name: "inputForward N=64: wasm", group: "inputForward N=64" }, () => {
   k.scan(N, 1);
   k.hidden_forward(0, H, N);
 });
 
-Deno.bench({ name: "ts", group: "outputForward N=64", baseline: true }, () => {
+Deno.bench({ name: "outputForward N=64: ts", group: "outputForward N=64", baseline: true }, () => {
   outputForward(ws.a0, N, params, ws.logits);
 });
-Deno.bench({ name: "wasm", group: "outputForward N=64" }, () => {
+Deno.bench({ name: "outputForward N=64: wasm", group: "outputForward N=64" }, () => {
   k.output_partial(0, HIDDEN_CHUNKS, N);
   k.output_reduce(N);
 });
 
-Deno.bench({ name: "ts", group: "backward N=64", baseline: true }, () => {
+Deno.bench({ name: "backward N=64: ts", group: "backward N=64", baseline: true }, () => {
   zeroGrads(grads);
   backward(params, "relu", N, ws, grads);
 });
-Deno.bench({ name: "wasm (with the w1, b0 updates)", group: "backward N=64" }, () => {
+Deno.bench({ name: "backward N=64: wasm (with the w1, b0 updates)", group: "backward N=64" }, () => {
   k.hidden_backward(0, H, N, 0);
 });
 
-Deno.bench({ name: "ts", group: "sgdStep N=64", baseline: true }, () => {
+Deno.bench({ name: "sgdStep N=64: ts", group: "sgdStep N=64", baseline: true }, () => {
   sgdStep(params, grads, x, ws.dZ0, N, 0);
 });
-Deno.bench({ name: "wasm", group: "sgdStep N=64" }, () => {
+Deno.bench({ name: "sgdStep N=64: wasm", group: "sgdStep N=64" }, () => {
   k.input_update(0, H, N, 0);
   k.bias1_update(N, 0);
 });
@@ -124,17 +124,17 @@ async function backends(capacity: number): Promise<[string, Backend][]> {
 }
 
 for (const [name, b] of await backends(1)) {
-  Deno.bench({ name, group: "trainStep N=1", baseline: name === "ts" }, () => {
+  Deno.bench({ name: `trainStep N=1: ${name}`, group: "trainStep N=1", baseline: name === "ts" }, () => {
     b.trainStep(labels, 0, 1, 0);
   });
 }
 for (const [name, b] of await backends(N)) {
-  Deno.bench({ name, group: "trainStep N=64", baseline: name === "ts" }, () => {
+  Deno.bench({ name: `trainStep N=64: ${name}`, group: "trainStep N=64", baseline: name === "ts" }, () => {
     b.trainStep(labels, 0, N, 0);
   });
 }
 for (const [name, b] of await backends(PREDICT_N)) {
-  Deno.bench({ name, group: "predict N=500", baseline: name === "ts" }, () => {
+  Deno.bench({ name: `predict N=500: ${name}`, group: "predict N=500", baseline: name === "ts" }, () => {
     b.predict(labels, 0, PREDICT_N);
   });
 }
@@ -145,7 +145,7 @@ for (const [name, b] of await backends(PREDICT_N)) {
 for (const [batch, lr] of [[1, 0.01], [N, 0.1]]) {
   for (const [name, b] of await backends(batch)) {
     Deno.bench({
-      name,
+      name: `epoch batch ${batch}: ${name}`,
       group: `epoch batch ${batch}`,
       baseline: name === "ts",
       n: name === "ts" ? 2 : 5,

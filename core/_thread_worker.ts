@@ -15,7 +15,7 @@ import {
   CTRL_QUIT,
   CTRL_WORDS,
   servePhase,
-  SPIN_POLLS,
+  WORKER_SPIN_POLLS,
   type WorkerInit,
 } from "./backend_threads.ts";
 
@@ -36,7 +36,7 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
   for (;;) {
     let polls = 0;
     while (Atomics.load(ctrl, CTRL_GENERATION) === seen) {
-      if (++polls >= SPIN_POLLS) {
+      if (++polls >= WORKER_SPIN_POLLS) {
         Atomics.wait(ctrl, CTRL_GENERATION, seen);
         polls = 0;
       }
