@@ -12,6 +12,7 @@
  * - trainStep N = 1 and N = 64, predict N = 500: whole Backend calls.
  * - epoch: one pass over the 60,000 training images (batch 1 lr 0.01, batch 64 lr 0.1), copying
  *   each batch into `x` from pre-scaled float32 images.
+ * - test set: predictions for the 10,000 test images in batches of 500, copied the same way.
  *
  * The kernel benchmarks use lr = 0, so the parameters stay the same from one run to the next.
  *
@@ -47,6 +48,9 @@ const train = await loadIdxPair(mnist("train-images-idx3-ubyte"), mnist("train-l
 const images = new Float32Array(train.pixels.length); // (60000, D), pixel / 255
 for (let i = 0; i < images.length; i++) images[i] = train.pixels[i] / 255;
 const labels = train.labels;
+const test = await loadIdxPair(mnist("t10k-images-idx3-ubyte"), mnist("t10k-labels-idx1-ubyte"));
+const testImages = new Float32Array(test.pixels.length);
+for (let i = 0; i < testImages.length; i++) testImages[i] = test.pixels[i] / 255;
 const params = initParams(H, "relu", new Rng(1));
 
 // ---------------------------------------------------------------------------------------------
@@ -158,4 +162,16 @@ for (const [batch, lr] of [[1, 0.01], [N, 0.1]]) {
       }
     });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Predictions for the whole test set.
+
+for (const [name, b] of await backends(PREDICT_N)) {
+  Deno.bench({ name: `test set: ${name}`, group: "test set", baseline: name === "ts" }, () => {
+    for (let first = 0; first < test.count; first += PREDICT_N) {
+      b.x.set(testImages.subarray(first * D, (first + PREDICT_N) * D));
+      b.predict(test.labels, first, PREDICT_N);
+    }
+  });
 }
