@@ -63,7 +63,11 @@ const OPTIONS: OptionSpec = {
     help: "seed of the initial weights and the data order (default 1)",
     valueName: "N",
   },
-  kernel: { type: "string", help: 'our kernels: "ts" or "wasm" (default ts)', valueName: "KIND" },
+  kernel: {
+    type: "string",
+    help: 'our kernels: "wasm" (WebAssembly SIMD) or "ts" (the plain TypeScript reference) (default wasm)',
+    valueName: "KIND",
+  },
   threads: {
     type: "string",
     help: "threads for both sides: our kernels, and numpy's BLAS (default 1)",
@@ -129,7 +133,7 @@ async function _main(): Promise<number> {
   const settings = {
     runs: int("runs", 3, 1),
     seed: int("seed", 1, 0),
-    kernel: (values.kernel as string | undefined) ?? "ts",
+    kernel: (values.kernel as string | undefined) ?? "wasm",
     threads: int("threads", 1, 1),
     passes: int("passes", 5, 1),
     limit: int("limit", 0, 0),

@@ -63,6 +63,7 @@ Deno.test("every deno.json task but test lists exactly the paths it reads and wr
     "--allow-write=runs",
   ]);
   assert.deepEqual(grants("report"), ["--allow-read=.", "--allow-write=runs"]);
+  assert.deepEqual(grants("build:wasm"), ["--allow-read=.", "--allow-write=core"]);
 });
 
 Deno.test("deno.json pins every import to an exact version and uses the committed lockfile frozen", () => {
