@@ -137,11 +137,17 @@ export function useColor(): boolean {
  * @param explicit The --run value, if any.
  */
 export async function resultsDir(runsDir: string, explicit: string | undefined): Promise<string> {
-  if (explicit) return resolve(explicit);
-  try {
-    return await latestRun(runsDir);
-  } catch (error) {
-    if (error instanceof InputFileError) return join(runsDir, "results");
-    throw error;
+  let dir: string;
+  if (explicit) {
+    dir = resolve(explicit);
+  } else {
+    try {
+      dir = await latestRun(runsDir);
+    } catch (error) {
+      if (!(error instanceof InputFileError)) throw error;
+      dir = join(runsDir, "results");
+    }
   }
+  await Deno.mkdir(dir, { recursive: true }); // a fresh clone has no runs/ yet
+  return dir;
 }

@@ -28,6 +28,13 @@ Deno.test("check --set 1 reads the project's own sample set and prints the table
   for (const name of ["check.json", "check_sheet.png", "check_sheet.html"]) await Deno.stat(`${dir}/${name}`);
 });
 
+Deno.test("check creates the folder for its sheet when it does not exist yet", async () => {
+  const dir = `${await scratchDir("check-newdir")}/not/yet/there`;
+  const r = await runTask("check", ["--set", "3", "--run", dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok((await Deno.stat(`${dir}/check_sheet.html`)).isFile);
+});
+
 Deno.test("check --json gives the same results for scripts", async () => {
   const r = await runTask("check", ["--set", "2", "--json", "--run", await scratchDir("check-json")]);
   assert.equal(r.code, 0, r.stderr);
