@@ -1,0 +1,264 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type Checkpoint, readCheckpoint, writeCheckpoint } from "../core/checkpoint.ts";
+import { FormatError, InputFileError } from "../core/errors.ts";
+import { initParams } from "../core/network.ts";
+import { Rng } from "../core/rng.ts";
+import { sha256Hex } from "../core/sha256.ts";
+import { encodeWeights } from "../core/weights.ts";
+import { scratchDir } from "./_run_task.ts";
+
+/** Run `fn` in a fresh run folder under runs/tests/, removed afterwards. */
+async function inRunDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await scratchDir("checkpoint");
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A checkpoint after `epoch` epochs of a small network. */
+function sampleCheckpoint(epoch: number, seed = 3): Checkpoint {
+  const rng = new Rng(seed);
+  const params = initParams(4, "relu", rng);
+  for (let k = 0; k < params.b1.length; k++) params.b1[k] = rng.nextNormal();
+  for (let i = 0; i < epoch; i++) rng.nextUint32();
+  return {
+    epoch,
+    rng: rng.getState(),
+    config: { model: { hidden: 4, activation: "relu" }, train: { epochs: 5, seed, checkpoint: true } },
+    params,
+  };
+}
+
+/** Rewrite checkpoint.json through a function of its parsed contents. */
+async function editMeta(dir: string, edit: (meta: Record<string, unknown>) => unknown): Promise<void> {
+  const path = join(dir, "checkpoint.json");
+  const meta = JSON.parse(await Deno.readTextFile(path));
+  await Deno.writeTextFile(path, JSON.stringify(edit(meta)));
+}
+
+const resumeError = (dir: string, state: string) => `Cannot resume run "${dir}": ${state}`;
+
+// ---- round trip --------------------------------------------------------------------------------
+
+Deno.test("readCheckpoint() returns exactly what writeCheckpoint() saved", async () => {
+  await inRunDir(async (dir) => {
+    const saved = sampleCheckpoint(2);
+    await writeCheckpoint(dir, saved);
+    const loaded = await readCheckpoint(dir);
+    assert.equal(loaded.epoch, 2);
+    assert.deepEqual(loaded.rng, saved.rng);
+    assert.deepEqual(loaded.config, saved.config);
+    assert.equal(loaded.params.hidden, 4);
+    for (const key of ["w0", "b0", "w1", "b1"] as const) {
+      assert.deepEqual(loaded.params[key], saved.params[key], key);
+    }
+    // the restored generator continues where the saved one stopped
+    const a = new Rng(0), b = new Rng(0);
+    a.setState(saved.rng);
+    b.setState(loaded.rng);
+    assert.equal(a.nextUint32(), b.nextUint32());
+  });
+});
+
+Deno.test("writeCheckpoint() writes checkpoint.npz and a checkpoint.json naming its sha256", async () => {
+  await inRunDir(async (dir) => {
+    const saved = sampleCheckpoint(1);
+    await writeCheckpoint(dir, saved);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "checkpoint.json",
+      "checkpoint.npz",
+    ]);
+    const npz = await Deno.readFile(join(dir, "checkpoint.npz"));
+    assert.deepEqual(npz, encodeWeights(saved.params));
+    const text = await Deno.readTextFile(join(dir, "checkpoint.json"));
+    assert.ok(text.endsWith("}\n"));
+    assert.deepEqual(JSON.parse(text), {
+      epoch: 1,
+      rng: saved.rng,
+      weights_sha256: await sha256Hex(npz),
+      config: saved.config,
+    });
+  });
+});
+
+Deno.test("writeCheckpoint() over an older checkpoint makes the newer one read back", async () => {
+  await inRunDir(async (dir) => {
+    await writeCheckpoint(dir, sampleCheckpoint(1, 3));
+    const newer = sampleCheckpoint(2, 4);
+    await writeCheckpoint(dir, newer);
+    const loaded = await readCheckpoint(dir);
+    assert.equal(loaded.epoch, 2);
+    assert.deepEqual(loaded.params.w1, newer.params.w1);
+    assert.deepEqual(loaded.rng, newer.rng);
+  });
+});
+
+// ---- missing -----------------------------------------------------------------------------------
+
+const NO_CHECKPOINT = "it has no checkpoint (train with --set train.checkpoint=true)";
+
+Deno.test("readCheckpoint() refuses a run folder without a checkpoint with an InputFileError", async () => {
+  await inRunDir(async (dir) => {
+    await assert.rejects(readCheckpoint(dir), {
+      name: "InputFileError",
+      message: resumeError(dir, NO_CHECKPOINT),
+    });
+    await assert.rejects(readCheckpoint(dir), InputFileError);
+  });
+});
+
+Deno.test("readCheckpoint() refuses a run folder that does not exist with an InputFileError", async () => {
+  await inRunDir(async (dir) => {
+    const missing = join(dir, "no-such-run");
+    await assert.rejects(readCheckpoint(missing), {
+      name: "InputFileError",
+      message: resumeError(missing, NO_CHECKPOINT),
+    });
+  });
+});
+
+for (const kept of ["checkpoint.json", "checkpoint.npz"]) {
+  Deno.test(`readCheckpoint() refuses a run folder holding only ${kept} with an InputFileError`, async () => {
+    await inRunDir(async (dir) => {
+      await writeCheckpoint(dir, sampleCheckpoint(1));
+      await Deno.remove(join(dir, kept === "checkpoint.json" ? "checkpoint.npz" : "checkpoint.json"));
+      await assert.rejects(readCheckpoint(dir), {
+        name: "InputFileError",
+        message: resumeError(dir, NO_CHECKPOINT),
+      });
+    });
+  });
+}
+
+// ---- torn or malformed -------------------------------------------------------------------------
+
+Deno.test("readCheckpoint() refuses a checkpoint.npz from another epoch than checkpoint.json (a torn pair)", async () => {
+  await inRunDir(async (dir) => {
+    await writeCheckpoint(dir, sampleCheckpoint(1, 3));
+    // a crash between the two writes of the next epoch: new weights, old JSON
+    await Deno.writeFile(join(dir, "checkpoint.npz"), encodeWeights(sampleCheckpoint(2, 4).params));
+    await assert.rejects(readCheckpoint(dir), (error: unknown) => {
+      assert.ok(error instanceof FormatError, `got ${error}`);
+      assert.equal(error.message, resumeError(dir, "checkpoint.npz does not match checkpoint.json"));
+      return true;
+    });
+  });
+});
+
+Deno.test("readCheckpoint() refuses a checkpoint.npz changed by one byte", async () => {
+  await inRunDir(async (dir) => {
+    await writeCheckpoint(dir, sampleCheckpoint(1));
+    const path = join(dir, "checkpoint.npz");
+    const bytes = await Deno.readFile(path);
+    bytes[bytes.length >> 1] ^= 1;
+    await Deno.writeFile(path, bytes);
+    await assert.rejects(readCheckpoint(dir), {
+      name: "FormatError",
+      message: resumeError(dir, "checkpoint.npz does not match checkpoint.json"),
+    });
+  });
+});
+
+for (
+  const [label, text] of [
+    ["empty", ""],
+    ["cut short", '{"epoch": 1, "rng": [1, 2'],
+    ["not JSON at all", "epoch: 1\n"],
+  ]
+) {
+  Deno.test(`readCheckpoint() refuses a checkpoint.json that is ${label} with a FormatError`, async () => {
+    await inRunDir(async (dir) => {
+      await writeCheckpoint(dir, sampleCheckpoint(1));
+      await Deno.writeTextFile(join(dir, "checkpoint.json"), text);
+      await assert.rejects(readCheckpoint(dir), (error: unknown) => {
+        assert.ok(error instanceof FormatError, `got ${error}`);
+        assert.equal(error.message, resumeError(dir, "checkpoint.json is not valid JSON"));
+        return true;
+      });
+    });
+  });
+}
+
+const LACKS = "checkpoint.json lacks epoch, rng, weights_sha256 or config";
+
+for (
+  const [label, edit] of [
+    ["no epoch", ({ epoch: _, ...rest }: Record<string, unknown>) => rest],
+    ["no rng", ({ rng: _, ...rest }: Record<string, unknown>) => rest],
+    ["no weights_sha256", ({ weights_sha256: _, ...rest }: Record<string, unknown>) => rest],
+    ["no config", ({ config: _, ...rest }: Record<string, unknown>) => rest],
+    ["a fractional epoch", (m: Record<string, unknown>) => ({ ...m, epoch: 1.5 })],
+    ["an epoch written as a string", (m: Record<string, unknown>) => ({ ...m, epoch: "1" })],
+    ["an rng that is not a list", (m: Record<string, unknown>) => ({ ...m, rng: "1,2,3,4" })],
+    ["a numeric weights_sha256", (m: Record<string, unknown>) => ({ ...m, weights_sha256: 7 })],
+    ["a null config", (m: Record<string, unknown>) => ({ ...m, config: null })],
+    ["a string config", (m: Record<string, unknown>) => ({ ...m, config: "config.yaml" })],
+    ["a list at the top", (m: Record<string, unknown>) => [m]],
+    ["a number at the top", () => 42],
+  ] as const
+) {
+  Deno.test(`readCheckpoint() refuses a checkpoint.json with ${label} with a FormatError`, async () => {
+    await inRunDir(async (dir) => {
+      await writeCheckpoint(dir, sampleCheckpoint(1));
+      await editMeta(dir, edit);
+      await assert.rejects(readCheckpoint(dir), { name: "FormatError", message: resumeError(dir, LACKS) });
+    });
+  });
+}
+
+Deno.test("readCheckpoint() refuses a checkpoint.npz that is no weights file even when its sha256 matches", async () => {
+  await inRunDir(async (dir) => {
+    const garbage = new TextEncoder().encode("not a zip file at all");
+    await Deno.writeFile(join(dir, "checkpoint.npz"), garbage);
+    await Deno.writeTextFile(
+      join(dir, "checkpoint.json"),
+      JSON.stringify({ epoch: 1, rng: [1, 2, 3, 4], weights_sha256: await sha256Hex(garbage), config: {} }),
+    );
+    await assert.rejects(readCheckpoint(dir), (error: unknown) => {
+      assert.ok(error instanceof FormatError, `got ${error}`);
+      assert.equal(
+        error.message,
+        `Cannot read zip archive "${join(dir, "checkpoint.npz")}": ` +
+          'file starts with 6e 6f 74 20, expected a zip signature 50 4b 03 04 ("PK\\x03\\x04")',
+      );
+      return true;
+    });
+  });
+});
+
+// ---- known bugs, reported; enable once core/checkpoint.ts is fixed ----------------------------------
+
+Deno.test({
+  name: "readCheckpoint() refuses a checkpoint.json holding null with a FormatError",
+  // core/checkpoint.ts lines 73-77: JSON.parse("null") gives null and `meta.epoch` throws
+  // "TypeError: Cannot read properties of null (reading 'epoch')".
+  ignore: true,
+  async fn() {
+    await inRunDir(async (dir) => {
+      await writeCheckpoint(dir, sampleCheckpoint(1));
+      await Deno.writeTextFile(join(dir, "checkpoint.json"), "null");
+      await assert.rejects(readCheckpoint(dir), { name: "FormatError", message: resumeError(dir, LACKS) });
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "readCheckpoint() refuses a run path that is a file, or a checkpoint.json that is a folder, with an InputFileError",
+  // core/checkpoint.ts lines 59-67 map only NotFound: Deno.errors.NotADirectory and
+  // Deno.errors.IsADirectory escape as engine errors.
+  ignore: true,
+  async fn() {
+    await inRunDir(async (dir) => {
+      const file = join(dir, "run.txt");
+      await Deno.writeTextFile(file, "not a folder");
+      await assert.rejects(readCheckpoint(file), InputFileError);
+      await Deno.mkdir(join(dir, "checkpoint.json"));
+      await Deno.writeFile(join(dir, "checkpoint.npz"), new Uint8Array());
+      await assert.rejects(readCheckpoint(dir), InputFileError);
+    });
+  },
+});
