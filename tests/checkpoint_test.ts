@@ -233,7 +233,7 @@ Deno.test("readCheckpoint() refuses a checkpoint.npz that is no weights file eve
 
 Deno.test({
   name: "readCheckpoint() refuses a checkpoint.json holding null with a FormatError",
-  // core/checkpoint.ts lines 73-77: JSON.parse("null") gives null and `meta.epoch` throws
+  // core/checkpoint.ts lines 71-76: JSON.parse("null") gives null and `meta.epoch` throws
   // "TypeError: Cannot read properties of null (reading 'epoch')".
   ignore: true,
   async fn() {
