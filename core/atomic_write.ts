@@ -24,8 +24,9 @@ import { basename, dirname, join } from "node:path";
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  // same folder as the target, so the rename never crosses a file system
-  const tmp = join(dirname(path), `.${basename(path)}.${Deno.pid}.tmp`);
+  // same folder as the target, so the rename never crosses a file system; a name of its own per
+  // call, so overlapping writes of one file never share a temporary file
+  const tmp = join(dirname(path), `.${basename(path)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
   try {
     const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
     try {

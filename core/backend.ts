@@ -8,6 +8,7 @@
  * @module
  */
 
+import { ShapeError } from "./errors.ts";
 import {
   type Activation,
   backward,
@@ -102,7 +103,7 @@ export function createTsBackend(hidden: number, activation: Activation, capacity
 /** Copy parameters into a backend's own buffers (shapes must match). */
 export function loadParams(backend: Backend, params: Params): void {
   if (params.hidden !== backend.params.hidden) {
-    throw new TypeError(
+    throw new ShapeError(
       `Cannot load weights: they have ${params.hidden} hidden units, the backend ${backend.params.hidden}`,
     );
   }

@@ -11,7 +11,7 @@
 
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic_write.ts";
-import { FormatError, InputFileError } from "./errors.ts";
+import { fileErrorReason, FormatError, InputFileError } from "./errors.ts";
 import type { Params } from "./network.ts";
 import { sha256Hex } from "./sha256.ts";
 import { decodeWeights, encodeWeights } from "./weights.ts";
@@ -64,16 +64,24 @@ export async function readCheckpoint(runDir: string): Promise<Checkpoint> {
         `Cannot resume run "${runDir}": it has no checkpoint (train with --set train.checkpoint=true)`,
       );
     }
+    const reason = fileErrorReason(error);
+    if (reason) throw new InputFileError(`Cannot resume run "${runDir}": ${reason}`);
     throw error;
   }
-  let meta: { epoch?: unknown; rng?: unknown; weights_sha256?: unknown; config?: unknown };
+  let parsed: unknown;
   try {
-    meta = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new FormatError(`Cannot resume run "${runDir}": checkpoint.json is not valid JSON`);
   }
+  const meta = (parsed && typeof parsed === "object" ? parsed : {}) as {
+    epoch?: unknown;
+    rng?: unknown;
+    weights_sha256?: unknown;
+    config?: unknown;
+  };
   if (
-    !Number.isInteger(meta.epoch) || !Array.isArray(meta.rng) || typeof meta.weights_sha256 !== "string" ||
+    !Number.isInteger(meta.epoch) || !_isRngState(meta.rng) || typeof meta.weights_sha256 !== "string" ||
     !meta.config || typeof meta.config !== "object"
   ) {
     throw new FormatError(
@@ -89,4 +97,10 @@ export async function readCheckpoint(runDir: string): Promise<Checkpoint> {
     config: meta.config as Record<string, unknown>,
     params: decodeWeights(bytes, weightsPath),
   };
+}
+
+/** Four 32-bit words, not all zero: a state Rng.setState accepts. */
+function _isRngState(value: unknown): value is number[] {
+  return Array.isArray(value) && value.length === 4 &&
+    value.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32) && value.some((w) => w !== 0);
 }

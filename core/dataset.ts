@@ -4,6 +4,7 @@
  * @module
  */
 
+import { LimitError } from "./errors.ts";
 import { D } from "./network.ts";
 import type { Rng } from "./rng.ts";
 
@@ -54,7 +55,7 @@ export function selectImages(data: Dataset, indices: ArrayLike<number>): Dataset
  * @param validation How many images to hold out, 0 ≤ validation < data.count.
  * @param rng The run's seeded generator.
  * @returns The remaining training images and the validation images, each in a random order.
- * @throws {RangeError} When validation leaves no training images.
+ * @throws {LimitError} When validation leaves no training images.
  */
 export function splitValidation(
   data: Dataset,
@@ -62,7 +63,7 @@ export function splitValidation(
   rng: Rng,
 ): { train: Dataset; validation: Dataset } {
   if (!Number.isInteger(validation) || validation < 0 || validation >= data.count) {
-    throw new RangeError(
+    throw new LimitError(
       `Cannot split the training set: validation is ${validation} but the training set holds ${data.count} images`,
     );
   }

@@ -56,3 +56,24 @@ export function isProjectError(error: unknown): error is ProjectError {
   return error instanceof FormatError || error instanceof LimitError ||
     error instanceof ShapeError || error instanceof InputFileError;
 }
+
+/**
+ * Say in words why a file could not be read, for the file-system errors a user can cause.
+ *
+ * @param error What Deno threw.
+ * @returns e.g. "no such file", or null when the error is not one of those (a bug, or worse).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fileErrorReason } from "./errors.ts";
+ * assert.equal(fileErrorReason(new Deno.errors.NotFound("x")), "no such file");
+ * assert.equal(fileErrorReason(new TypeError("x")), null);
+ * ```
+ */
+export function fileErrorReason(error: unknown): string | null {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof Deno.errors.IsADirectory) return "it is a directory";
+  if (error instanceof Deno.errors.NotADirectory) return "a part of the path is a file, not a folder";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return null;
+}

@@ -78,14 +78,31 @@ export { loadTestSet, loadTrainSet, verifyDataFiles } from "./data_files.ts";
 export { sha256File, sha256Hex } from "./sha256.ts";
 export { decodeNpy, encodeNpy } from "./npy.ts";
 export { decodeNpz, encodeNpz } from "./npz.ts";
+export { decodeZip, encodeZip } from "./zip.ts";
 export { decodeWeights, encodeWeights, readWeightsFile, writeWeightsFile } from "./weights.ts";
 export { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
+export { encodeModelInfo, type ModelInfo, modelInfoPath, readModelInfo } from "./model_info.ts";
 export { decodePng, readPngFile } from "./png.ts";
 export { toAsciiArt, toMnistInput } from "./preprocess.ts";
 export { Augmenter } from "./augment.ts";
 export { MetricsLog } from "./metrics_log.ts";
 export { readRun } from "./run_files.ts";
 export { buildReportHtml } from "./report_html.ts";
-export { FormatError, InputFileError, isProjectError, LimitError, ShapeError } from "./errors.ts";
+export {
+  confusionMatrixSvg,
+  lineChartSvg,
+  perClassBarsSvg,
+  probabilityBarsSvg,
+  trainingCurvesSvgs,
+} from "./svg_charts.ts";
+export { checkSheetPng, digitGalleryPng } from "./gallery.ts";
+export {
+  fileErrorReason,
+  FormatError,
+  InputFileError,
+  isProjectError,
+  LimitError,
+  ShapeError,
+} from "./errors.ts";
 export { writeFileAtomic } from "./atomic_write.ts";
 export { crc32 } from "./crc32.ts";

@@ -8,7 +8,7 @@
  */
 
 import { isAbsolute, relative } from "node:path";
-import { FormatError, InputFileError } from "./errors.ts";
+import { fileErrorReason, FormatError, InputFileError } from "./errors.ts";
 
 /** The contents of weights.json. */
 export interface ModelInfo {
@@ -84,9 +84,8 @@ export async function readModelInfo(path: string): Promise<ModelInfo | null> {
     text = await Deno.readTextFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
-    if (error instanceof Deno.errors.IsADirectory) {
-      throw new InputFileError(`Cannot read model info "${path}": it is a directory`);
-    }
+    const reason = fileErrorReason(error);
+    if (reason) throw new InputFileError(`Cannot read model info "${path}": ${reason}`);
     throw error;
   }
   let info: unknown;

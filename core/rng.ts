@@ -9,6 +9,8 @@
  * @module
  */
 
+import { LimitError } from "./errors.ts";
+
 /** Largest seed plus one: seeds are integers in [0, 2^32). */
 export const SEED_LIMIT = 2 ** 32;
 
@@ -20,7 +22,7 @@ export class Rng {
    * Create a generator from a seed.
    *
    * @param seed An integer in [0, 2^32).
-   * @throws {RangeError} When the seed is not such an integer.
+   * @throws {LimitError} When the seed is not such an integer.
    * @example
    * ```ts
    * import assert from "node:assert/strict";
@@ -31,7 +33,7 @@ export class Rng {
    */
   constructor(seed: number) {
     if (!Number.isInteger(seed) || seed < 0 || seed >= SEED_LIMIT) {
-      throw new RangeError(`Cannot seed the generator: seed is ${seed}, expected an integer in [0, 2^32)`);
+      throw new LimitError(`Cannot seed the generator: seed is ${seed}, expected an integer in [0, 2^32)`);
     }
     // SplitMix32 fills the four state words; it never leaves them all zero.
     let x = seed >>> 0;
@@ -66,9 +68,13 @@ export class Rng {
   /**
    * A uniform integer in [0, n), without modulo bias (rejection sampling).
    *
-   * @param n The number of possible values, 1 ≤ n ≤ 2^32.
+   * @param n The number of possible values, an integer 1 ≤ n ≤ 2^32.
+   * @throws {LimitError} When n is not such an integer.
    */
   nextInt(n: number): number {
+    if (!(n >= 1 && n <= SEED_LIMIT && Number.isInteger(n))) {
+      throw new LimitError(`Cannot draw an integer below ${n}: expected a whole number from 1 to 2^32`);
+    }
     // reject the top partial block of 2^32 so each residue is equally likely
     const limit = SEED_LIMIT - (SEED_LIMIT % n);
     let r: number;
@@ -109,14 +115,14 @@ export class Rng {
   /**
    * Restore a state returned by {@linkcode Rng.getState}.
    *
-   * @throws {RangeError} When the state is not four 32-bit words, not all zero.
+   * @throws {LimitError} When the state is not four 32-bit words, not all zero.
    */
   setState(state: readonly number[]): void {
     if (
       state.length !== 4 || state.some((w) => !Number.isInteger(w) || w < 0 || w >= SEED_LIMIT) ||
       state.every((w) => w === 0)
     ) {
-      throw new RangeError(`Cannot restore the generator: state is [${state}], expected four uint32 words`);
+      throw new LimitError(`Cannot restore the generator: state is [${state}], expected four uint32 words`);
     }
     this.#s.set(state);
   }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { InputFileError } from "./errors.ts";
+import { fileErrorReason, InputFileError } from "./errors.ts";
 
 /**
  * The SHA-256 digest of some bytes.
@@ -28,19 +28,15 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  *
  * @param path The file.
  * @param what What the file is, for the error message (e.g. "IDX file").
- * @throws {InputFileError} When the file is missing or is a folder.
+ * @throws {InputFileError} When the file is missing, is a folder, or cannot be read.
  */
 export async function sha256File(path: string, what: string): Promise<string> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new InputFileError(`Cannot read ${what} "${path}": no such file`);
-    }
-    if (error instanceof Deno.errors.IsADirectory) {
-      throw new InputFileError(`Cannot read ${what} "${path}": it is a directory`);
-    }
+    const reason = fileErrorReason(error);
+    if (reason) throw new InputFileError(`Cannot read ${what} "${path}": ${reason}`);
     throw error;
   }
   return sha256Hex(bytes);

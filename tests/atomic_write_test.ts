@@ -103,10 +103,6 @@ Deno.test("writeFileAtomic() keeps the old file untouched when the temp file can
 
 Deno.test({
   name: "writeFileAtomic() lets two overlapping writes of one file both finish with one whole version",
-  // Known bug, reported: the temp name is ".<name>.<pid>.tmp" (core/atomic_write.ts line 28), so two
-  // writes of the same file from one process share a temp file; the second rename rejects with
-  // NotFound and the first may rename a file the second is still writing.
-  ignore: true,
   async fn() {
     await inScratch(async (dir) => {
       const path = join(dir, "x.txt");

@@ -229,13 +229,8 @@ Deno.test("readCheckpoint() refuses a checkpoint.npz that is no weights file eve
   });
 });
 
-// ---- known bugs, reported; enable once core/checkpoint.ts is fixed ----------------------------------
-
 Deno.test({
   name: "readCheckpoint() refuses a checkpoint.json holding null with a FormatError",
-  // core/checkpoint.ts lines 71-76: JSON.parse("null") gives null and `meta.epoch` throws
-  // "TypeError: Cannot read properties of null (reading 'epoch')".
-  ignore: true,
   async fn() {
     await inRunDir(async (dir) => {
       await writeCheckpoint(dir, sampleCheckpoint(1));
@@ -248,9 +243,6 @@ Deno.test({
 Deno.test({
   name:
     "readCheckpoint() refuses a run path that is a file, or a checkpoint.json that is a folder, with an InputFileError",
-  // core/checkpoint.ts lines 59-67 map only NotFound: Deno.errors.NotADirectory and
-  // Deno.errors.IsADirectory escape as engine errors.
-  ignore: true,
   async fn() {
     await inRunDir(async (dir) => {
       const file = join(dir, "run.txt");

@@ -108,11 +108,14 @@ function forgedValue(rng: Rng, near: number): number {
   return rng.nextInt(4) === 0 ? rng.nextUint32() : choices[rng.nextInt(choices.length)];
 }
 
+// mutations of an empty buffer (an earlier truncation may leave one) leave it empty
 const truncate: Mutation = (b, rng) => {
+  if (b.length === 0) return [b, "truncate an empty file"];
   const at = rng.nextInt(b.length);
   return [b.slice(0, at), `truncate at ${at}`];
 };
 const flipBits: Mutation = (b, rng) => {
+  if (b.length === 0) return [b, "flip no bits of an empty file"];
   const out = b.slice(), flips: number[] = [];
   for (let k = 1 + rng.nextInt(4); k > 0; k--) {
     const bit = rng.nextInt(out.length * 8);
@@ -122,11 +125,13 @@ const flipBits: Mutation = (b, rng) => {
   return [out, `flip bits ${flips.join(",")}`];
 };
 const flipHeaderBits: Mutation = (b, rng) => {
+  if (b.length === 0) return [b, "flip no header bit of an empty file"];
   const out = b.slice(), bit = rng.nextInt(Math.min(out.length, 24) * 8);
   out[bit >> 3] ^= 1 << (bit & 7);
   return [out, `flip header bit ${bit}`];
 };
 const setByte: Mutation = (b, rng) => {
+  if (b.length === 0) return [b, "set no byte of an empty file"];
   const out = b.slice(), at = rng.nextInt(out.length), value = rng.nextInt(256);
   out[at] = value;
   return [out, `set byte ${at} to ${value}`];
@@ -136,6 +141,7 @@ const append: Mutation = (b, rng) => {
   return [new Uint8Array([...b, ...extra]), `append ${extra.length} random bytes`];
 };
 const cutRange: Mutation = (b, rng) => {
+  if (b.length === 0) return [b, "cut nothing from an empty file"];
   const at = rng.nextInt(b.length), n = 1 + rng.nextInt(16);
   return [new Uint8Array([...b.subarray(0, at), ...b.subarray(at + n)]), `cut ${n} bytes at ${at}`];
 };

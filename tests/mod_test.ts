@@ -52,8 +52,6 @@ const MAIN_EXPORTS: Record<string, readonly string[]> = {
 };
 
 /** Modules the table lists that mod.ts does not re-export (reported; see the ignored test below). */
-const NOT_REEXPORTED = new Set(["zip.ts", "model_info.ts", "svg_charts.ts", "gallery.ts"]);
-
 const exported = mod as unknown as Record<string, unknown>;
 
 /** Check that mod.ts re-exports each main function of a module as the module's own binding. */
@@ -76,18 +74,8 @@ Deno.test("the table in core/mod.ts names existing core modules, each once, and 
 
 Deno.test("core/mod.ts re-exports the main function or class of each module its table lists", async () => {
   for (const file of Object.keys(MAIN_EXPORTS)) {
-    if (!NOT_REEXPORTED.has(file)) await assertReexported(file);
+    await assertReexported(file);
   }
-});
-
-Deno.test({
-  name: "core/mod.ts re-exports zip.ts, model_info.ts, svg_charts.ts and gallery.ts, which its table lists",
-  // Reported: the table lists these four modules but core/mod.ts has no export line for any of them.
-  // Either export them or drop them from the table, then fold this test into the one above.
-  ignore: true,
-  async fn() {
-    for (const file of NOT_REEXPORTED) await assertReexported(file);
-  },
 });
 
 Deno.test("core/mod.ts exports the shape constants D = 784 and K = 10", () => {

@@ -219,9 +219,6 @@ Deno.test("readModelInfo() refuses a directory with an InputFileError", async ()
 
 Deno.test({
   name: "readModelInfo() answers null or an InputFileError for a path through a regular file",
-  // Known bug, reported: core/model_info.ts lines 83-90 map only NotFound and IsADirectory, so
-  // "weights.npz/weights.json" rejects with Deno.errors.NotADirectory, an engine error.
-  ignore: true,
   async fn() {
     await inScratch(async (dir) => {
       await Deno.writeTextFile(join(dir, "weights.npz"), "x");

@@ -91,9 +91,6 @@ Deno.test("sha256File() refuses a directory with an InputFileError", async () =>
 
 Deno.test({
   name: "sha256File() refuses a path through a regular file with an InputFileError",
-  // Known bug, reported: core/sha256.ts lines 35-45 map only NotFound and IsADirectory, so
-  // "file.gz/x" rejects with Deno.errors.NotADirectory, an engine error.
-  ignore: true,
   async fn() {
     await inScratch(async (dir) => {
       await Deno.writeTextFile(join(dir, "file"), "x");
