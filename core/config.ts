@@ -35,7 +35,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Composer, isMap, isScalar, isSeq, LineCounter, Parser, stringify } from "yaml";
 import type { CST } from "yaml";
-import { FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
+import { fileErrorReason, FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
 import type { Activation } from "./network.ts";
 
 /** Largest config file, or `--set` value, accepted: 64 KiB. */
@@ -235,7 +235,7 @@ export async function loadConfig(path: string, overrides: string[] = []): Promis
   try {
     using file = await Deno.open(path, { read: true });
     const info = await file.stat();
-    if (info.isDirectory) throw new InputFileError(`Cannot read config "${path}": is a directory`);
+    if (info.isDirectory) throw new InputFileError(`Cannot read config "${path}": it is a directory`);
     // read at most one byte past the cap, so a huge file is never loaded whole
     const buffer = new Uint8Array(MAX_CONFIG_BYTES + 1);
     let filled = 0;
@@ -841,10 +841,7 @@ function _quote(value: string): string {
 }
 
 function _ioReason(error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) return "no such file";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (error instanceof Deno.errors.IsADirectory) return "is a directory";
-  return error instanceof Error ? error.message : String(error);
+  return fileErrorReason(error) ?? (error instanceof Error ? error.message : String(error));
 }
 
 function _deepFreeze<T>(value: T): T {

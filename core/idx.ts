@@ -12,7 +12,7 @@
  * @module
  */
 
-import { FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
+import { fileErrorReason, FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
 import { gunzip, isGzip } from "./gzip.ts";
 import { D, K } from "./network.ts";
 
@@ -332,13 +332,8 @@ function _checkDataLength(
 
 /** Map an error from Deno's file system calls to an {@linkcode InputFileError}. */
 function _readError(error: unknown, prefix: string): InputFileError {
-  if (error instanceof Deno.errors.NotFound) return new InputFileError(`${prefix}: no such file`);
-  if (error instanceof Deno.errors.IsADirectory) return new InputFileError(`${prefix}: it is a directory`);
-  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
-    return new InputFileError(`${prefix}: permission denied`);
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new InputFileError(`${prefix}: ${message}`, { cause: error });
+  const reason = fileErrorReason(error) ?? (error instanceof Error ? error.message : String(error));
+  return new InputFileError(`${prefix}: ${reason}`, { cause: error });
 }
 
 function _article(what: "images" | "labels"): string {

@@ -12,23 +12,29 @@ import type { EpochRecord } from "./train.ts";
 export interface HeaderRecord {
   readonly type: "header";
   readonly version: 1;
+  /** ISO 8601 time the run started. */
   readonly started: string;
+  /** Deno version that ran it. */
   readonly deno: string;
+  /** The effective configuration, as a plain object. */
   readonly config: Record<string, unknown>;
   readonly config_path: string;
   readonly seed: number;
-  readonly datasets: Record<string, { path: string; sha256: string }>;
+  /** Each dataset file used, with its SHA-256. */
+  readonly datasets: Record<string, { readonly path: string; readonly sha256: string }>;
 }
 
-/** Last line: how the run ended. */
+/** Last line: how the run ended. Missing when the process was killed. */
 export interface FinalRecord {
   readonly type: "final";
   readonly status: "completed" | "interrupted" | "diverged";
+  /** Null unless the run completed. */
   readonly test_loss: number | null;
   readonly test_accuracy: number | null;
   readonly weights: string | null;
   readonly weights_sha256: string | null;
   readonly seconds: number;
+  /** Why the run stopped early, when it did. */
   readonly message?: string;
 }
 

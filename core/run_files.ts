@@ -18,26 +18,14 @@
 
 import { basename, join } from "node:path";
 import { writeFileAtomic } from "./atomic_write.ts";
+import type { FinalRecord, HeaderRecord } from "./metrics_log.ts";
 import { FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
 import { type CheckImages, checkSheetPng, DIGIT_PIXELS, digitGalleryPng, WRONG } from "./gallery.ts";
 import { buildCheckSheetHtml } from "./report_html.ts";
 import { confusionMatrixSvg, perClassBarsSvg, sideBySideSvg, trainingCurvesSvgs } from "./svg_charts.ts";
 
-/** First line of metrics.jsonl: what was run, on what. */
-export interface RunHeader {
-  readonly type: "header";
-  readonly version: 1;
-  /** ISO 8601 time the run started. */
-  readonly started: string;
-  /** Deno version that ran it. */
-  readonly deno: string;
-  /** The effective configuration, as a plain object. */
-  readonly config: Record<string, unknown>;
-  readonly config_path: string;
-  readonly seed: number;
-  /** Each dataset file used, with its SHA-256. */
-  readonly datasets: Record<string, { readonly path: string; readonly sha256: string }>;
-}
+/** First line of metrics.jsonl: what was run, on what (written by core/metrics_log.ts). */
+export type RunHeader = HeaderRecord;
 
 /** One epoch of metrics.jsonl. A loss that was NaN or infinite is stored (and read) as null. */
 export interface RunEpoch {
@@ -55,18 +43,7 @@ export interface RunEpoch {
 }
 
 /** Last line of metrics.jsonl: how the run ended. Missing when the process was killed. */
-export interface RunFinal {
-  readonly type: "final";
-  readonly status: "completed" | "interrupted" | "diverged";
-  /** Null unless the run completed. */
-  readonly test_loss: number | null;
-  readonly test_accuracy: number | null;
-  readonly weights: string | null;
-  readonly weights_sha256: string | null;
-  readonly seconds: number;
-  /** Why the run stopped early, when it did. */
-  readonly message?: string;
-}
+export type RunFinal = FinalRecord;
 
 /** Any line of metrics.jsonl. */
 export type RunRecord = RunHeader | RunEpoch | RunFinal;

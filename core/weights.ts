@@ -13,7 +13,7 @@
 
 import { dirname } from "node:path";
 import { writeFileAtomic } from "./atomic_write.ts";
-import { FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
+import { fileErrorReason, FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
 import { D, K, type Params } from "./network.ts";
 import type { NpyArray } from "./npy.ts";
 import { decodeNpz, encodeNpz, listNpz } from "./npz.ts";
@@ -228,13 +228,8 @@ export async function writeWeightsFile(path: string, params: Params): Promise<vo
 // ---- helpers ----
 
 function _fileError(error: unknown, prefix: string): InputFileError {
-  if (error instanceof Deno.errors.NotFound) return new InputFileError(`${prefix}: no such file`);
-  if (error instanceof Deno.errors.IsADirectory) return new InputFileError(`${prefix}: it is a directory`);
-  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
-    return new InputFileError(`${prefix}: permission denied`);
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new InputFileError(`${prefix}: ${message}`, { cause: error });
+  const reason = fileErrorReason(error) ?? (error instanceof Error ? error.message : String(error));
+  return new InputFileError(`${prefix}: ${reason}`, { cause: error });
 }
 
 // (n,), (1, n) or (n, 1)

@@ -588,7 +588,7 @@ Deno.test("loadConfig() reports a folder given as the config file", async () => 
   await assertRejects(
     () => loadConfig(FIXTURES),
     InputFileError,
-    `Cannot read config "${FIXTURES}": is a directory`,
+    `Cannot read config "${FIXTURES}": it is a directory`,
   );
 });
 
