@@ -23,7 +23,6 @@
  */
 
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { type Backend, type BackendKind, createTsBackend, loadParams } from "../core/backend.ts";
 import { type Dataset, firstImages } from "../core/dataset.ts";
 import { FormatError, LimitError } from "../core/errors.ts";
@@ -32,7 +31,7 @@ import { loadIdxPair } from "../core/idx.ts";
 import { D, initParams, K, type Params } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
 import { trainEpochs } from "../core/train.ts";
-import { helpText, type OptionSpec, runMain, UsageError } from "../scripts/_cli.ts";
+import { helpText, type OptionSpec, parseFlags, runMain, UsageError } from "../scripts/_cli.ts";
 
 /** The hyperparameters of one training workload. */
 export interface OursTrainSettings {
@@ -296,7 +295,7 @@ const _OPTIONS: OptionSpec = {
 };
 
 async function _main(argv: string[]): Promise<number> {
-  const { values, positionals } = _parseFlags(argv, _OPTIONS, true);
+  const { values, positionals } = parseFlags(argv, _OPTIONS, true);
   if (values.help) {
     console.log(
       helpText("bench/ours.ts train|infer [options]", "Our side of one benchmark workload.", _OPTIONS),
@@ -373,25 +372,6 @@ async function _main(argv: string[]): Promise<number> {
   }
   console.log(JSON.stringify(report));
   return 0;
-}
-
-/** node:util parseArgs, strict; a mistake becomes a UsageError. (scripts/_cli.ts parseFlags passes
- * `short: undefined`, which node:util rejects, for options without a short name.) */
-function _parseFlags(args: string[], options: OptionSpec, allowPositionals: boolean) {
-  const spec = Object.fromEntries(
-    Object.entries(options).map((
-      [name, o],
-    ) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }]),
-  );
-  try {
-    return parseArgs({ args, options: spec, strict: true, allowPositionals });
-  } catch (error) {
-    const flag = (error as Error).message.match(/'(-[^' ]+)/)?.[1];
-    const unknown = (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION";
-    throw new UsageError(
-      `Cannot parse arguments: ${unknown ? `unknown flag "${flag}"` : (error as Error).message}`,
-    );
-  }
 }
 
 if (import.meta.main) await runMain(() => _main(Deno.args));

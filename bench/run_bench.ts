@@ -16,9 +16,8 @@
 
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../core/atomic_write.ts";
-import { helpText, type OptionSpec, runMain, UsageError } from "../scripts/_cli.ts";
+import { helpText, type OptionSpec, parseFlags, runMain, UsageError } from "../scripts/_cli.ts";
 
 /** One benchmark workload: the same network and data on both sides, the training loop only. */
 interface Workload {
@@ -113,7 +112,7 @@ class _BenchFailure extends Error {
 }
 
 async function _main(): Promise<number> {
-  const { values } = _parseFlags(Deno.args, OPTIONS, false);
+  const { values } = parseFlags(Deno.args, OPTIONS, false);
   if (values.help) {
     console.log(helpText(
       "deno task bench [options]",
@@ -382,25 +381,6 @@ function _percent(fraction: number): string {
 /** The file path of a file inside an npm package of the import map. */
 function _npmFile(specifier: string): string {
   return fileURLToPath(import.meta.resolve(specifier));
-}
-
-/** node:util parseArgs, strict; a mistake becomes a UsageError. (scripts/_cli.ts parseFlags passes
- * `short: undefined`, which node:util rejects, for options without a short name.) */
-function _parseFlags(args: string[], options: OptionSpec, allowPositionals: boolean) {
-  const spec = Object.fromEntries(
-    Object.entries(options).map((
-      [name, o],
-    ) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }]),
-  );
-  try {
-    return parseArgs({ args, options: spec, strict: true, allowPositionals });
-  } catch (error) {
-    const flag = (error as Error).message.match(/'(-[^' ]+)/)?.[1];
-    const unknown = (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION";
-    throw new UsageError(
-      `Cannot parse arguments: ${unknown ? `unknown flag "${flag}"` : (error as Error).message}`,
-    );
-  }
 }
 
 if (import.meta.main) {
