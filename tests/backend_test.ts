@@ -15,13 +15,7 @@ import {
   zeroGrads,
 } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
-
-/** A batch of inputs with about 80 % zero pixels, like MNIST. */
-function sparseBatch(n: number, rng: Rng): Float32Array {
-  const x = new Float32Array(n * D);
-  for (let i = 0; i < x.length; i++) x[i] = rng.nextFloat() < 0.2 ? rng.nextFloat() : 0;
-  return x;
-}
+import { sparseBatch } from "./_batches.ts";
 
 /** Parameters with random weights and biases. */
 function randomParams(hidden: number, activation: Activation, seed: number): Params {

@@ -1,19 +1,11 @@
 import assert from "node:assert/strict";
 import { crc32 } from "../core/crc32.ts";
 import { Rng } from "../core/rng.ts";
+import { pythonCanImport } from "./_python.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
-async function hasPython(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command("python3", { args: ["-c", "import zlib"], stderr: "null" })
-      .output();
-    return success;
-  } catch {
-    return false;
-  }
-}
-const HAVE_PYTHON = await hasPython();
+const HAVE_PYTHON = await pythonCanImport("zlib");
 
 Deno.test('crc32() of "123456789" is the CRC-32 check value 0xcbf43926', () => {
   assert.equal(crc32(text("123456789")), 0xcbf43926);

@@ -1,25 +1,15 @@
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { deflateSync, gzipSync } from "fflate";
 import { crc32 } from "../core/crc32.ts";
 import { gunzip, isGzip } from "../core/gzip.ts";
 import { Rng } from "../core/rng.ts";
+import { pythonCanImport } from "./_python.ts";
+import { withScratchDir } from "./_scratch_dir.ts";
 
 const NAME = "x.gz";
 const PREFIX = `Cannot decompress gzip file "${NAME}"`;
-/** Scratch files go under runs/ (git-ignored, writable under `deno task test`). */
-const RUNS_DIR = fileURLToPath(new URL("../runs/", import.meta.url));
 
-async function hasPython(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command("python3", { args: ["-c", "import zlib"], stderr: "null" })
-      .output();
-    return success;
-  } catch {
-    return false;
-  }
-}
-const HAVE_PYTHON = await hasPython();
+const HAVE_PYTHON = await pythonCanImport("zlib");
 
 /** Bytes of mixed entropy: runs, text-like bytes and noise, so encoders use every block type. */
 function sampleData(length: number, rng: Rng): Uint8Array {
@@ -115,9 +105,7 @@ Deno.test(
   "gunzip() round-trips zlib output for every strategy, level and window size",
   { ignore: !HAVE_PYTHON },
   async () => {
-    await Deno.mkdir(RUNS_DIR, { recursive: true });
-    const dir = await Deno.makeTempDir({ dir: RUNS_DIR, prefix: "gzip_test_" });
-    try {
+    await withScratchDir("gzip_test_", async (dir) => {
       // zlib is an independent encoder: its Huffman trees, block splits and stored blocks differ
       // from fflate's; wbits = 16 + w gives gzip framing
       const script = `
@@ -153,9 +141,7 @@ print(i)
           `file ${i}`,
         );
       }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 );
 

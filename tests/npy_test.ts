@@ -2,46 +2,12 @@ import assert from "node:assert/strict";
 import { FormatError, LimitError, ShapeError } from "../core/errors.ts";
 import { decodeNpy, encodeNpy, NPY_MAX_PREFIX_BYTES, readNpyHeader } from "../core/npy.ts";
 import { Rng } from "../core/rng.ts";
+import { fromBase64, pythonCanImport, pythonNumpy } from "./_python.ts";
 
 // ---- python3 with numpy, when present ----
 
-const NUMPY = await (async () => {
-  try {
-    const out = await new Deno.Command("python3", {
-      args: ["-c", "import numpy"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output();
-    return out.success;
-  } catch {
-    return false;
-  }
-})();
-const ignore = !NUMPY;
-
-/** Run a python3 script with `stdin` as its input; it prints JSON, returned parsed. */
-async function python(
-  script: string,
-  stdin: Uint8Array = new Uint8Array(0),
-): Promise<Record<string, string>> {
-  const child = new Deno.Command("python3", {
-    args: ["-c", `import base64, io, json, sys\nimport numpy as np\n${script}`],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new Uint8Array(stdin));
-  await writer.close();
-  const out = await child.output();
-  if (!out.success) throw new Error(`python3 failed: ${new TextDecoder().decode(out.stderr)}`);
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
-
-function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
+/** The tests that compare with numpy skip themselves where python3 or numpy is missing. */
+const ignore = !(await pythonCanImport("numpy"));
 
 // ---- hand-made files ----
 
@@ -95,7 +61,7 @@ Deno.test({
       input.set(new Uint8Array(a.buffer), p);
       p += a.byteLength;
     }
-    const out = await python(
+    const out = await pythonNumpy(
       `shapes = ${JSON.stringify(shapes)}
 data = sys.stdin.buffer.read(); p = 0; out = {}
 for i, shape in enumerate(shapes):
@@ -153,7 +119,7 @@ Deno.test({
     "decodeNpy() reads numpy's float32 and float64 arrays in both byte orders, C and Fortran order, versions 1-3",
   ignore,
   fn: async () => {
-    const out = await python(`out = {}
+    const out = await pythonNumpy(`out = {}
 for dtype in ["<f4", "<f8", ">f4", ">f8"]:
     for shape in [(), (0,), (3, 0), (5,), (2, 3), (2, 3, 4), (1, 4, 1, 2)]:
         n = int(np.prod(shape))
@@ -304,7 +270,7 @@ Deno.test({
     const base = dict("'<f4'", "False", "(3,)");
     const at = (n: number) => npy(base.replace("\n", " ".repeat(n - base.length) + "\n"), F4_3);
     const [good, bad] = [at(10_000), at(10_001)];
-    const out = await python(
+    const out = await pythonNumpy(
       `data = sys.stdin.buffer.read(); out = {}
 for i, part in enumerate([data[:${good.length}], data[${good.length}:]]):
     try:
@@ -392,7 +358,7 @@ Deno.test({
   name: "decodeNpy() refuses numpy's object arrays written with allow_pickle",
   ignore,
   fn: async () => {
-    const out = await python(
+    const out = await pythonNumpy(
       `b = io.BytesIO(); np.save(b, np.array([1, "a", None], dtype=object), allow_pickle=True)
 print(json.dumps({"x": base64.b64encode(b.getvalue()).decode()}))`,
     );

@@ -4,46 +4,12 @@ import { crc32 } from "../core/crc32.ts";
 import { encodeNpy } from "../core/npy.ts";
 import { decodeNpz, encodeNpz, listNpz } from "../core/npz.ts";
 import { encodeZip } from "../core/zip.ts";
+import { fromBase64, pythonCanImport, pythonNumpy } from "./_python.ts";
 
 // ---- python3 with numpy, when present ----
 
-const NUMPY = await (async () => {
-  try {
-    const out = await new Deno.Command("python3", {
-      args: ["-c", "import numpy"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output();
-    return out.success;
-  } catch {
-    return false;
-  }
-})();
-const ignore = !NUMPY;
-
-/** Run a python3 script with `stdin` as its input; it prints JSON, returned parsed. */
-async function python(
-  script: string,
-  stdin: Uint8Array = new Uint8Array(0),
-): Promise<Record<string, unknown>> {
-  const child = new Deno.Command("python3", {
-    args: ["-c", `import base64, io, json, sys, zipfile\nimport numpy as np\n${script}`],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new Uint8Array(stdin));
-  await writer.close();
-  const out = await child.output();
-  if (!out.success) throw new Error(`python3 failed: ${new TextDecoder().decode(out.stderr)}`);
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
-
-function fromBase64(text: unknown): Uint8Array {
-  return Uint8Array.from(atob(String(text)), (c) => c.charCodeAt(0));
-}
+/** The tests that compare with numpy skip themselves where python3 or numpy is missing. */
+const ignore = !(await pythonCanImport("numpy"));
 
 /** A zip of one deflated entry, laid out by hand; `size` is the uncompressed size it declares. */
 function deflatedZip(name: string, data: Uint8Array, size = data.length): Uint8Array {
@@ -85,7 +51,7 @@ Deno.test({
   name: "encodeNpz() output loads in numpy, each member byte-identical to numpy.save",
   ignore,
   fn: async () => {
-    const out = await python(
+    const out = await pythonNumpy(
       `data = sys.stdin.buffer.read()
 npz = np.load(io.BytesIO(data), allow_pickle=False)
 z = zipfile.ZipFile(io.BytesIO(data))
@@ -123,7 +89,7 @@ Deno.test({
     "decodeNpz() reads numpy's savez and savez_compressed: f4/f8, both byte orders, Fortran order, npy 1.0-3.0",
   ignore,
   fn: async () => {
-    const out = await python(`
+    const out = await pythonNumpy(`
 class Pipe(io.RawIOBase):  # not seekable: zipfile writes data descriptors, as for np.savez(sys.stdout.buffer, ...)
     def __init__(self): self.buf = bytearray()
     def writable(self): return True

@@ -21,6 +21,7 @@ import {
   type PngSpec,
   SIGNATURE,
 } from "./fixtures/png/build_png.ts";
+import { withScratchDir } from "./_scratch_dir.ts";
 
 // a 13x11 test pattern (odd sizes exercise partial bytes and every Adam7 pass), values in [0, 1]
 const W = 13, H = 11;
@@ -266,16 +267,21 @@ Deno.test("decodePng() rejects a PNG cut inside its IDAT chunk as truncated imag
   );
 });
 
+/** A 4x3 8-bit grey PNG: signature, IHDR, one IDAT chunk holding `idat`, IEND. */
+function grey4x3(idat: Uint8Array): Uint8Array {
+  return concat(
+    SIGNATURE,
+    chunk("IHDR", ihdrData(4, 3, 8, 0)),
+    chunk("IDAT", idat),
+    chunk("IEND", new Uint8Array(0)),
+  );
+}
+
 Deno.test("decodePng() rejects a PNG whose compressed data stops early though its chunks are whole", () => {
   const raw = new Uint8Array(3 * 5).fill(7);
   for (let y = 0; y < 3; y++) raw[y * 5] = 0;
   const z = zlibSync(raw);
-  const png = concat(
-    SIGNATURE,
-    chunk("IHDR", ihdrData(4, 3, 8, 0)),
-    chunk("IDAT", z.subarray(0, z.length - 6)),
-    chunk("IEND", new Uint8Array(0)),
-  );
+  const png = grey4x3(z.subarray(0, z.length - 6));
   throwsWith(
     () => decodePng(png, "short.png"),
     "FormatError",
@@ -285,12 +291,7 @@ Deno.test("decodePng() rejects a PNG whose compressed data stops early though it
 
 Deno.test("decodePng() rejects complete compressed data that holds fewer rows than the header declares", () => {
   // two rows of data for a three-row header: pngjs would zero-fill the last row silently
-  const png = concat(
-    SIGNATURE,
-    chunk("IHDR", ihdrData(4, 3, 8, 0)),
-    chunk("IDAT", zlibSync(new Uint8Array(10))),
-    chunk("IEND", new Uint8Array(0)),
-  );
+  const png = grey4x3(zlibSync(new Uint8Array(10)));
   throwsWith(
     () => decodePng(png, "rows.png"),
     "FormatError",
@@ -299,24 +300,14 @@ Deno.test("decodePng() rejects complete compressed data that holds fewer rows th
 });
 
 Deno.test("decodePng() rejects image data longer than the header declares, and a deflate bomb, fast", () => {
-  const png = concat(
-    SIGNATURE,
-    chunk("IHDR", ihdrData(4, 3, 8, 0)),
-    chunk("IDAT", zlibSync(new Uint8Array(16))),
-    chunk("IEND", new Uint8Array(0)),
-  );
+  const png = grey4x3(zlibSync(new Uint8Array(16)));
   throwsWith(
     () => decodePng(png, "long.png"),
     "FormatError",
     `Cannot read PNG "long.png": image data is too long (it inflates to more than the 15 bytes the header needs)`,
   );
   // 64 MB of zeros in about 250 KB: refused after the first 16 KB step, never inflated whole
-  const bomb = concat(
-    SIGNATURE,
-    chunk("IHDR", ihdrData(4, 3, 8, 0)),
-    chunk("IDAT", zlibSync(new Uint8Array(64_000_000), { level: 1 })),
-    chunk("IEND", new Uint8Array(0)),
-  );
+  const bomb = grey4x3(zlibSync(new Uint8Array(64_000_000), { level: 1 }));
   const start = performance.now();
   assert.throws(() => decodePng(bomb, "bomb.png"), FormatError);
   assert.ok(performance.now() - start < 2000, "the bomb took too long");
@@ -552,8 +543,7 @@ Deno.test("encodeGrayPng() round-trips floats and bytes through decodePng", () =
 });
 
 Deno.test("readPngFile() rejects a missing file, a folder and an oversize file before reading", async () => {
-  const dir = await Deno.makeTempDir({ dir: await _runsDir() });
-  try {
+  await withScratchDir("png_test_", async (dir) => {
     await assert.rejects(readPngFile(join(dir, "none.png")), {
       name: "InputFileError",
       message: `Cannot read PNG "${join(dir, "none.png")}": file does not exist`,
@@ -569,15 +559,6 @@ Deno.test("readPngFile() rejects a missing file, a folder and an oversize file b
       name: "LimitError",
       message: `Cannot read PNG "${path}": file is ${SMALL.length} bytes, the limit is 10`,
     });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
   assert.ok(new InputFileError("x") instanceof Error);
 });
-
-/** runs/ at the repository root: writable under `deno task test`. */
-async function _runsDir(): Promise<string> {
-  const runs = new URL("../runs", import.meta.url).pathname;
-  await Deno.mkdir(runs, { recursive: true });
-  return runs;
-}

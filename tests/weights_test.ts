@@ -1,51 +1,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { D, K, type Params } from "../core/network.ts";
 import { encodeNpz, type NpzInput } from "../core/npz.ts";
 import { Rng } from "../core/rng.ts";
 import { decodeWeights, encodeWeights, readWeightsFile, writeWeightsFile } from "../core/weights.ts";
 import { encodeZip } from "../core/zip.ts";
+import { fromBase64, pythonCanImport, pythonNumpy } from "./_python.ts";
+import { withScratchDir } from "./_scratch_dir.ts";
 
 // ---- python3 with numpy, when present ----
 
-const NUMPY = await (async () => {
-  try {
-    const out = await new Deno.Command("python3", {
-      args: ["-c", "import numpy"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output();
-    return out.success;
-  } catch {
-    return false;
-  }
-})();
-const ignore = !NUMPY;
-
-/** Run a python3 script with `stdin` as its input; it prints JSON, returned parsed. */
-async function python(
-  script: string,
-  stdin: Uint8Array = new Uint8Array(0),
-): Promise<Record<string, unknown>> {
-  const child = new Deno.Command("python3", {
-    args: ["-c", `import base64, io, json, sys\nimport numpy as np\n${script}`],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new Uint8Array(stdin));
-  await writer.close();
-  const out = await child.output();
-  if (!out.success) throw new Error(`python3 failed: ${new TextDecoder().decode(out.stderr)}`);
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
-
-function fromBase64(text: unknown): Uint8Array {
-  return Uint8Array.from(atob(String(text)), (c) => c.charCodeAt(0));
-}
+/** The tests that compare with numpy skip themselves where python3 or numpy is missing. */
+const ignore = !(await pythonCanImport("numpy"));
 
 // ---- fixtures ----
 
@@ -99,7 +65,7 @@ Deno.test({
     "numpy.load(allow_pickle=False) reads our weights file with the right names, shapes, dtype and values",
   ignore,
   fn: async () => {
-    const out = await python(
+    const out = await pythonNumpy(
       `d = np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
 print(json.dumps({k: [list(d[k].shape), str(d[k].dtype), d[k].ravel().tolist()] for k in d.files} | {"order": d.files}))`,
       encodeWeights(P3),
@@ -118,7 +84,7 @@ Deno.test({
   name: "decodeWeights() reads numpy float64 weights, transposed w0 and w1, and (1, H) or (H, 1) biases",
   ignore,
   fn: async () => {
-    const out = await python(`
+    const out = await pythonNumpy(`
 def layers(h):
     w0 = (np.arange(784 * h) % 101 - 50.0).reshape(784, h) / 8   # value at (i, j) is ((i*h + j) % 101 - 50) / 8
     w1 = (np.arange(h * 10) % 7 - 3.0).reshape(h, 10)
@@ -207,31 +173,17 @@ Deno.test("decodeWeights() rejects a file holding the same array twice", () => {
 
 Deno.test("decodeWeights() rejects layer shapes that do not fit together", () => {
   const p128 = randomParams(128, 2);
-  assertFails(
-    weightsNpz(p128, { w1: { name: "w1", shape: [64, 10], data: new Float32Array(640) } }),
-    "ShapeError",
-    `array "w1" has shape (64, 10) but w0 says H = 128`,
-  );
-  assertFails(
-    weightsNpz(P3, { w1: { name: "w1", shape: [3, 9], data: new Float32Array(27) } }),
-    "ShapeError",
-    `array "w1" has shape (3, 9) but w0 says H = 3`,
-  );
-  assertFails(
-    weightsNpz(P3, { b0: { name: "b0", shape: [4], data: new Float32Array(4) } }),
-    "ShapeError",
-    `array "b0" has shape (4,) but w0 says H = 3`,
-  );
-  assertFails(
-    weightsNpz(P3, { b0: { name: "b0", shape: [3, 3], data: new Float32Array(9) } }),
-    "ShapeError",
-    `array "b0" has shape (3, 3) but w0 says H = 3`,
-  );
-  assertFails(
-    weightsNpz(P3, { b1: { name: "b1", shape: [9], data: new Float32Array(9) } }),
-    "ShapeError",
-    `array "b1" has shape (9,), expected (10,)`,
-  );
+  const cases: [Params, string, number[], string][] = [
+    [p128, "w1", [64, 10], `array "w1" has shape (64, 10) but w0 says H = 128`],
+    [P3, "w1", [3, 9], `array "w1" has shape (3, 9) but w0 says H = 3`],
+    [P3, "b0", [4], `array "b0" has shape (4,) but w0 says H = 3`],
+    [P3, "b0", [3, 3], `array "b0" has shape (3, 3) but w0 says H = 3`],
+    [P3, "b1", [9], `array "b1" has shape (9,), expected (10,)`],
+  ];
+  for (const [params, name, shape, state] of cases) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    assertFails(weightsNpz(params, { [name]: { name, shape, data } }), "ShapeError", state);
+  }
   for (const shape of [[784, 0], [0, 784], [3, 5], [784], [784, 3, 1]]) {
     const n = shape.reduce((a, b) => a * b, 1);
     assertFails(
@@ -263,7 +215,7 @@ Deno.test({
   name: "decodeWeights() rejects float64 values outside the float32 range",
   ignore,
   fn: async () => {
-    const out = await python(`w0 = np.zeros((784, 2)); w0[5, 1] = 1e300
+    const out = await pythonNumpy(`w0 = np.zeros((784, 2)); w0[5, 1] = 1e300
 f = io.BytesIO(); np.savez(f, w0=w0, b0=np.zeros(2), w1=np.zeros((2, 10)), b1=np.zeros(10))
 print(json.dumps({"x": base64.b64encode(f.getvalue()).decode()}))`);
     assertFails(
@@ -278,7 +230,7 @@ Deno.test({
   name: "decodeWeights() refuses integer arrays and pickled object arrays from numpy",
   ignore,
   fn: async () => {
-    const out = await python(`out = {}
+    const out = await pythonNumpy(`out = {}
 for name, w0 in [("int", np.zeros((784, 2), dtype=np.int64)), ("object", np.array([None, 1], dtype=object))]:
     f = io.BytesIO(); np.savez(f, w0=w0, b0=np.zeros(2), w1=np.zeros((2, 10)), b1=np.zeros(10))
     out[name] = base64.b64encode(f.getvalue()).decode()
@@ -320,20 +272,8 @@ Deno.test("encodeWeights() rejects parameters whose arrays do not match hidden, 
 
 // ---- files ----
 
-const RUNS = fileURLToPath(new URL("../runs/", import.meta.url));
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  await Deno.mkdir(RUNS, { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: RUNS, prefix: "weights_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("writeWeightsFile() and readWeightsFile() round-trip through a file", async () => {
-  await withTempDir(async (dir) => {
+  await withScratchDir("weights_test_", async (dir) => {
     const path = join(dir, "weights.npz");
     await writeWeightsFile(path, P3);
     assert.deepEqual(await Deno.readFile(path), encodeWeights(P3));
@@ -347,7 +287,7 @@ Deno.test("writeWeightsFile() and readWeightsFile() round-trip through a file", 
 });
 
 Deno.test("readWeightsFile() reports a missing file or a directory", async () => {
-  await withTempDir(async (dir) => {
+  await withScratchDir("weights_test_", async (dir) => {
     const missing = join(dir, "nope.npz");
     await assert.rejects(readWeightsFile(missing), {
       name: "InputFileError",
@@ -368,7 +308,7 @@ Deno.test("readWeightsFile() reports a missing file or a directory", async () =>
 });
 
 Deno.test("writeWeightsFile() reports a missing folder", async () => {
-  await withTempDir(async (dir) => {
+  await withScratchDir("weights_test_", async (dir) => {
     const path = join(dir, "no", "weights.npz");
     await assert.rejects(writeWeightsFile(path, P3), {
       name: "InputFileError",

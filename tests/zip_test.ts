@@ -10,46 +10,12 @@ import {
   type ZipLimits,
 } from "../core/zip.ts";
 import { Rng } from "../core/rng.ts";
+import { fromBase64, python, pythonCanImport } from "./_python.ts";
 
 // ---- python3, when present ----
 
-const PYTHON = await (async () => {
-  try {
-    const out = await new Deno.Command("python3", {
-      args: ["-c", "import zipfile"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output();
-    return out.success;
-  } catch {
-    return false;
-  }
-})();
-const ignore = !PYTHON;
-
-/** Run a python3 script with `stdin` as its input; it prints JSON, returned parsed. */
-async function python(
-  script: string,
-  stdin: Uint8Array = new Uint8Array(0),
-): Promise<Record<string, unknown>> {
-  const child = new Deno.Command("python3", {
-    args: ["-c", `import base64, io, json, sys, zipfile, warnings\n${script}`],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new Uint8Array(stdin));
-  await writer.close();
-  const out = await child.output();
-  if (!out.success) throw new Error(`python3 failed: ${new TextDecoder().decode(out.stderr)}`);
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
-
-function fromBase64(text: unknown): Uint8Array {
-  return Uint8Array.from(atob(String(text)), (c) => c.charCodeAt(0));
-}
+/** The tests that compare with python's zipfile skip themselves where python3 is missing. */
+const ignore = !(await pythonCanImport("zipfile"));
 
 // ---- reading an archive's layout independently of core/zip.ts, to patch fields ----
 
