@@ -9,7 +9,7 @@ import type { Backend } from "./backend.ts";
 import type { Dataset } from "./dataset.ts";
 import { argmaxRow, evaluate, loadInputRow } from "./evaluate.ts";
 import { D } from "./network.ts";
-import { Rng } from "./rng.ts";
+import type { Rng } from "./rng.ts";
 
 /** The hyperparameters the loop reads (config.yaml `train`). */
 export interface TrainSettings {
@@ -21,9 +21,15 @@ export interface TrainSettings {
   readonly step_factor: number;
 }
 
-/** Anything that writes an augmented copy of a 28×28 byte image into a float row (core/augment.ts). */
-export interface ImageAugmenter {
-  apply(src: Uint8Array, dst: Float32Array, rng: Rng): void;
+/**
+ * Distorts a whole epoch's training images, in the epoch's order (core/augment_pipeline.ts does it
+ * in a worker, ahead of the training loop).
+ */
+export interface EpochAugmenter {
+  /** Start an epoch: images are asked for in `order`, distorted with draws from `new Rng(seed)`. */
+  begin(order: Uint32Array, seed: number): void;
+  /** Write the next image of the order, distorted, into `dst` (D floats in [0, 1]). */
+  next(dst: Float32Array): void;
 }
 
 /** One line of the metrics log per finished epoch. */
@@ -49,7 +55,7 @@ export type TrainStatus = "completed" | "interrupted" | "diverged";
 /** Hooks and options of {@linkcode trainEpochs}. */
 export interface TrainHooks {
   /** Augments each training image; null or absent trains on the images as they are. */
-  readonly augmenter?: ImageAugmenter | null;
+  readonly augmenter?: EpochAugmenter | null;
   /** Aborting it stops training at the next check, within a fraction of a second. */
   readonly signal?: AbortSignal;
   /** First epoch to run, 0-based: epochs before it were done by an earlier run (resume). */
@@ -93,9 +99,8 @@ export function learningRateAt(settings: TrainSettings, epoch: number): number {
 /**
  * Train a backend's parameters in place, epoch by epoch.
  *
- * Each epoch draws a new order of the training images from `rng`, and, with augmentation, a fresh
- * generator for the distortions, so the run is a pure function of the seed. The loop allocates
- * nothing per sample.
+ * Each epoch draws a new order of the training images from `rng`, and a seed for that epoch's
+ * distortions, so the run is a pure function of the seed. The loop allocates nothing per sample.
  *
  * @param backend Holds the parameters (already initialised) and runs the kernels.
  * @param train Images to train on.
@@ -118,14 +123,15 @@ export async function trainEpochs(
   const labels = new Uint8Array(batch);
   // one view per batch row, made once, so the augmenter writes without allocating
   const rows = Array.from({ length: batch }, (_, r) => backend.x.subarray(r * D, (r + 1) * D));
-  const sources = Array.from({ length: train.count }, (_, i) => train.pixels.subarray(i * D, (i + 1) * D));
   const yieldToEventLoop = _eventLoopYielder();
   try {
     for (let epoch = hooks.startEpoch ?? 0; epoch < settings.epochs; epoch++) {
       const lr = learningRateAt(settings, epoch);
       for (let i = 0; i < order.length; i++) order[i] = i;
       rng.shuffle(order);
-      const augmentRng = new Rng(rng.nextUint32());
+      // drawn every epoch, augmenting or not, so the stream after it does not depend on augmentation
+      const augmentSeed = rng.nextUint32();
+      hooks.augmenter?.begin(order, augmentSeed);
       const started = performance.now();
       let lossSum = 0, correct = 0, nextCheck = _CHUNK;
 
@@ -133,7 +139,7 @@ export async function trainEpochs(
         const n = Math.min(batch, train.count - start);
         for (let r = 0; r < n; r++) {
           const index = order[start + r];
-          if (hooks.augmenter) hooks.augmenter.apply(sources[index], rows[r], augmentRng);
+          if (hooks.augmenter) hooks.augmenter.next(rows[r]);
           else loadInputRow(train.pixels, index, backend.x, r);
           labels[r] = train.labels[index];
         }

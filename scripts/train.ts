@@ -7,12 +7,12 @@
 
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Augmenter } from "../core/augment.ts";
+import { AugmentPipeline } from "../core/augment_pipeline.ts";
 import { type Backend, loadParams } from "../core/backend.ts";
 import { createBackend } from "../core/backend_factory.ts";
 import { type Config, configToPlain, formatConfig, loadConfig } from "../core/config.ts";
 import { loadTestSet, loadTrainSet, verifyDataFiles } from "../core/data_files.ts";
-import { firstImages, splitValidation } from "../core/dataset.ts";
+import { type Dataset, firstImages, splitValidation } from "../core/dataset.ts";
 import { LimitError } from "../core/errors.ts";
 import { evaluate } from "../core/evaluate.ts";
 import { type FinalRecord, MetricsLog, type MetricsRecord } from "../core/metrics_log.ts";
@@ -68,7 +68,7 @@ async function main(): Promise<number> {
 
   const started = performance.now();
   const datasets = await verifyDataFiles(config);
-  const fullTrain = firstImages(await loadTrainSet(config), config.train.subset);
+  let fullTrain: Dataset | null = firstImages(await loadTrainSet(config), config.train.subset);
   const test = await loadTestSet(config);
   const trainCount = fullTrain.count - config.train.validation;
   if (trainCount < 1) {
@@ -87,7 +87,11 @@ async function main(): Promise<number> {
   const backend = await _createBackend(config);
   loadParams(backend, initParams(config.model.hidden, config.model.activation, rng));
   const { train, validation } = splitValidation(fullTrain, config.train.validation, rng);
-  const augmenter = config.augment.enabled ? new Augmenter(config.augment) : null;
+  fullTrain = null; // only the two parts are used from here on: let the 47 MB go
+  // distortions are made in a worker, one epoch ahead of the training loop on this thread
+  const augmenter = config.augment.enabled
+    ? await AugmentPipeline.create(config.augment, train.pixels, train.count)
+    : null;
 
   const resumeDir = values.resume as string | undefined;
   const runDir = resumeDir ? resolve(resumeDir) : _newRunDir(config, configPath);
@@ -149,6 +153,7 @@ async function main(): Promise<number> {
     });
   } finally {
     Deno.removeSignalListener("SIGINT", onSigint);
+    augmenter?.dispose();
     progress.clear();
   }
 
