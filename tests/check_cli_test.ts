@@ -178,3 +178,46 @@ Deno.test("check --help prints usage and options", async () => {
   }
   assert.ok(!r.stdout.includes("\x1b["));
 });
+
+Deno.test("check refuses two sources at once as a usage error", async () => {
+  await expectOneLineError(
+    ["--set", "1", "--dir", "images/set2"],
+    /^error: Cannot check: give only one of --set, --dir and --file, got --set and --dir$/m,
+    2,
+  );
+});
+
+Deno.test("check --dir refuses a file given as the folder", async () => {
+  await expectOneLineError(
+    ["--dir", "images/set1/1.png"],
+    /^error: Cannot check folder "images\/set1\/1\.png": it is a file, not a folder$/m,
+  );
+});
+
+Deno.test("check says when no file of a folder could be read", async () => {
+  const dir = await scratchDir("check-allbad");
+  await Deno.writeTextFile(`${dir}/1.png`, "not a png");
+  await Deno.writeTextFile(`${dir}/2.png`, "not a png either");
+  await expectOneLineError(
+    ["--dir", dir, "--run", dir],
+    /^error: Cannot check any of the 2 files: Cannot read PNG ".*1\.png": /m,
+  );
+});
+
+Deno.test("check explains a folder its task may not read, in one line", async () => {
+  const r = await runTask("check", ["--dir", "/etc"]);
+  assert.equal(r.code, 1);
+  assert.ok(isOneLineError(r.stderr), r.stderr);
+  assert.match(
+    r.stderr,
+    /^error: Cannot read "\/etc": the task is not allowed to; run the script with deno run --allow-read=<path> instead$/m,
+  );
+});
+
+Deno.test("check refuses an unexpected bare argument", async () => {
+  await expectOneLineError(
+    ["images/set1"],
+    /^error: Cannot parse arguments: unexpected argument "images\/set1"$/m,
+    2,
+  );
+});

@@ -230,3 +230,17 @@ Deno.test("train with a different config never replaces a model trained from ano
   assert.notDeepEqual(await Deno.readFile(`${runDir}/weights.npz`), shipped);
   assert.ok((await Deno.stat(`${runDir}/weights.json`)).isFile);
 });
+
+Deno.test("train refuses a validation split that leaves no training images", async () => {
+  const dir = await scratchDir("valsplit");
+  const r = await runTask(
+    "train",
+    quickArgs(dir, ["--set", "train.subset=300", "--set", "train.validation=300"]),
+  );
+  assert.equal(r.code, 1);
+  assert.ok(isOneLineError(r.stderr), r.stderr);
+  assert.match(
+    r.stderr,
+    /^error: Cannot train: train\.validation is 300 but the training set holds 300 images$/m,
+  );
+});
