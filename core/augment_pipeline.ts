@@ -222,8 +222,18 @@ export class AugmentPipeline {
       );
     }
     const c = Math.min(chunk, count);
-    const shared = new SharedArrayBuffer(count * D);
-    new Uint8Array(shared).set(images);
+    // images that already fill a SharedArrayBuffer are shared with the worker as they are (they must
+    // not change while the pipeline runs); any others are copied once
+    let shared: SharedArrayBuffer;
+    if (
+      images.buffer instanceof SharedArrayBuffer && images.byteOffset === 0 &&
+      images.buffer.byteLength === count * D
+    ) {
+      shared = images.buffer;
+    } else {
+      shared = new SharedArrayBuffer(count * D);
+      new Uint8Array(shared).set(images);
+    }
     const init: AugmentWorkerInit = {
       options: checked,
       images: shared,

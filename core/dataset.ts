@@ -23,6 +23,7 @@ export interface Dataset {
  *
  * @param data The source set.
  * @param indices Which images to take.
+ * @param shared Put the pixels in a SharedArrayBuffer, for workers to read.
  * @returns A copy holding only those images.
  * @example
  * ```ts
@@ -33,9 +34,10 @@ export interface Dataset {
  * assert.ok(picked.count === 1 && picked.labels[0] === 5 && picked.pixels[0] === 7);
  * ```
  */
-export function selectImages(data: Dataset, indices: ArrayLike<number>): Dataset {
+export function selectImages(data: Dataset, indices: ArrayLike<number>, shared = false): Dataset {
   const count = indices.length;
-  const pixels = new Uint8Array(count * D);
+  // shared memory lets a worker read the images without a copy (core/augment_pipeline.ts)
+  const pixels = new Uint8Array(shared ? new SharedArrayBuffer(count * D) : new ArrayBuffer(count * D));
   const labels = new Uint8Array(count);
   for (let r = 0; r < count; r++) {
     const i = indices[r];
@@ -54,6 +56,7 @@ export function selectImages(data: Dataset, indices: ArrayLike<number>): Dataset
  * @param data The full training set.
  * @param validation How many images to hold out, 0 ≤ validation < data.count.
  * @param rng The run's seeded generator.
+ * @param sharedTrain Put the training part's pixels in a SharedArrayBuffer, for workers to read.
  * @returns The remaining training images and the validation images, each in a random order.
  * @throws {LimitError} When validation leaves no training images.
  */
@@ -61,6 +64,7 @@ export function splitValidation(
   data: Dataset,
   validation: number,
   rng: Rng,
+  sharedTrain = false,
 ): { train: Dataset; validation: Dataset } {
   if (!Number.isInteger(validation) || validation < 0 || validation >= data.count) {
     throw new LimitError(
@@ -71,7 +75,7 @@ export function splitValidation(
   rng.shuffle(order);
   return {
     validation: selectImages(data, order.subarray(0, validation)),
-    train: selectImages(data, order.subarray(validation)),
+    train: selectImages(data, order.subarray(validation), sharedTrain),
   };
 }
 

@@ -16,7 +16,7 @@
  * | idx.ts, gzip.ts, data_files.ts, dataset.ts, sha256.ts | MNIST-format datasets: strict readers, checksums, splits |
  * | npy.ts, zip.ts, npz.ts, weights.ts, checkpoint.ts, model_info.ts | weights.npz (numpy-compatible), checkpoints, weights.json |
  * | png.ts, preprocess.ts | people's PNG digits, normalised the way MNIST's were |
- * | augment.ts | seeded training-time distortions |
+ * | augment.ts, augment_pipeline.ts | seeded training-time distortions, made in a worker ahead of training |
  * | metrics_log.ts, run_files.ts, svg_charts.ts, gallery.ts, report_html.ts | run folders, pictures and the HTML report |
  * | errors.ts, atomic_write.ts, crc32.ts | the project's error types, atomic file writes, CRC-32 |
  *
@@ -85,6 +85,7 @@ export { encodeModelInfo, type ModelInfo, modelInfoPath, readModelInfo } from ".
 export { decodePng, readPngFile } from "./png.ts";
 export { toAsciiArt, toMnistInput } from "./preprocess.ts";
 export { Augmenter } from "./augment.ts";
+export { AugmentPipeline } from "./augment_pipeline.ts";
 export { MetricsLog } from "./metrics_log.ts";
 export { readRun } from "./run_files.ts";
 export { buildReportHtml } from "./report_html.ts";

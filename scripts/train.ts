@@ -86,7 +86,13 @@ async function main(): Promise<number> {
   const rng = new Rng(config.train.seed);
   const backend = await _createBackend(config);
   loadParams(backend, initParams(config.model.hidden, config.model.activation, rng));
-  const { train, validation } = splitValidation(fullTrain, config.train.validation, rng);
+  // with augmentation the training images go to shared memory, so its worker reads them without a copy
+  const { train, validation } = splitValidation(
+    fullTrain,
+    config.train.validation,
+    rng,
+    config.augment.enabled,
+  );
   fullTrain = null; // only the two parts are used from here on: let the 47 MB go
   // distortions are made in a worker, one epoch ahead of the training loop on this thread
   const augmenter = config.augment.enabled

@@ -206,6 +206,28 @@ Deno.test("AugmentPipeline uses the images as they were at create()", async () =
   }
 });
 
+Deno.test("AugmentPipeline shares images that already fill a SharedArrayBuffer instead of copying them", async () => {
+  const images = await mnistImages();
+  const shared = new Uint8Array(new SharedArrayBuffer(COUNT * D));
+  shared.set(images);
+  const pipeline = await AugmentPipeline.create(DEFAULT_AUGMENT_OPTIONS, shared, COUNT);
+  try {
+    const order = shuffledOrder(3);
+    pipeline.begin(order, 99);
+    assertSameBits(
+      take(pipeline, COUNT),
+      inThread(DEFAULT_AUGMENT_OPTIONS, images, order, 99),
+      "shared images",
+    );
+    // shared, not copied: the worker sees a change made after create()
+    shared.fill(0);
+    pipeline.begin(new Uint32Array([0]), 5);
+    assert.ok(take(pipeline, 1).every((v) => v === 0), "the worker read a copy");
+  } finally {
+    pipeline.dispose();
+  }
+});
+
 Deno.test("AugmentPipeline.next() throws the worker's LimitError for an out-of-range index at its position, then recovers", async () => {
   await withPipeline(DEFAULT_AUGMENT_OPTIONS, 4, (pipeline, images) => {
     const order = shuffledOrder(30, 20);

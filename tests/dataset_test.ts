@@ -157,3 +157,18 @@ Deno.test("firstImages() returns the whole set for 0 and for counts at or above 
   assert.equal(firstImages(data, 6), data);
   assert.equal(firstImages(data, 60), data);
 });
+
+Deno.test("splitValidation() can put the training part in shared memory, with the same images", () => {
+  const data = {
+    count: 6,
+    pixels: Uint8Array.from({ length: 6 * D }, (_, i) => Math.floor(i / D) * 40),
+    labels: new Uint8Array([0, 1, 2, 3, 4, 5]),
+  };
+  const plain = splitValidation(data, 2, new Rng(9));
+  const shared = splitValidation(data, 2, new Rng(9), true);
+  assert.ok(shared.train.pixels.buffer instanceof SharedArrayBuffer);
+  assert.ok(!(plain.train.pixels.buffer instanceof SharedArrayBuffer));
+  assert.deepEqual(Array.from(shared.train.pixels), Array.from(plain.train.pixels));
+  assert.deepEqual(shared.train.labels, plain.train.labels);
+  assert.deepEqual(shared.validation.pixels, plain.validation.pixels);
+});
