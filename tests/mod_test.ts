@@ -41,6 +41,7 @@ const MAIN_EXPORTS: Record<string, readonly string[]> = {
   "png.ts": ["decodePng", "readPngFile"],
   "preprocess.ts": ["toMnistInput", "toAsciiArt"],
   "augment.ts": ["Augmenter"],
+  "augment_pipeline.ts": ["AugmentPipeline"],
   "metrics_log.ts": ["MetricsLog"],
   "run_files.ts": ["readRun"],
   "svg_charts.ts": ["trainingCurvesSvgs", "confusionMatrixSvg"],
