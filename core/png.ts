@@ -21,7 +21,7 @@ import { PNG } from "pngjs";
 import { Buffer } from "node:buffer";
 import { Unzlib, zlibSync } from "fflate";
 import { crc32 } from "./crc32.ts";
-import { FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
+import { fileErrorReason, FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
 
 /** Safety caps applied before any pixel is decoded. */
 export interface PngLimits {
@@ -241,7 +241,9 @@ export async function readPngFile(path: string, limits: PngLimits = DEFAULT_PNG_
     if (error instanceof Deno.errors.NotFound) {
       throw new InputFileError(`Cannot read PNG "${path}": file does not exist`);
     }
-    throw new InputFileError(`Cannot read PNG "${path}": ${(error as Error).message}`);
+    throw new InputFileError(
+      `Cannot read PNG "${path}": ${fileErrorReason(error) ?? (error as Error).message}`,
+    );
   }
   if (!info.isFile) throw new InputFileError(`Cannot read PNG "${path}": not a file`);
   if (info.size > limits.maxFileBytes) {
@@ -253,7 +255,9 @@ export async function readPngFile(path: string, limits: PngLimits = DEFAULT_PNG_
   try {
     bytes = await Deno.readFile(path);
   } catch (error) {
-    throw new InputFileError(`Cannot read PNG "${path}": ${(error as Error).message}`);
+    throw new InputFileError(
+      `Cannot read PNG "${path}": ${fileErrorReason(error) ?? (error as Error).message}`,
+    );
   }
   return decodePng(bytes, path, limits);
 }

@@ -232,6 +232,10 @@ if (import.meta.main) {
     if (error.message.startsWith("Cannot load weights") && error.message.endsWith("no such file")) {
       return 'run "deno task train" first, or pass --weights FILE';
     }
+    if (error.message.endsWith(": permission denied")) {
+      return "the check task may read only the project folder: put the images inside it, or run " +
+        "deno run --allow-read=.,<folder> --allow-write=runs --allow-env scripts/check.ts ...";
+    }
     if (error.message.startsWith("Cannot check folder") && error.message.includes("images/set")) {
       return "the sets are images/set1, images/set2, ...; or read any folder with --dir DIR";
     }

@@ -214,6 +214,17 @@ Deno.test("check explains a folder its task may not read, in one line", async ()
   );
 });
 
+Deno.test("check explains a file its task may not read, with what to run instead", async () => {
+  const r = await runTask("check", ["--file", "/etc/hostname.png"]);
+  assert.equal(r.code, 1);
+  assert.ok(isOneLineError(r.stderr), r.stderr);
+  assert.match(r.stderr, /^error: Cannot read PNG "\/etc\/hostname\.png": permission denied$/m);
+  assert.match(
+    r.stderr,
+    /^hint: the check task may read only the project folder: put the images inside it, or run deno run/m,
+  );
+});
+
 Deno.test("check refuses an unexpected bare argument", async () => {
   await expectOneLineError(
     ["images/set1"],
