@@ -94,17 +94,15 @@ async function main(): Promise<number> {
     config.augment.enabled,
   );
   fullTrain = null; // only the two parts are used from here on: let the 47 MB go
-  // distortions are made in a worker, one epoch ahead of the training loop on this thread
-  const augmenter = config.augment.enabled
-    ? await AugmentPipeline.create(config.augment, train.pixels, train.count)
-    : null;
 
   const resumeDir = values.resume as string | undefined;
   const runDir = resumeDir ? resolve(resumeDir) : _newRunDir(config, configPath);
+  // every check comes before anything is written: a refused run leaves no folder behind
+  const checkpoint = resumeDir ? await readCheckpoint(runDir) : null;
+  if (checkpoint) _assertSameConfig(runDir, checkpoint.config, configToPlain(config));
+  const weightsPath = await _weightsPath(config, runDir);
   let startEpoch = 0, log: MetricsLog;
-  if (resumeDir) {
-    const checkpoint = await readCheckpoint(runDir);
-    _assertSameConfig(runDir, checkpoint.config, configToPlain(config));
+  if (checkpoint) {
     loadParams(backend, checkpoint.params);
     rng.setState(checkpoint.rng);
     startEpoch = checkpoint.epoch;
@@ -125,7 +123,10 @@ async function main(): Promise<number> {
     });
   }
   await writeFileAtomic(join(dirname(runDir), "LATEST"), basename(runDir) + "\n");
-  const weightsPath = await _weightsPath(config, runDir);
+  // distortions are made in a worker, one epoch ahead of the training loop on this thread
+  const augmenter = config.augment.enabled
+    ? await AugmentPipeline.create(config.augment, train.pixels, train.count)
+    : null;
   say(`data  ${train.count} training, ${validation.count} validation, ${test.count} test images`);
   say(`run   ${relative(Deno.cwd(), runDir)}`);
 

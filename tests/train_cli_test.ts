@@ -244,3 +244,18 @@ Deno.test("train refuses a validation split that leaves no training images", asy
     /^error: Cannot train: train\.validation is 300 but the training set holds 300 images$/m,
   );
 });
+
+Deno.test("train refuses a damaged weights.json beside the weights before writing anything", async () => {
+  const dir = await scratchDir("badinfo");
+  await Deno.writeTextFile(`${dir}/weights.npz`, "previous");
+  await Deno.writeTextFile(`${dir}/weights.json`, "{ not json");
+  const r = await runTask("train", quickArgs(dir));
+  assert.equal(r.code, 1);
+  assert.ok(isOneLineError(r.stderr), r.stderr);
+  assert.match(r.stderr, /^error: Cannot read model info ".*weights\.json": not valid JSON$/m);
+  assert.deepEqual((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort(), [
+    "weights.json",
+    "weights.npz",
+  ]);
+  assert.equal(await Deno.readTextFile(`${dir}/weights.npz`), "previous");
+});
