@@ -7,7 +7,7 @@
 
 import type { Backend } from "./backend.ts";
 import type { Dataset } from "./dataset.ts";
-import { argmaxRow, evaluate, loadInputRow } from "./evaluate.ts";
+import { argmaxRow, evaluate, rowLoader } from "./evaluate.ts";
 import { D } from "./network.ts";
 import type { Rng } from "./rng.ts";
 
@@ -123,6 +123,7 @@ export async function trainEpochs(
   const labels = new Uint8Array(batch);
   // one view per batch row, made once, so the augmenter writes without allocating
   const rows = Array.from({ length: batch }, (_, r) => backend.x.subarray(r * D, (r + 1) * D));
+  const load = rowLoader(train.pixels);
   const yieldToEventLoop = _eventLoopYielder();
   try {
     for (let epoch = hooks.startEpoch ?? 0; epoch < settings.epochs; epoch++) {
@@ -140,7 +141,7 @@ export async function trainEpochs(
         for (let r = 0; r < n; r++) {
           const index = order[start + r];
           if (hooks.augmenter) hooks.augmenter.next(rows[r]);
-          else loadInputRow(train.pixels, index, backend.x, r);
+          else load(index, backend.x, r);
           labels[r] = train.labels[index];
         }
         const loss = backend.trainStep(labels, 0, n, lr);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createTsBackend, loadParams } from "../core/backend.ts";
 import type { Dataset } from "../core/dataset.ts";
-import { argmaxRow, evaluate, loadInputRow, PIXEL_TO_INPUT } from "../core/evaluate.ts";
+import { argmaxRow, evaluate, loadInputRow, PIXEL_TO_INPUT, rowLoader } from "../core/evaluate.ts";
 import { D, initParams, K } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
 
@@ -164,4 +164,21 @@ Deno.test("evaluate() of an empty set has count 0, NaN loss and accuracy, and an
   assert.equal(result.predicted.length, 0);
   assert.equal(result.confidence.length, 0);
   assert.deepEqual(result.confusion, Array.from({ length: K }, () => new Array(K).fill(0)));
+});
+
+Deno.test("rowLoader() writes exactly the floats of loadInputRow(), aligned or not, over stale rows", () => {
+  const rng = new Rng(4);
+  const bytes = Uint8Array.from(
+    { length: 20 * 784 + 1 },
+    () => (rng.nextFloat() < 0.2 ? rng.nextInt(256) : 0),
+  );
+  for (const pixels of [bytes.subarray(0, 20 * 784), bytes.subarray(1)]) {
+    const load = rowLoader(pixels);
+    for (let index = 0; index < 20; index++) {
+      const expected = new Float32Array(2 * 784).fill(7), actual = new Float32Array(2 * 784).fill(7);
+      loadInputRow(pixels, index, expected, 1);
+      load(index, actual, 1);
+      assert.deepEqual(actual, expected);
+    }
+  }
 });
