@@ -101,12 +101,13 @@ async function main(): Promise<number> {
   const checkpoint = resumeDir ? await readCheckpoint(runDir) : null;
   if (checkpoint) _assertSameConfig(runDir, checkpoint.config, configToPlain(config));
   const weightsPath = await _weightsPath(config, runDir);
-  let startEpoch = 0, log: MetricsLog;
+  let startEpoch = 0, log: MetricsLog, earlier: MetricsRecord[] = [];
   if (checkpoint) {
     loadParams(backend, checkpoint.params);
     rng.setState(checkpoint.rng);
     startEpoch = checkpoint.epoch;
-    log = new MetricsLog(join(runDir, "metrics.jsonl"), await _recordsBefore(runDir, startEpoch));
+    earlier = await _recordsBefore(runDir, startEpoch);
+    log = new MetricsLog(join(runDir, "metrics.jsonl"), earlier);
     say(`resuming after epoch ${startEpoch} of ${config.train.epochs}`);
   } else {
     await Deno.mkdir(runDir, { recursive: true });
@@ -134,7 +135,7 @@ async function main(): Promise<number> {
   const onSigint = () => controller.abort();
   Deno.addSignalListener("SIGINT", onSigint);
   const progress = new ProgressLine(quiet, config.train.epochs);
-  const epochRecords = (await _recordsBefore(runDir, startEpoch)).filter((r) => r.type === "epoch");
+  const epochRecords = earlier.filter((r) => r.type === "epoch");
   let status;
   try {
     status = await trainEpochs(backend, train, validation.count ? validation : null, config.train, rng, {
@@ -148,11 +149,10 @@ async function main(): Promise<number> {
         epochRecords.push(record);
         await writeTrainPictures(runDir, epochRecords);
         if (config.train.checkpoint) {
-          const plain = configToPlain(config);
           await writeCheckpoint(runDir, {
             epoch: record.epoch,
             rng: rng.getState(),
-            config: plain,
+            config: configToPlain(config),
             params: backend.params,
           });
         }
@@ -304,7 +304,6 @@ function _assertSameConfig(
 
 /** The run's metrics records up to a completed epoch: the header and those epochs' records. */
 async function _recordsBefore(runDir: string, epoch: number): Promise<MetricsRecord[]> {
-  if (epoch === 0) return [];
   const text = await Deno.readTextFile(join(runDir, "metrics.jsonl"));
   const records = text.trim().split("\n").map((line) => JSON.parse(line) as MetricsRecord);
   return records.filter((r) => r.type === "header" || (r.type === "epoch" && r.epoch <= epoch));
