@@ -22,7 +22,7 @@
  * @module
  */
 
-import { LimitError, ShapeError } from "./errors.ts";
+import { describeValue, LimitError, ShapeError } from "./errors.ts";
 import { IMAGE_SIDE } from "./idx.ts";
 import { D } from "./network.ts";
 import { Rng } from "./rng.ts";
@@ -230,7 +230,7 @@ export class Augmenter {
   apply(src: Uint8Array | Float32Array, dst: Float32Array, rng: Rng): void {
     _checkImages(src, dst);
     if (!(rng instanceof Rng)) {
-      throw new ShapeError(`Cannot augment the image: rng is ${_describe(rng)}, expected an Rng`);
+      throw new ShapeError(`Cannot augment the image: rng is ${describeValue(rng)}, expected an Rng`);
     }
     const o = this.options;
     const draw = this.last;
@@ -499,13 +499,15 @@ function _checkImages(src: unknown, dst: unknown): void {
   if (!(src instanceof Uint8Array || src instanceof Float32Array) || src.length !== D) {
     throw new ShapeError(
       `Cannot augment the image: source is ${
-        _describe(src)
+        describeValue(src)
       }, expected a Uint8Array or Float32Array of ${D} values`,
     );
   }
   if (!(dst instanceof Float32Array) || dst.length !== D) {
     throw new ShapeError(
-      `Cannot augment the image: destination is ${_describe(dst)}, expected a Float32Array of ${D} values`,
+      `Cannot augment the image: destination is ${
+        describeValue(dst)
+      }, expected a Float32Array of ${D} values`,
     );
   }
 }
@@ -513,7 +515,7 @@ function _checkImages(src: unknown, dst: unknown): void {
 function _validateOptions(options: unknown): Required<AugmentOptions> {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new ShapeError(
-      `Cannot create the augmenter: options are ${_describe(options)}, expected an object`,
+      `Cannot create the augmenter: options are ${describeValue(options)}, expected an object`,
     );
   }
   // other keys (such as the config section's `enabled`) are not ours and are ignored
@@ -523,7 +525,7 @@ function _validateOptions(options: unknown): Required<AugmentOptions> {
     const value = name === "shear" && record[name] === undefined ? 0 : record[name];
     if (typeof value !== "number") {
       throw new ShapeError(
-        `Cannot create the augmenter: option "${name}" is ${_describe(value)}, expected a number`,
+        `Cannot create the augmenter: option "${name}" is ${describeValue(value)}, expected a number`,
       );
     }
     if (!(value >= low && value <= high)) {
@@ -534,16 +536,4 @@ function _validateOptions(options: unknown): Required<AugmentOptions> {
     out[name] = value;
   }
   return out as unknown as Required<AugmentOptions>;
-}
-
-/** A short description of a value for error messages: its type, and its length for arrays. */
-function _describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "missing";
-  if (ArrayBuffer.isView(value) && "length" in value) {
-    return `a ${value.constructor.name} of ${(value as { length: number }).length} values`;
-  }
-  if (Array.isArray(value)) return `an array of ${value.length} values`;
-  if (typeof value === "object") return `a ${value.constructor?.name ?? "object"}`;
-  return `a ${typeof value}`;
 }

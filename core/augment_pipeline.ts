@@ -34,7 +34,7 @@
  */
 
 import { Augmenter, type AugmentOptions } from "./augment.ts";
-import { FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
+import { describeValue, FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
 import { D } from "./network.ts";
 import { SEED_LIMIT } from "./rng.ts";
 
@@ -212,7 +212,7 @@ export class AugmentPipeline {
     if (!(images instanceof Uint8Array) || images.length !== count * D) {
       throw new ShapeError(
         `Cannot create the augmentation pipeline: images are ${
-          _describe(images)
+          describeValue(images)
         }, expected a Uint8Array of ${count} × ${D} values`,
       );
     }
@@ -265,7 +265,7 @@ export class AugmentPipeline {
     this.#checkOpen("begin an augmentation epoch");
     if (!(order instanceof Uint32Array)) {
       throw new ShapeError(
-        `Cannot begin an augmentation epoch: order is ${_describe(order)}, expected a Uint32Array`,
+        `Cannot begin an augmentation epoch: order is ${describeValue(order)}, expected a Uint32Array`,
       );
     }
     if (order.length > this.#count) {
@@ -312,7 +312,7 @@ export class AugmentPipeline {
     if (!(dst instanceof Float32Array) || dst.length !== D) {
       throw new ShapeError(
         `Cannot take the next augmented image: destination is ${
-          _describe(dst)
+          describeValue(dst)
         }, expected a Float32Array of ${D} values`,
       );
     }
@@ -478,16 +478,4 @@ function _startWorker(init: AugmentWorkerInit): Promise<Worker> {
     };
     worker.postMessage(init);
   });
-}
-
-/** A short description of a value for error messages: its type, and its length for arrays. */
-function _describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "missing";
-  if (ArrayBuffer.isView(value) && "length" in value) {
-    return `a ${value.constructor.name} of ${(value as { length: number }).length} values`;
-  }
-  if (Array.isArray(value)) return `an array of ${value.length} values`;
-  if (typeof value === "object") return `a ${value.constructor?.name ?? "object"}`;
-  return `a ${typeof value}`;
 }

@@ -79,3 +79,27 @@ export function fileErrorReason(error: unknown): string | null {
   }
   return null;
 }
+
+/**
+ * Describe a value in a few words for an error message: its type, and its length for arrays.
+ *
+ * @param value Anything a caller passed.
+ * @returns e.g. "a Float32Array of 12 values", "missing", "a string".
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeValue } from "./errors.ts";
+ * assert.equal(describeValue(new Float32Array(3)), "a Float32Array of 3 values");
+ * assert.equal(describeValue(undefined), "missing");
+ * ```
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "missing";
+  if (ArrayBuffer.isView(value) && "length" in value) {
+    return `a ${value.constructor.name} of ${(value as { length: number }).length} values`;
+  }
+  if (Array.isArray(value)) return `an array of ${value.length} values`;
+  if (typeof value === "object") return `a ${value.constructor?.name ?? "object"}`;
+  return `a ${typeof value}`;
+}
