@@ -66,8 +66,13 @@ export interface TrainHooks {
   readonly onEpoch?: (record: EpochRecord) => void | Promise<void>;
 }
 
-/** Samples between two progress reports and interrupt checks. */
-const _CHUNK = 2048;
+/**
+ * Milliseconds between two progress reports and interrupt checks: by time, not by sample count, so
+ * Ctrl-C is answered as quickly for a slow configuration (batch 1, a wide hidden layer, the TS
+ * kernels, a busy machine) as for a fast one. Each check yields through a timer, which costs 2–4 ms
+ * (Deno clamps nested timers), so 5 checks a second cost about 1 % of the run.
+ */
+const _CHECK_EVERY_MS = 200;
 
 /**
  * The learning rate of an epoch under the configured schedule.
@@ -124,79 +129,60 @@ export async function trainEpochs(
   // one view per batch row, made once, so the augmenter writes without allocating
   const rows = Array.from({ length: batch }, (_, r) => backend.x.subarray(r * D, (r + 1) * D));
   const load = rowLoader(train.pixels);
-  const yieldToEventLoop = _eventLoopYielder();
-  try {
-    for (let epoch = hooks.startEpoch ?? 0; epoch < settings.epochs; epoch++) {
-      const lr = learningRateAt(settings, epoch);
-      for (let i = 0; i < order.length; i++) order[i] = i;
-      rng.shuffle(order);
-      // drawn every epoch, augmenting or not, so the stream after it does not depend on augmentation
-      const augmentSeed = rng.nextUint32();
-      hooks.augmenter?.begin(order, augmentSeed);
-      const started = performance.now();
-      let lossSum = 0, correct = 0, nextCheck = _CHUNK;
+  for (let epoch = hooks.startEpoch ?? 0; epoch < settings.epochs; epoch++) {
+    const lr = learningRateAt(settings, epoch);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    rng.shuffle(order);
+    // drawn every epoch, augmenting or not, so the stream after it does not depend on augmentation
+    const augmentSeed = rng.nextUint32();
+    hooks.augmenter?.begin(order, augmentSeed);
+    const started = performance.now();
+    let lossSum = 0, correct = 0, lastCheck = started;
 
-      for (let start = 0; start < train.count; start += batch) {
-        const n = Math.min(batch, train.count - start);
-        for (let r = 0; r < n; r++) {
-          const index = order[start + r];
-          if (hooks.augmenter) hooks.augmenter.next(rows[r]);
-          else load(index, backend.x, r);
-          labels[r] = train.labels[index];
-        }
-        const loss = backend.trainStep(labels, 0, n, lr);
-        if (!Number.isFinite(loss)) return "diverged";
-        lossSum += loss;
-        for (let r = 0; r < n; r++) if (argmaxRow(backend.probs, r) === labels[r]) correct++;
-
-        const done = start + n;
-        if (done >= nextCheck || done === train.count) {
-          nextCheck = done + _CHUNK;
-          hooks.onProgress?.(epoch, done, train.count, lossSum / done);
-          await yieldToEventLoop(); // lets a Ctrl-C handler run
-          if (hooks.signal?.aborted) return "interrupted";
-        }
+    for (let start = 0; start < train.count; start += batch) {
+      const n = Math.min(batch, train.count - start);
+      for (let r = 0; r < n; r++) {
+        const index = order[start + r];
+        if (hooks.augmenter) hooks.augmenter.next(rows[r]);
+        else load(index, backend.x, r);
+        labels[r] = train.labels[index];
       }
+      const loss = backend.trainStep(labels, 0, n, lr);
+      if (!Number.isFinite(loss)) return "diverged";
+      lossSum += loss;
+      for (let r = 0; r < n; r++) if (argmaxRow(backend.probs, r) === labels[r]) correct++;
 
-      const seconds = (performance.now() - started) / 1000;
-      const scored = validation && validation.count > 0 ? evaluate(backend, validation) : null;
-      await hooks.onEpoch?.({
-        type: "epoch",
-        epoch: epoch + 1,
-        learning_rate: lr,
-        train_loss: lossSum / train.count,
-        train_accuracy: correct / train.count,
-        val_loss: scored ? scored.loss : null,
-        val_accuracy: scored ? scored.accuracy : null,
-        seconds,
-        samples_per_second: train.count / seconds,
-      });
-      if (hooks.signal?.aborted) return "interrupted";
+      const done = start + n, now = performance.now();
+      if (now - lastCheck >= _CHECK_EVERY_MS || done === train.count) {
+        lastCheck = now;
+        hooks.onProgress?.(epoch, done, train.count, lossSum / done);
+        await _yieldToEventLoop(); // lets a Ctrl-C handler run
+        if (hooks.signal?.aborted) return "interrupted";
+      }
     }
-    return "completed";
-  } finally {
-    yieldToEventLoop.close();
+
+    const seconds = (performance.now() - started) / 1000;
+    const scored = validation && validation.count > 0 ? evaluate(backend, validation) : null;
+    await hooks.onEpoch?.({
+      type: "epoch",
+      epoch: epoch + 1,
+      learning_rate: lr,
+      train_loss: lossSum / train.count,
+      train_accuracy: correct / train.count,
+      val_loss: scored ? scored.loss : null,
+      val_accuracy: scored ? scored.accuracy : null,
+      seconds,
+      samples_per_second: train.count / seconds,
+    });
+    if (hooks.signal?.aborted) return "interrupted";
   }
+  return "completed";
 }
 
 /**
- * A function that lets the event loop run once (so signal handlers fire), and a close() to release
- * it. A MessageChannel round trip takes about 15 µs; setTimeout(0) takes about 2 ms in Deno, which
- * over 27 yields an epoch would cost 5 % of a training run.
+ * Let the event loop run once, so a Ctrl-C handler can fire. It must be a timer: Deno polls signals
+ * when it polls timers and I/O, and a MessageChannel round trip (15 µs) let a SIGINT wait 0.7 s.
  */
-function _eventLoopYielder(): (() => Promise<void>) & { close(): void } {
-  const channel = new MessageChannel();
-  let wake: (() => void) | null = null;
-  channel.port1.onmessage = () => wake?.();
-  const yieldOnce = () =>
-    new Promise<void>((resolve) => {
-      wake = resolve;
-      channel.port2.postMessage(0);
-    });
-  return Object.assign(yieldOnce, {
-    close() {
-      channel.port1.close();
-      channel.port2.close();
-    },
-  });
+function _yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

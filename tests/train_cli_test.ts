@@ -143,7 +143,7 @@ Deno.test("train interrupted after a checkpoint and resumed gives the same bytes
   const args = (dir: string) =>
     quickArgs(dir, [
       "--set",
-      "train.epochs=3",
+      "train.epochs=6",
       "--set",
       "train.checkpoint=true",
       "--set",
@@ -177,7 +177,7 @@ Deno.test("train interrupted after a checkpoint and resumed gives the same bytes
     throw new Error("the run finished before it could be interrupted; make the test run longer");
   }
   assert.equal(stopped.code, 130);
-  assert.ok(epochsDone < 3);
+  assert.ok(epochsDone < 6);
   await assert.rejects(Deno.stat(`${parts}/weights.npz`));
 
   const resumed = await runTask("train", [...args(parts), "--resume", runDir]);
@@ -186,7 +186,8 @@ Deno.test("train interrupted after a checkpoint and resumed gives the same bytes
   const types = (await Deno.readTextFile(`${runDir}/metrics.jsonl`)).trim().split("\n").map((l) =>
     JSON.parse(l).type
   );
-  assert.deepEqual(types, ["header", "epoch", "epoch", "epoch", "final"]);
+  // one record per epoch: those before the checkpoint kept, the rest written by the resumed run
+  assert.deepEqual(types, ["header", ...new Array(6).fill("epoch"), "final"]);
 });
 
 Deno.test("train --resume refuses a config that differs from the checkpoint's", async () => {
