@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Augmenter, type AugmentOptions, DEFAULT_AUGMENT_OPTIONS } from "../core/augment.ts";
 import { AugmentPipeline, errorFromWorker } from "../core/augment_pipeline.ts";
 import { FormatError, InputFileError, LimitError, ShapeError } from "../core/errors.ts";
-import { IDX_IMAGES_HEADER_BYTES, IDX_IMAGES_MAGIC } from "../core/idx.ts";
+import { decodeIdxImages, readIdxFile } from "../core/idx.ts";
 import { D } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
 
@@ -19,14 +19,8 @@ let _mnist: Uint8Array | undefined;
 /** The first COUNT MNIST test images, (COUNT, D) bytes. */
 async function mnistImages(): Promise<Uint8Array> {
   if (_mnist) return _mnist;
-  const bytes = await Deno.readFile(MNIST_TEST_IMAGES);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  assert.equal(
-    view.getUint32(0),
-    IDX_IMAGES_MAGIC,
-    "the MNIST images file should start with the IDX magic 2051",
-  );
-  _mnist = bytes.slice(IDX_IMAGES_HEADER_BYTES, IDX_IMAGES_HEADER_BYTES + COUNT * D);
+  const { pixels } = decodeIdxImages(await readIdxFile(MNIST_TEST_IMAGES), MNIST_TEST_IMAGES);
+  _mnist = pixels.slice(0, COUNT * D);
   return _mnist;
 }
 

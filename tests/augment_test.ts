@@ -8,7 +8,7 @@ import {
 } from "../core/augment.ts";
 import { crc32 } from "../core/crc32.ts";
 import { LimitError, ShapeError } from "../core/errors.ts";
-import { IDX_IMAGES_HEADER_BYTES, IDX_IMAGES_MAGIC, IMAGE_SIDE } from "../core/idx.ts";
+import { decodeIdxImages, IMAGE_SIDE, readIdxFile } from "../core/idx.ts";
 import { D } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
 
@@ -43,18 +43,8 @@ let _mnist: Uint8Array[] | undefined;
 /** The 10,000 MNIST test images, as 784-byte views. */
 async function mnistTestImages(): Promise<Uint8Array[]> {
   if (_mnist) return _mnist;
-  const bytes = await Deno.readFile(MNIST_TEST_IMAGES);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  assert.equal(
-    view.getUint32(0),
-    IDX_IMAGES_MAGIC,
-    "the MNIST images file should start with the IDX magic 2051",
-  );
-  const count = view.getUint32(4);
-  _mnist = Array.from(
-    { length: count },
-    (_, i) => bytes.subarray(IDX_IMAGES_HEADER_BYTES + i * D, IDX_IMAGES_HEADER_BYTES + (i + 1) * D),
-  );
+  const { count, pixels } = decodeIdxImages(await readIdxFile(MNIST_TEST_IMAGES), MNIST_TEST_IMAGES);
+  _mnist = Array.from({ length: count }, (_, i) => pixels.subarray(i * D, (i + 1) * D));
   return _mnist;
 }
 
