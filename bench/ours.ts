@@ -26,7 +26,7 @@ import { join } from "node:path";
 import { type Backend, type BackendKind, createTsBackend, loadParams } from "../core/backend.ts";
 import { type Dataset, firstImages } from "../core/dataset.ts";
 import { FormatError, LimitError } from "../core/errors.ts";
-import { evaluate, rowLoader } from "../core/evaluate.ts";
+import { evaluate } from "../core/evaluate.ts";
 import { loadIdxPair } from "../core/idx.ts";
 import { D, initParams, K, type Params } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
@@ -178,11 +178,10 @@ export function timeInference(
   const { accuracy } = evaluate(backend, data); // also warms the kernels up
   const secondsPerPass: number[] = [];
   for (let pass = 0; pass < passes; pass++) {
-    const load = rowLoader(data.pixels);
     const started = performance.now();
     for (let start = 0; start < data.count; start += backend.capacity) {
       const n = Math.min(backend.capacity, data.count - start);
-      for (let r = 0; r < n; r++) load(start + r, backend.x, r);
+      backend.loadImages(data.pixels, start, n);
       backend.predict(null, 0, n);
     }
     secondsPerPass.push((performance.now() - started) / 1000);

@@ -8,7 +8,8 @@
  * @module
  */
 
-import { ShapeError } from "./errors.ts";
+import { LimitError, ShapeError } from "./errors.ts";
+import { rowLoader } from "./evaluate.ts";
 import {
   type Activation,
   backward,
@@ -40,6 +41,16 @@ export interface Backend {
   readonly capacity: number;
   /** The batch input buffer, (capacity, D): write pixel values in [0, 1] here before a call. */
   readonly x: Float32Array;
+  /**
+   * Fill the first n rows of `x` from images stored as bytes, each byte p as p / 255 (the floats of
+   * `PIXEL_TO_INPUT` in core/evaluate.ts). Row r gets image `order[start + r]`, or `start + r`
+   * without an order. The wasm backend converts in wasm, which is faster than writing `x` from
+   * TypeScript.
+   *
+   * @param pixels Images of D bytes each, one after another.
+   * @throws {LimitError} When n is not in [1, capacity], or a row's image is not in `pixels`.
+   */
+  loadImages(pixels: Uint8Array, start: number, n: number, order?: ArrayLike<number>): void;
   /** Class probabilities of the last {@linkcode Backend.trainStep} or {@linkcode Backend.predict}, (capacity, K). */
   readonly probs: Float32Array;
   /**
@@ -77,6 +88,7 @@ export function createTsBackend(hidden: number, activation: Activation, capacity
   const ws: Workspace = createWorkspace(hidden, capacity);
   const grads: Grads = createGrads(hidden);
   const x = new Float32Array(capacity * D);
+  let loadedFrom: Uint8Array | null = null, load = rowLoader(new Uint8Array(0));
   return {
     kind: "ts",
     params,
@@ -84,6 +96,14 @@ export function createTsBackend(hidden: number, activation: Activation, capacity
     capacity,
     x,
     probs: ws.probs,
+    loadImages(pixels, start, n, order) {
+      checkImageRows(pixels, start, n, order, capacity);
+      if (pixels !== loadedFrom) {
+        loadedFrom = pixels;
+        load = rowLoader(pixels);
+      }
+      for (let r = 0; r < n; r++) load(order ? order[start + r] : start + r, x, r);
+    },
     trainStep(labels, offset, n, lr) {
       forward(params, activation, x, n, ws);
       const loss = softmaxCrossEntropy(ws.logits, labels, offset, n, ws.probs, ws.dLogits);
@@ -98,6 +118,44 @@ export function createTsBackend(hidden: number, activation: Activation, capacity
     },
     dispose() {},
   };
+}
+
+/**
+ * Check the arguments of a {@linkcode Backend.loadImages} call.
+ *
+ * @throws {LimitError} When n is not in [1, capacity], `pixels` is not whole images, or a row's image
+ *   index (from `order`, or `start + r`) is not an image of `pixels`.
+ */
+export function checkImageRows(
+  pixels: Uint8Array,
+  start: number,
+  n: number,
+  order: ArrayLike<number> | undefined,
+  capacity: number,
+): void {
+  const action = "Cannot load images";
+  if (!Number.isInteger(n) || n < 1 || n > capacity) {
+    throw new LimitError(`${action}: batch size is ${n}, expected an integer in [1, ${capacity}]`);
+  }
+  if (pixels.length % D !== 0) {
+    throw new LimitError(`${action}: ${pixels.length} bytes are not whole images of ${D} pixels`);
+  }
+  const count = pixels.length / D, rows = order ? order.length : count;
+  if (!Number.isInteger(start) || start < 0 || start + n > rows) {
+    throw new LimitError(
+      `${action}: rows ${start} to ${start + n - 1} are not all in the ${order ? "order" : "images"}, ` +
+        `which holds ${rows}`,
+    );
+  }
+  if (!order) return;
+  for (let r = start; r < start + n; r++) {
+    const index = order[r];
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+      throw new LimitError(
+        `${action}: order[${r}] is ${index}, expected an image index in [0, ${count - 1}]`,
+      );
+    }
+  }
 }
 
 /** Copy parameters into a backend's own buffers (shapes must match). */

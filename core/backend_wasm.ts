@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { Backend } from "./backend.ts";
+import { type Backend, checkImageRows } from "./backend.ts";
 import { FormatError, InputFileError, LimitError } from "./errors.ts";
 import { type Activation, D, K, type Params, softmaxCrossEntropy } from "./network.ts";
 
@@ -66,6 +66,8 @@ export interface WasmLayout {
   readonly nzCount: number;
   /** Per-pixel bit masks of the samples that have it, (ceil(capacity / 64), D) i64. */
   readonly masks: number;
+  /** Images as bytes, (capacity, D) u8, which load_pixels turns into rows of x. */
+  readonly pixels: number;
 }
 
 /** The functions core/kernels.wasm exports (see the comments in core/kernels.wat). */
@@ -74,6 +76,8 @@ export interface WasmKernelExports {
   init(): void;
   /** First hidden unit of chunk c; chunk_start(NC) = H. */
   chunk_start(c: number): number;
+  /** x[s, i] = pixels[s, i] / 255 for the first n rows. */
+  load_pixels(n: number): void;
   /** Lists the non-zero pixels of the first n rows of x; with masks = 1 also the per-pixel sample masks. */
   scan(n: number, masks: number): void;
   /** z0 and a0 of hidden units [j0, j1) for n rows. */
@@ -110,6 +114,8 @@ export interface WasmCore {
   readonly logits: Float32Array;
   readonly probs: Float32Array;
   readonly dLogits: Float32Array;
+  /** View of the byte images, (capacity, D). */
+  readonly pixels: Uint8Array;
 }
 
 /** How a backend runs the two parallel phases of a step over all {@linkcode HIDDEN_CHUNKS} chunks. */
@@ -194,6 +200,7 @@ export function wasmLayout(hidden: number, capacity: number): WasmLayout {
     nzVal: take(N * D * 4),
     nzCount: take(N * 4),
     masks: take(Math.ceil(N / 64) * D * 8),
+    pixels: take(N * D),
     pages: 0,
   };
   if (end > MAX_WASM_BYTES) {
@@ -274,7 +281,7 @@ export function createWasmCore(
   checkBackendShape(hidden, activation, capacity);
   const layout = wasmLayout(hidden, capacity);
   const memory = new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
-  const header = new Int32Array(memory.buffer, 0, 19);
+  const header = new Int32Array(memory.buffer, 0, 20);
   header.set([
     hidden,
     activation === "relu" ? 0 : 1,
@@ -295,6 +302,7 @@ export function createWasmCore(
     layout.nzVal,
     layout.nzCount,
     layout.masks,
+    layout.pixels,
   ]);
   const kernels = instantiateKernels(module, memory);
   kernels.init();
@@ -319,6 +327,7 @@ export function createWasmCore(
     logits: f32(layout.logits, N * K),
     probs: f32(layout.probs, N * K),
     dLogits: f32(layout.dLogits, N * K),
+    pixels: new Uint8Array(memory.buffer, layout.pixels, N * D),
   };
 }
 
@@ -384,6 +393,18 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     capacity,
     x: core.x,
     probs: core.probs,
+    loadImages(pixels, start, n, order) {
+      checkLive();
+      checkImageRows(pixels, start, n, order, capacity);
+      if (!order) core.pixels.set(pixels.subarray(start * D, (start + n) * D));
+      else {
+        for (let r = 0; r < n; r++) {
+          const from = order[start + r] * D;
+          core.pixels.set(pixels.subarray(from, from + D), r * D);
+        }
+      }
+      k.load_pixels(n);
+    },
     trainStep(labels, offset, n, lr) {
       checkLive();
       checkBatchCall("run a training step", labels, offset, n, lr, capacity);

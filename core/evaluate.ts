@@ -101,10 +101,9 @@ export function evaluate(backend: Backend, data: Dataset): Evaluation {
   const predicted = new Uint8Array(data.count);
   const confidence = new Float32Array(data.count);
   let lossSum = 0, correct = 0;
-  const load = rowLoader(data.pixels);
   for (let start = 0; start < data.count; start += backend.capacity) {
     const n = Math.min(backend.capacity, data.count - start);
-    for (let r = 0; r < n; r++) load(start + r, backend.x, r);
+    backend.loadImages(data.pixels, start, n);
     lossSum += backend.predict(data.labels, start, n);
     for (let r = 0; r < n; r++) {
       const guess = argmaxRow(backend.probs, r), label = data.labels[start + r];

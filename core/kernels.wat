@@ -14,6 +14,7 @@
 ;;   60 nzIdx (capacity, D) i32: byte offset i * 4H of the w0 row of each non-zero pixel i
 ;;   64 nzVal (capacity, D): the value of each non-zero pixel   68 nzCount (capacity) i32
 ;;   72 masks (ceil(capacity / 64), D) i64: bit s % 64 of masks[s / 64, i] is set when x[s, i] != 0
+;;   76 pixels (capacity, D) u8: images as bytes, for $load_pixels
 ;; Bytes 256 to 2047 hold the thread control words of core/backend_threads.ts (not used here) and
 ;; bytes 2048 to 2303 the swizzle table of $scan, written by $init.
 ;;
@@ -126,6 +127,48 @@
         (local.set $zp (i32.add (local.get $zp) (i32.const 4)))
         (local.set $ap (i32.add (local.get $ap) (i32.const 4)))
         (br_if $t (i32.lt_u (local.get $zp) (local.get $end))))))
+
+  ;; ------------------------------------------------------------------------------------------
+  ;; Input rows from bytes.
+
+  ;; x[s, i] = pixels[s, i] / 255 for the first n rows, as float32 division, which rounds the exact
+  ;; quotient once; core/evaluate.ts's PIXEL_TO_INPUT rounds it to a double first and then to a
+  ;; float, and double rounding through a double is harmless for a quotient (53 >= 2 * 24 + 2 bits),
+  ;; so the floats are the same (tests/backend_wasm_test.ts checks all 256). 16 pixels at a time; a
+  ;; group of 16 paper pixels (0) is written as zeros without dividing.
+  (func $load_pixels (export "load_pixels") (param $n i32)
+    (local $src i32) (local $end i32) (local $dst i32) (local $v v128) (local $h v128)
+    (local.set $src (i32.load (i32.const 76)))
+    (local.set $end (i32.add (local.get $src) (i32.mul (local.get $n) (i32.const 784))))
+    (local.set $dst (i32.load (i32.const 32)))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (loop $group
+        (local.set $v (v128.load (local.get $src)))
+        (if (v128.any_true (local.get $v))
+          (then
+            (local.set $h (i16x8.extend_low_i8x16_u (local.get $v)))
+            (v128.store offset=0 (local.get $dst)
+              (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (local.get $h)))
+                (v128.const f32x4 255 255 255 255)))
+            (v128.store offset=16 (local.get $dst)
+              (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (local.get $h)))
+                (v128.const f32x4 255 255 255 255)))
+            (local.set $h (i16x8.extend_high_i8x16_u (local.get $v)))
+            (v128.store offset=32 (local.get $dst)
+              (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (local.get $h)))
+                (v128.const f32x4 255 255 255 255)))
+            (v128.store offset=48 (local.get $dst)
+              (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (local.get $h)))
+                (v128.const f32x4 255 255 255 255))))
+          (else
+            (v128.store offset=0 (local.get $dst) (v128.const i32x4 0 0 0 0))
+            (v128.store offset=16 (local.get $dst) (v128.const i32x4 0 0 0 0))
+            (v128.store offset=32 (local.get $dst) (v128.const i32x4 0 0 0 0))
+            (v128.store offset=48 (local.get $dst) (v128.const i32x4 0 0 0 0))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+        (br_if $group (i32.lt_u (local.get $src) (local.get $end))))))
 
   ;; ------------------------------------------------------------------------------------------
   ;; Input sparsity.

@@ -7,7 +7,7 @@
 
 import type { Backend } from "./backend.ts";
 import type { Dataset } from "./dataset.ts";
-import { argmaxRow, evaluate, rowLoader } from "./evaluate.ts";
+import { argmaxRow, evaluate } from "./evaluate.ts";
 import { D } from "./network.ts";
 import type { Rng } from "./rng.ts";
 
@@ -128,7 +128,6 @@ export async function trainEpochs(
   const labels = new Uint8Array(batch);
   // one view per batch row, made once, so the augmenter writes without allocating
   const rows = Array.from({ length: batch }, (_, r) => backend.x.subarray(r * D, (r + 1) * D));
-  const load = rowLoader(train.pixels);
   for (let epoch = hooks.startEpoch ?? 0; epoch < settings.epochs; epoch++) {
     const lr = learningRateAt(settings, epoch);
     for (let i = 0; i < order.length; i++) order[i] = i;
@@ -141,12 +140,9 @@ export async function trainEpochs(
 
     for (let start = 0; start < train.count; start += batch) {
       const n = Math.min(batch, train.count - start);
-      for (let r = 0; r < n; r++) {
-        const index = order[start + r];
-        if (hooks.augmenter) hooks.augmenter.next(rows[r]);
-        else load(index, backend.x, r);
-        labels[r] = train.labels[index];
-      }
+      if (hooks.augmenter) { for (let r = 0; r < n; r++) hooks.augmenter.next(rows[r]); }
+      else backend.loadImages(train.pixels, start, n, order);
+      for (let r = 0; r < n; r++) labels[r] = train.labels[order[start + r]];
       const loss = backend.trainStep(labels, 0, n, lr);
       if (!Number.isFinite(loss)) return "diverged";
       lossSum += loss;
