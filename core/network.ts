@@ -322,6 +322,9 @@ export function outputBackward(
 // ---------------------------------------------------------------------------------------------
 // Loss: softmax + cross-entropy.
 
+/** e^(logit − max) of one row, kept in float64 between the sum and the division. */
+const _exps = new Float64Array(K);
+
 /**
  * Softmax probabilities and the summed cross-entropy loss, and the gradient of the mean loss.
  *
@@ -361,8 +364,11 @@ export function softmaxCrossEntropy(
     let max = logits[row];
     for (let k = 1; k < K; k++) if (logits[row + k] > max) max = logits[row + k];
     let sum = 0;
-    for (let k = 0; k < K; k++) sum += Math.exp(logits[row + k] - max);
-    for (let k = 0; k < K; k++) probs[row + k] = Math.exp(logits[row + k] - max) / sum;
+    for (let k = 0; k < K; k++) {
+      _exps[k] = Math.exp(logits[row + k] - max);
+      sum += _exps[k];
+    }
+    for (let k = 0; k < K; k++) probs[row + k] = _exps[k] / sum;
     if (!labels) continue;
     const y = labels[labelOffset + s];
     loss += Math.log(sum) - (logits[row + y] - max);
