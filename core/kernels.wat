@@ -491,12 +491,192 @@
     (v128.store64_lane offset=32 0 (local.get $b1)
       (f32x4.sub (v128.load64_zero offset=32 (local.get $b1)) (f32x4.mul (local.get $lrv) (local.get $gc)))))
 
+  ;; hidden_backward for the 4 units j..j+3, vectorized across the units: lane l of each vector
+  ;; belongs to unit j + l, and each lane does exactly the operations of $hidden_backward1 in the same
+  ;; order, so the bytes are the same (the + 0 stands for the zero lanes 10 and 11 of dLogits there).
+  ;; w1 is read as 10 vectors W_k = w1[j..j+3, k]; pass 1 gives dZ0 and Σ dZ0, pass 2 Σ a0 dLogits.
+  (func $hidden_backward4 (param $j i32) (param $n i32) (param $lr f32) (param $act i32)
+    (local $s i32) (local $rowBytes i32) (local $dp i32) (local $e i32) (local $wp i32) (local $k i32)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128)
+    (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $w8 v128) (local $w9 v128)
+    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $g4 v128)
+    (local $g5 v128) (local $g6 v128) (local $g7 v128) (local $g8 v128) (local $g9 v128)
+    (local $a v128) (local $da v128) (local $dz v128) (local $gb v128) (local $lrv v128)
+    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $wp (i32.add (i32.load (i32.const 24)) (i32.mul (local.get $j) (i32.const 40))))
+    (local.set $w0
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=0 (local.get $wp)) (f32.load offset=40 (local.get $wp)))
+          (f32.load offset=80 (local.get $wp)))
+        (f32.load offset=120 (local.get $wp))))
+    (local.set $w1
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=4 (local.get $wp)) (f32.load offset=44 (local.get $wp)))
+          (f32.load offset=84 (local.get $wp)))
+        (f32.load offset=124 (local.get $wp))))
+    (local.set $w2
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=8 (local.get $wp)) (f32.load offset=48 (local.get $wp)))
+          (f32.load offset=88 (local.get $wp)))
+        (f32.load offset=128 (local.get $wp))))
+    (local.set $w3
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=12 (local.get $wp)) (f32.load offset=52 (local.get $wp)))
+          (f32.load offset=92 (local.get $wp)))
+        (f32.load offset=132 (local.get $wp))))
+    (local.set $w4
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=16 (local.get $wp)) (f32.load offset=56 (local.get $wp)))
+          (f32.load offset=96 (local.get $wp)))
+        (f32.load offset=136 (local.get $wp))))
+    (local.set $w5
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=20 (local.get $wp)) (f32.load offset=60 (local.get $wp)))
+          (f32.load offset=100 (local.get $wp)))
+        (f32.load offset=140 (local.get $wp))))
+    (local.set $w6
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=24 (local.get $wp)) (f32.load offset=64 (local.get $wp)))
+          (f32.load offset=104 (local.get $wp)))
+        (f32.load offset=144 (local.get $wp))))
+    (local.set $w7
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=28 (local.get $wp)) (f32.load offset=68 (local.get $wp)))
+          (f32.load offset=108 (local.get $wp)))
+        (f32.load offset=148 (local.get $wp))))
+    (local.set $w8
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=32 (local.get $wp)) (f32.load offset=72 (local.get $wp)))
+          (f32.load offset=112 (local.get $wp)))
+        (f32.load offset=152 (local.get $wp))))
+    (local.set $w9
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=36 (local.get $wp)) (f32.load offset=76 (local.get $wp)))
+          (f32.load offset=116 (local.get $wp)))
+        (f32.load offset=156 (local.get $wp))))
+    ;; pass 1: dA0 = dLogits·w1ᵀ, dZ0 = dA0 * act'(z0), and the b0 gradient
+    (local.set $dp (i32.load (i32.const 48)))
+    (local.set $e (i32.shl (local.get $j) (i32.const 2)))
+    (block $done1
+      (br_if $done1 (i32.ge_u (local.get $s) (local.get $n)))
+      (loop $sample1
+        (local.set $da
+          (f32x4.add
+            (f32x4.add
+              (f32x4.add (f32x4.add (f32x4.mul (v128.load32_splat offset=0 (local.get $dp)) (local.get $w0)) (f32x4.mul (v128.load32_splat offset=16 (local.get $dp)) (local.get $w4))) (f32x4.mul (v128.load32_splat offset=32 (local.get $dp)) (local.get $w8)))
+              (f32x4.add (f32x4.add (f32x4.mul (v128.load32_splat offset=8 (local.get $dp)) (local.get $w2)) (f32x4.mul (v128.load32_splat offset=24 (local.get $dp)) (local.get $w6))) (v128.const f32x4 0 0 0 0)))
+            (f32x4.add
+              (f32x4.add (f32x4.add (f32x4.mul (v128.load32_splat offset=4 (local.get $dp)) (local.get $w1)) (f32x4.mul (v128.load32_splat offset=20 (local.get $dp)) (local.get $w5))) (f32x4.mul (v128.load32_splat offset=36 (local.get $dp)) (local.get $w9)))
+              (f32x4.add (f32x4.add (f32x4.mul (v128.load32_splat offset=12 (local.get $dp)) (local.get $w3)) (f32x4.mul (v128.load32_splat offset=28 (local.get $dp)) (local.get $w7))) (v128.const f32x4 0 0 0 0)))))
+        (if (local.get $act)
+          (then
+            (local.set $a (v128.load (i32.add (i32.load (i32.const 40)) (local.get $e))))
+            (local.set $dz
+              (f32x4.mul (local.get $da)
+                (f32x4.mul (local.get $a) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $a))))))
+          (else
+            (local.set $dz
+              (v128.and (local.get $da)
+                (f32x4.gt (v128.load (i32.add (i32.load (i32.const 36)) (local.get $e))) (v128.const f32x4 0 0 0 0))))))
+        (v128.store (i32.add (i32.load (i32.const 52)) (local.get $e)) (local.get $dz))
+        (local.set $gb (f32x4.add (local.get $gb) (local.get $dz)))
+        (local.set $dp (i32.add (local.get $dp) (i32.const 40)))
+        (local.set $e (i32.add (local.get $e) (local.get $rowBytes)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $sample1 (i32.lt_u (local.get $s) (local.get $n)))))
+    ;; pass 2: the w1 gradient Σ_s a0[s, j..j+3] * dLogits[s, k]
+    (local.set $dp (i32.load (i32.const 48)))
+    (local.set $e (i32.add (i32.load (i32.const 40)) (i32.shl (local.get $j) (i32.const 2))))
+    (local.set $s (i32.const 0))
+    (block $done2
+      (br_if $done2 (i32.ge_u (local.get $s) (local.get $n)))
+      (loop $sample2
+        (local.set $a (v128.load (local.get $e)))
+        (local.set $g0 (f32x4.add (local.get $g0) (f32x4.mul (local.get $a) (v128.load32_splat offset=0 (local.get $dp)))))
+        (local.set $g1 (f32x4.add (local.get $g1) (f32x4.mul (local.get $a) (v128.load32_splat offset=4 (local.get $dp)))))
+        (local.set $g2 (f32x4.add (local.get $g2) (f32x4.mul (local.get $a) (v128.load32_splat offset=8 (local.get $dp)))))
+        (local.set $g3 (f32x4.add (local.get $g3) (f32x4.mul (local.get $a) (v128.load32_splat offset=12 (local.get $dp)))))
+        (local.set $g4 (f32x4.add (local.get $g4) (f32x4.mul (local.get $a) (v128.load32_splat offset=16 (local.get $dp)))))
+        (local.set $g5 (f32x4.add (local.get $g5) (f32x4.mul (local.get $a) (v128.load32_splat offset=20 (local.get $dp)))))
+        (local.set $g6 (f32x4.add (local.get $g6) (f32x4.mul (local.get $a) (v128.load32_splat offset=24 (local.get $dp)))))
+        (local.set $g7 (f32x4.add (local.get $g7) (f32x4.mul (local.get $a) (v128.load32_splat offset=28 (local.get $dp)))))
+        (local.set $g8 (f32x4.add (local.get $g8) (f32x4.mul (local.get $a) (v128.load32_splat offset=32 (local.get $dp)))))
+        (local.set $g9 (f32x4.add (local.get $g9) (f32x4.mul (local.get $a) (v128.load32_splat offset=36 (local.get $dp)))))
+        (local.set $dp (i32.add (local.get $dp) (i32.const 40)))
+        (local.set $e (i32.add (local.get $e) (local.get $rowBytes)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $sample2 (i32.lt_u (local.get $s) (local.get $n)))))
+    ;; w1[j + l, k] -= lr * g_k[l]; b0[j..j+3] -= lr * Σ dZ0
+    (local.set $lrv (f32x4.splat (local.get $lr)))
+    (local.set $w0 (f32x4.sub (local.get $w0) (f32x4.mul (local.get $lrv) (local.get $g0))))
+    (f32.store offset=0 (local.get $wp) (f32x4.extract_lane 0 (local.get $w0)))
+    (f32.store offset=40 (local.get $wp) (f32x4.extract_lane 1 (local.get $w0)))
+    (f32.store offset=80 (local.get $wp) (f32x4.extract_lane 2 (local.get $w0)))
+    (f32.store offset=120 (local.get $wp) (f32x4.extract_lane 3 (local.get $w0)))
+    (local.set $w1 (f32x4.sub (local.get $w1) (f32x4.mul (local.get $lrv) (local.get $g1))))
+    (f32.store offset=4 (local.get $wp) (f32x4.extract_lane 0 (local.get $w1)))
+    (f32.store offset=44 (local.get $wp) (f32x4.extract_lane 1 (local.get $w1)))
+    (f32.store offset=84 (local.get $wp) (f32x4.extract_lane 2 (local.get $w1)))
+    (f32.store offset=124 (local.get $wp) (f32x4.extract_lane 3 (local.get $w1)))
+    (local.set $w2 (f32x4.sub (local.get $w2) (f32x4.mul (local.get $lrv) (local.get $g2))))
+    (f32.store offset=8 (local.get $wp) (f32x4.extract_lane 0 (local.get $w2)))
+    (f32.store offset=48 (local.get $wp) (f32x4.extract_lane 1 (local.get $w2)))
+    (f32.store offset=88 (local.get $wp) (f32x4.extract_lane 2 (local.get $w2)))
+    (f32.store offset=128 (local.get $wp) (f32x4.extract_lane 3 (local.get $w2)))
+    (local.set $w3 (f32x4.sub (local.get $w3) (f32x4.mul (local.get $lrv) (local.get $g3))))
+    (f32.store offset=12 (local.get $wp) (f32x4.extract_lane 0 (local.get $w3)))
+    (f32.store offset=52 (local.get $wp) (f32x4.extract_lane 1 (local.get $w3)))
+    (f32.store offset=92 (local.get $wp) (f32x4.extract_lane 2 (local.get $w3)))
+    (f32.store offset=132 (local.get $wp) (f32x4.extract_lane 3 (local.get $w3)))
+    (local.set $w4 (f32x4.sub (local.get $w4) (f32x4.mul (local.get $lrv) (local.get $g4))))
+    (f32.store offset=16 (local.get $wp) (f32x4.extract_lane 0 (local.get $w4)))
+    (f32.store offset=56 (local.get $wp) (f32x4.extract_lane 1 (local.get $w4)))
+    (f32.store offset=96 (local.get $wp) (f32x4.extract_lane 2 (local.get $w4)))
+    (f32.store offset=136 (local.get $wp) (f32x4.extract_lane 3 (local.get $w4)))
+    (local.set $w5 (f32x4.sub (local.get $w5) (f32x4.mul (local.get $lrv) (local.get $g5))))
+    (f32.store offset=20 (local.get $wp) (f32x4.extract_lane 0 (local.get $w5)))
+    (f32.store offset=60 (local.get $wp) (f32x4.extract_lane 1 (local.get $w5)))
+    (f32.store offset=100 (local.get $wp) (f32x4.extract_lane 2 (local.get $w5)))
+    (f32.store offset=140 (local.get $wp) (f32x4.extract_lane 3 (local.get $w5)))
+    (local.set $w6 (f32x4.sub (local.get $w6) (f32x4.mul (local.get $lrv) (local.get $g6))))
+    (f32.store offset=24 (local.get $wp) (f32x4.extract_lane 0 (local.get $w6)))
+    (f32.store offset=64 (local.get $wp) (f32x4.extract_lane 1 (local.get $w6)))
+    (f32.store offset=104 (local.get $wp) (f32x4.extract_lane 2 (local.get $w6)))
+    (f32.store offset=144 (local.get $wp) (f32x4.extract_lane 3 (local.get $w6)))
+    (local.set $w7 (f32x4.sub (local.get $w7) (f32x4.mul (local.get $lrv) (local.get $g7))))
+    (f32.store offset=28 (local.get $wp) (f32x4.extract_lane 0 (local.get $w7)))
+    (f32.store offset=68 (local.get $wp) (f32x4.extract_lane 1 (local.get $w7)))
+    (f32.store offset=108 (local.get $wp) (f32x4.extract_lane 2 (local.get $w7)))
+    (f32.store offset=148 (local.get $wp) (f32x4.extract_lane 3 (local.get $w7)))
+    (local.set $w8 (f32x4.sub (local.get $w8) (f32x4.mul (local.get $lrv) (local.get $g8))))
+    (f32.store offset=32 (local.get $wp) (f32x4.extract_lane 0 (local.get $w8)))
+    (f32.store offset=72 (local.get $wp) (f32x4.extract_lane 1 (local.get $w8)))
+    (f32.store offset=112 (local.get $wp) (f32x4.extract_lane 2 (local.get $w8)))
+    (f32.store offset=152 (local.get $wp) (f32x4.extract_lane 3 (local.get $w8)))
+    (local.set $w9 (f32x4.sub (local.get $w9) (f32x4.mul (local.get $lrv) (local.get $g9))))
+    (f32.store offset=36 (local.get $wp) (f32x4.extract_lane 0 (local.get $w9)))
+    (f32.store offset=76 (local.get $wp) (f32x4.extract_lane 1 (local.get $w9)))
+    (f32.store offset=116 (local.get $wp) (f32x4.extract_lane 2 (local.get $w9)))
+    (f32.store offset=156 (local.get $wp) (f32x4.extract_lane 3 (local.get $w9)))
+    (local.set $wp (i32.add (i32.load (i32.const 20)) (i32.shl (local.get $j) (i32.const 2))))
+    (v128.store (local.get $wp) (f32x4.sub (v128.load (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $gb)))))
+
   ;; For each hidden unit j0 <= j < j1, with w1 before its update:
   ;;   dA0[s, j] = Σ_k dLogits[s, k] * w1[j, k]              (dL/da0 = dLogits·w1ᵀ)
   ;;   dZ0[s, j] = dA0[s, j] * act'(z0[s, j])                 (relu: z > 0 ? 1 : 0; sigmoid: a(1 − a))
   ;;   w1[j, :] -= lr * Σ_s a0[s, j] * dLogits[s, :]          (dL/dw1 = a0ᵀ·dLogits)
   ;;   b0[j]    -= lr * Σ_s dZ0[s, j]                         (dL/db0)
-  (func $hidden_backward (export "hidden_backward") (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
+  (func $hidden_backward1 (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
     (local $j i32) (local $s i32) (local $act i32) (local $rowBytes i32) (local $wp i32) (local $dp i32)
     (local $e i32) (local $a f32) (local $da f32) (local $dz f32) (local $gb0 f32) (local $lrv v128)
     (local $wa v128) (local $wb v128) (local $wc v128) (local $la v128) (local $lb v128) (local $lc v128)
@@ -569,6 +749,18 @@
             (f32.mul (local.get $lr) (local.get $gb0))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br_if $unit (i32.lt_u (local.get $j) (local.get $j1))))))
+
+  ;; For the units j0 <= j < j1: quads of units through $hidden_backward4, the rest one at a time.
+  (func $hidden_backward (export "hidden_backward") (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
+    (local $act i32)
+    (local.set $act (i32.load (i32.const 4)))
+    (block $quads
+      (loop $quad
+        (br_if $quads (i32.gt_u (i32.add (local.get $j0) (i32.const 4)) (local.get $j1)))
+        (call $hidden_backward4 (local.get $j0) (local.get $n) (local.get $lr) (local.get $act))
+        (local.set $j0 (i32.add (local.get $j0) (i32.const 4)))
+        (br $quad)))
+    (call $hidden_backward1 (local.get $j0) (local.get $j1) (local.get $n) (local.get $lr)))
 
   ;; w0 update for one sample (n = 1), 32 units: w0[i, j..j+32) += x[i] * (−lr dZ0[0, j..j+32)) for
   ;; each non-zero pixel i; the scaled dZ0 quads stay in registers. wb = &w0[0, j], dp = &dZ0[0, j].

@@ -235,6 +235,32 @@ Deno.test("forward_part() and backward_part() give the same bytes whatever the g
   assert.deepEqual(results[2], results[0]);
 });
 
+Deno.test("hidden_backward() gives the same bytes for units taken four at a time as one at a time", async () => {
+  // Quads of units run a vectorized copy of the one-unit code; it must round exactly like it, for
+  // both activations, with zero, negative-zero and NaN pre-activations among the inputs.
+  const module = await loadKernelModule();
+  const hidden = 23, n = 67;
+  for (const activation of ["relu", "sigmoid"] as const) {
+    const results: Uint8Array[] = [];
+    for (const ranges of [[[0, hidden]], Array.from({ length: hidden }, (_, j) => [j, j + 1])]) {
+      const rng = new Rng(5);
+      const core = createWasmCore(module, hidden, activation, n);
+      const params = randomParams(hidden, activation, rng);
+      for (const name of ["w0", "b0", "w1", "b1"] as const) core.params[name].set(params[name]);
+      const labels = randomLabels(n, rng);
+      fillSparse(n, rng, core.x);
+      core.kernels.scan(n, 1);
+      core.kernels.forward_part(0, HIDDEN_CHUNKS, n);
+      core.z0.set([0, -0, NaN, -1e-30], 4); // the relu derivative at its edges
+      core.kernels.output_reduce(n);
+      softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
+      for (const [j0, j1] of ranges) core.kernels.hidden_backward(j0, j1, n, 0.3);
+      results.push(new Uint8Array(core.memory.buffer.slice(core.layout.w0, core.layout.dLogits + n * K * 4)));
+    }
+    assert.deepEqual(results[1], results[0], activation);
+  }
+});
+
 Deno.test("wasm sigmoid matches 1 / (1 + exp(-z)) from -100 to 100, and NaN stays NaN", async () => {
   const z: number[] = [];
   for (let v = -100; v <= 100; v += 0.01) z.push(v);
