@@ -264,7 +264,7 @@
   ;; 8 quads of z held in registers while the pixel list streams past. wb = &w0[0, j], bp = &b0[j],
   ;; zp = &z0[s, j].
   (func $fwd8 (param $ip i32) (param $iend i32) (param $vp i32) (param $wb i32) (param $bp i32) (param $zp i32)
-    (local $p i32) (local $v v128)
+    (local $p i32) (local $q i32) (local $v v128) (local $u v128)
     (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $z3 v128)
     (local $z4 v128) (local $z5 v128) (local $z6 v128) (local $z7 v128)
     (local.set $z0 (v128.load offset=0 (local.get $bp)))
@@ -275,9 +275,9 @@
     (local.set $z5 (v128.load offset=80 (local.get $bp)))
     (local.set $z6 (v128.load offset=96 (local.get $bp)))
     (local.set $z7 (v128.load offset=112 (local.get $bp)))
-    (block $done
-      (br_if $done (i32.ge_u (local.get $ip) (local.get $iend)))
-      (loop $m
+    ;; an odd pixel first, then two per turn (z + a + b is (z + a) + b, the order of one at a time)
+    (if (i32.and (i32.sub (local.get $iend) (local.get $ip)) (i32.const 4))
+      (then
         (local.set $p (i32.add (local.get $wb) (i32.load (local.get $ip))))
         (local.set $v (v128.load32_splat (local.get $vp)))
         (local.set $z0 (f32x4.add (local.get $z0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $p)))))
@@ -289,7 +289,40 @@
         (local.set $z6 (f32x4.add (local.get $z6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $p)))))
         (local.set $z7 (f32x4.add (local.get $z7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $p)))))
         (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
-        (local.set $vp (i32.add (local.get $vp) (i32.const 4)))
+        (local.set $vp (i32.add (local.get $vp) (i32.const 4)))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $ip) (local.get $iend)))
+      (loop $m
+        (local.set $p (i32.add (local.get $wb) (i32.load (local.get $ip))))
+        (local.set $q (i32.add (local.get $wb) (i32.load offset=4 (local.get $ip))))
+        (local.set $v (v128.load32_splat (local.get $vp)))
+        (local.set $u (v128.load32_splat offset=4 (local.get $vp)))
+        (local.set $z0
+          (f32x4.add (f32x4.add (local.get $z0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=0 (local.get $q)))))
+        (local.set $z1
+          (f32x4.add (f32x4.add (local.get $z1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=16 (local.get $q)))))
+        (local.set $z2
+          (f32x4.add (f32x4.add (local.get $z2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=32 (local.get $q)))))
+        (local.set $z3
+          (f32x4.add (f32x4.add (local.get $z3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=48 (local.get $q)))))
+        (local.set $z4
+          (f32x4.add (f32x4.add (local.get $z4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=64 (local.get $q)))))
+        (local.set $z5
+          (f32x4.add (f32x4.add (local.get $z5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=80 (local.get $q)))))
+        (local.set $z6
+          (f32x4.add (f32x4.add (local.get $z6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=96 (local.get $q)))))
+        (local.set $z7
+          (f32x4.add (f32x4.add (local.get $z7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=112 (local.get $q)))))
+        (local.set $ip (i32.add (local.get $ip) (i32.const 8)))
+        (local.set $vp (i32.add (local.get $vp) (i32.const 8)))
         (br_if $m (i32.lt_u (local.get $ip) (local.get $iend)))))
     (v128.store offset=0 (local.get $zp) (local.get $z0))
     (v128.store offset=16 (local.get $zp) (local.get $z1))
@@ -834,7 +867,7 @@
   ;; wp = &w0[i, j], mp = &masks[0, i], xp = &x[0, i], dp = &dZ0[0, j].
   (func $upd8b (param $wp i32) (param $mp i32) (param $groups i32) (param $xp i32) (param $dp i32)
     (param $rowBytes i32) (param $lrv v128)
-    (local $g i32) (local $mask i64) (local $s i32) (local $q i32) (local $v v128)
+    (local $g i32) (local $mask i64) (local $s i32) (local $q i32) (local $r i32) (local $v v128) (local $u v128)
     (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128)
     (local $g4 v128) (local $g5 v128) (local $g6 v128) (local $g7 v128)
     (loop $group
@@ -846,14 +879,46 @@
           (local.set $mask (i64.and (local.get $mask) (i64.sub (local.get $mask) (i64.const 1))))
           (local.set $v (v128.load32_splat (i32.add (local.get $xp) (i32.mul (local.get $s) (i32.const 3136)))))
           (local.set $q (i32.add (local.get $dp) (i32.mul (local.get $s) (local.get $rowBytes))))
-          (local.set $g0 (f32x4.add (local.get $g0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $q)))))
-          (local.set $g1 (f32x4.add (local.get $g1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $q)))))
-          (local.set $g2 (f32x4.add (local.get $g2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $q)))))
-          (local.set $g3 (f32x4.add (local.get $g3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $q)))))
-          (local.set $g4 (f32x4.add (local.get $g4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $q)))))
-          (local.set $g5 (f32x4.add (local.get $g5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $q)))))
-          (local.set $g6 (f32x4.add (local.get $g6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $q)))))
-          (local.set $g7 (f32x4.add (local.get $g7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $q)))))
+          (if (i64.eqz (local.get $mask))
+            (then
+              (local.set $g0 (f32x4.add (local.get $g0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $q)))))
+              (local.set $g1 (f32x4.add (local.get $g1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $q)))))
+              (local.set $g2 (f32x4.add (local.get $g2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $q)))))
+              (local.set $g3 (f32x4.add (local.get $g3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $q)))))
+              (local.set $g4 (f32x4.add (local.get $g4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $q)))))
+              (local.set $g5 (f32x4.add (local.get $g5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $q)))))
+              (local.set $g6 (f32x4.add (local.get $g6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $q)))))
+              (local.set $g7 (f32x4.add (local.get $g7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $q)))))
+              (br $bits)))
+          ;; a second sample in the same turn: (g + a) + b, the order of one at a time
+          (local.set $s (i32.add (i32.shl (local.get $g) (i32.const 6)) (i32.wrap_i64 (i64.ctz (local.get $mask)))))
+          (local.set $mask (i64.and (local.get $mask) (i64.sub (local.get $mask) (i64.const 1))))
+          (local.set $u (v128.load32_splat (i32.add (local.get $xp) (i32.mul (local.get $s) (i32.const 3136)))))
+          (local.set $r (i32.add (local.get $dp) (i32.mul (local.get $s) (local.get $rowBytes))))
+          (local.set $g0
+            (f32x4.add (f32x4.add (local.get $g0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=0 (local.get $r)))))
+          (local.set $g1
+            (f32x4.add (f32x4.add (local.get $g1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=16 (local.get $r)))))
+          (local.set $g2
+            (f32x4.add (f32x4.add (local.get $g2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=32 (local.get $r)))))
+          (local.set $g3
+            (f32x4.add (f32x4.add (local.get $g3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=48 (local.get $r)))))
+          (local.set $g4
+            (f32x4.add (f32x4.add (local.get $g4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=64 (local.get $r)))))
+          (local.set $g5
+            (f32x4.add (f32x4.add (local.get $g5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=80 (local.get $r)))))
+          (local.set $g6
+            (f32x4.add (f32x4.add (local.get $g6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=96 (local.get $r)))))
+          (local.set $g7
+            (f32x4.add (f32x4.add (local.get $g7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=112 (local.get $r)))))
           (br_if $bit (i64.ne (local.get $mask) (i64.const 0)))))
       (local.set $mp (i32.add (local.get $mp) (i32.const 6272)))
       (local.set $g (i32.add (local.get $g) (i32.const 1)))

@@ -261,6 +261,36 @@ Deno.test("hidden_backward() gives the same bytes for units taken four at a time
   }
 });
 
+Deno.test("hidden_forward() and input_update() give the same bytes in blocks of 32 units as one unit at a time", async () => {
+  // The 32-unit kernels take two pixels (or two samples) per turn; (z + a) + b must stay the order of
+  // the one-unit kernels. n = 1 uses the per-sample update, n = 67 the batched one; both see odd and
+  // even pixel counts.
+  const module = await loadKernelModule();
+  const hidden = 37;
+  for (const n of [1, 67]) {
+    const results: Uint8Array[] = [];
+    for (const ranges of [[[0, hidden]], Array.from({ length: hidden }, (_, j) => [j, j + 1])]) {
+      const rng = new Rng(9);
+      const core = createWasmCore(module, hidden, "relu", n);
+      const params = randomParams(hidden, "relu", rng);
+      for (const name of ["w0", "b0", "w1", "b1"] as const) core.params[name].set(params[name]);
+      const labels = randomLabels(n, rng);
+      for (let step = 0; step < 2; step++) {
+        fillSparse(n, rng, core.x);
+        core.kernels.scan(n, n > 1 ? 1 : 0);
+        for (const [j0, j1] of ranges) core.kernels.hidden_forward(j0, j1, n);
+        core.kernels.output_partial(0, HIDDEN_CHUNKS, n);
+        core.kernels.output_reduce(n);
+        softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
+        core.kernels.hidden_backward(0, hidden, n, 0.2);
+        for (const [j0, j1] of ranges) core.kernels.input_update(j0, j1, n, 0.2);
+      }
+      results.push(new Uint8Array(core.memory.buffer.slice(core.layout.w0, core.layout.dLogits + n * K * 4)));
+    }
+    assert.deepEqual(results[1], results[0], `n = ${n}`);
+  }
+});
+
 Deno.test("wasm sigmoid matches 1 / (1 + exp(-z)) from -100 to 100, and NaN stays NaN", async () => {
   const z: number[] = [];
   for (let v = -100; v <= 100; v += 0.01) z.push(v);
