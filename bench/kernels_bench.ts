@@ -66,9 +66,9 @@ const k = core.kernels;
 // Workspaces as a training step leaves them, so backward and sgdStep see real values.
 forward();
 softmaxCrossEntropy(ws.logits, labels, 0, N, ws.probs, ws.dLogits);
-k.scan(N, 1);
+k.scan(0, N, 1);
 k.forward_part(0, HIDDEN_CHUNKS, N);
-k.output_reduce(N);
+k.output_reduce(0, N);
 softmaxCrossEntropy(core.logits, labels, 0, N, core.probs, core.dLogits);
 
 function forward(): void {
@@ -82,16 +82,16 @@ Deno.bench({ name: "inputForward N=64: ts", group: "inputForward N=64", baseline
   activationForward(ws.z0, N * H, "relu", ws.a0);
 });
 Deno.bench({ name: "inputForward N=64: wasm", group: "inputForward N=64" }, () => {
-  k.scan(N, 1);
-  k.hidden_forward(0, H, N);
+  k.scan(0, N, 1);
+  k.hidden_forward(0, H, 0, N);
 });
 
 Deno.bench({ name: "outputForward N=64: ts", group: "outputForward N=64", baseline: true }, () => {
   outputForward(ws.a0, N, params, ws.logits);
 });
 Deno.bench({ name: "outputForward N=64: wasm", group: "outputForward N=64" }, () => {
-  k.output_partial(0, HIDDEN_CHUNKS, N);
-  k.output_reduce(N);
+  k.output_partial(0, HIDDEN_CHUNKS, 0, N);
+  k.output_reduce(0, N);
 });
 
 Deno.bench({ name: "backward N=64: ts", group: "backward N=64", baseline: true }, () => {

@@ -2,12 +2,16 @@
  * The WebAssembly SIMD backend on several threads: the calling thread plus `threads − 1` Deno
  * Workers, all running core/kernels.wasm on one shared `WebAssembly.Memory`.
  *
- * Work is cut along the hidden units. The {@linkcode HIDDEN_CHUNKS} fixed chunks are grouped into
+ * A training step's work is cut along the hidden units. The {@linkcode HIDDEN_CHUNKS} fixed chunks are grouped into
  * `tasks` = min(NC, 2T) tasks of whole chunks ({@linkcode taskChunks}); a task owns the w0 columns,
  * b0 entries and w1 rows of its hidden units, so no two tasks write the same number. Each thread
  * has a home queue of tasks ({@linkcode queueTasks}); it claims tasks from its own queue first, then
  * steals from the others (Atomics.compareExchange on one word per queue), so a worker that the
  * operating system has not scheduled yet delays nothing: the caller runs its tasks instead.
+ *
+ * A prediction's work is cut along the rows instead: task τ of a batch of n rows predicts rows
+ * [⌊τ·n/tasks⌋, ⌊(τ+1)·n/tasks⌋) from start to end ({@linkcode taskRows}), pixel lists included, so
+ * the scan runs in parallel too.
  *
  * None of this changes a result: every number of a hidden unit is computed the same way whichever
  * task or thread computes it, and the one sum across hidden units, the logits, is summed per chunk
@@ -65,6 +69,7 @@ export const CTRL_WORDS = CTRL_QUEUES + 16 * MAX_THREADS;
 /** Phase commands. */
 export const CMD_FORWARD = 1;
 export const CMD_BACKWARD = 2;
+export const CMD_PREDICT = 3;
 
 /**
  * Polls of a control word (about 6 ns each) before a thread sleeps in Atomics.wait: about 100 µs for
@@ -111,6 +116,19 @@ export function taskCount(threads: number): number {
  */
 export function taskChunks(task: number, tasks: number): [number, number] {
   return [Math.floor(task * HIDDEN_CHUNKS / tasks), Math.floor((task + 1) * HIDDEN_CHUNKS / tasks)];
+}
+
+/**
+ * The rows of task τ of `tasks` in a prediction of n rows: [⌊τ·n/tasks⌋, ⌊(τ+1)·n/tasks⌋).
+ *
+ * @example
+ * ```ts
+ * import { taskRows } from "./backend_threads.ts";
+ * console.assert(taskRows(1, 4, 10).join() === "2,5");
+ * ```
+ */
+export function taskRows(task: number, tasks: number, n: number): [number, number] {
+  return [Math.floor(task * n / tasks), Math.floor((task + 1) * n / tasks)];
 }
 
 /**
@@ -175,8 +193,10 @@ function _runTask(
   const [c0, c1] = taskChunks(task, tasks);
   const n = ctrl[CTRL_ROWS];
   try {
-    if (ctrl[CTRL_COMMAND] === CMD_FORWARD) kernels.forward_part(c0, c1, n);
-    else kernels.backward_part(c0, c1, n, ctrlFloat[CTRL_LR]);
+    const command = ctrl[CTRL_COMMAND];
+    if (command === CMD_FORWARD) kernels.forward_part(c0, c1, n);
+    else if (command === CMD_BACKWARD) kernels.backward_part(c0, c1, n, ctrlFloat[CTRL_LR]);
+    else kernels.predict_rows(...taskRows(task, tasks, n));
   } catch {
     Atomics.store(ctrl, CTRL_ERROR, 1);
   }
@@ -258,6 +278,10 @@ export async function createThreadedBackend(
     backward(n, lr) {
       if (workers.length === 0 || n < MIN_PARALLEL_ROWS) k.backward_part(0, HIDDEN_CHUNKS, n, lr);
       else run(CMD_BACKWARD, n, lr);
+    },
+    predict(n) {
+      if (workers.length === 0 || n < MIN_PARALLEL_ROWS) k.predict_rows(0, n);
+      else run(CMD_PREDICT, n, 0);
     },
     dispose() {
       Atomics.store(ctrl, CTRL_QUIT, 1);

@@ -78,14 +78,14 @@ export interface WasmKernelExports {
   chunk_start(c: number): number;
   /** x[s, i] = pixels[s, i] / 255 for the first n rows. */
   load_pixels(n: number): void;
-  /** Lists the non-zero pixels of the first n rows of x; with masks = 1 also the per-pixel sample masks. */
-  scan(n: number, masks: number): void;
-  /** z0 and a0 of hidden units [j0, j1) for n rows. */
-  hidden_forward(j0: number, j1: number, n: number): void;
-  /** Partial logits of chunks [c0, c1) for n rows. */
-  output_partial(c0: number, c1: number, n: number): void;
-  /** logits = b1 + the partials of every chunk, in chunk order. */
-  output_reduce(n: number): void;
+  /** Lists the non-zero pixels of rows [s0, s1) of x; with masks = 1 (and s0 = 0) also the per-pixel sample masks. */
+  scan(s0: number, s1: number, masks: number): void;
+  /** z0 and a0 of hidden units [j0, j1) for rows [s0, s1). */
+  hidden_forward(j0: number, j1: number, s0: number, s1: number): void;
+  /** Partial logits of chunks [c0, c1) for rows [s0, s1). */
+  output_partial(c0: number, c1: number, s0: number, s1: number): void;
+  /** logits = b1 + the partials of every chunk, in chunk order, for rows [s0, s1). */
+  output_reduce(s0: number, s1: number): void;
   /** b1 -= lr Σ dLogits. */
   bias1_update(n: number, lr: number): void;
   /** dZ0, and the updates of w1 and b0, for hidden units [j0, j1). */
@@ -96,6 +96,8 @@ export interface WasmKernelExports {
   forward_part(c0: number, c1: number, n: number): void;
   /** hidden_backward and input_update of chunks [c0, c1). */
   backward_part(c0: number, c1: number, n: number, lr: number): void;
+  /** scan, hidden_forward, output_partial and output_reduce of rows [s0, s1), every chunk. */
+  predict_rows(s0: number, s1: number): void;
 }
 
 /** A wasm instance with its memory laid out for one network, and typed views of every buffer. */
@@ -118,12 +120,17 @@ export interface WasmCore {
   readonly pixels: Uint8Array;
 }
 
-/** How a backend runs the two parallel phases of a step over all {@linkcode HIDDEN_CHUNKS} chunks. */
+/**
+ * How a backend runs the parallel phases: the two of a training step over all
+ * {@linkcode HIDDEN_CHUNKS} chunks, and the one of a prediction over all rows.
+ */
 export interface PhaseRunner {
   /** forward_part over every chunk, for n rows. */
   forward(n: number): void;
   /** backward_part over every chunk, for n rows. */
   backward(n: number, lr: number): void;
+  /** predict_rows over the first n rows. */
+  predict(n: number): void;
   /** Release what the runner holds (workers). */
   dispose(): void;
 }
@@ -408,9 +415,9 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     trainStep(labels, offset, n, lr) {
       checkLive();
       checkBatchCall("run a training step", labels, offset, n, lr, capacity);
-      k.scan(n, n > 1 ? 1 : 0); // masks only for the batched w0 update
+      k.scan(0, n, n > 1 ? 1 : 0); // masks only for the batched w0 update
       runner.forward(n);
-      k.output_reduce(n);
+      k.output_reduce(0, n);
       const loss = softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, core.dLogits);
       k.bias1_update(n, lr);
       runner.backward(n, lr);
@@ -419,9 +426,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     predict(labels, offset, n) {
       checkLive();
       checkBatchCall("predict", labels, offset, n, 0, capacity);
-      k.scan(n, 0);
-      runner.forward(n);
-      k.output_reduce(n);
+      runner.predict(n);
       return softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, null);
     },
     dispose() {
@@ -464,6 +469,7 @@ export async function createWasmBackend(
   return backendOnCore(core, {
     forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
     backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, n, lr),
+    predict: (n) => k.predict_rows(0, n),
     dispose() {},
   });
 }

@@ -194,13 +194,13 @@
     (v128.store offset=2272 (i32.const 0) (v128.const i8x16 4 5 6 7 8 9 10 11 12 13 14 15 255 255 255 255))
     (v128.store offset=2288 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)))
 
-  ;; For each of the first n rows s of x: the list of its non-zero pixels i in increasing order
+  ;; For each row s0 <= s < s1 of x: the list of its non-zero pixels i in increasing order
   ;; (nzIdx[s, m] = i * 4H, nzVal[s, m] = x[s, i], nzCount[s]); and, when $withMasks is 1, the bit
-  ;; masks of the samples that have pixel i, for the batched w0 update. A quad of pixels that are all
+  ;; masks of the samples that have pixel i, for the batched w0 update (rows from s0 = 0 only). A quad of pixels that are all
   ;; 0 is skipped with one test; the others are packed without branches: the mask of their non-zero
   ;; lanes picks a swizzle from the $init table, and the lists advance by its popcount. The packed
   ;; stores may write up to 3 entries past the end of a list, never past its row of D entries.
-  (func $scan (export "scan") (param $n i32) (param $withMasks i32)
+  (func $scan (export "scan") (param $s0 i32) (param $s1 i32) (param $withMasks i32)
     (local $s i32) (local $rowBytes i32) (local $xp i32) (local $xend i32) (local $ip i32) (local $ip0 i32)
     (local $vp i32) (local $mp i32) (local $m i32) (local $count i32)
     (local $v v128) (local $nz v128) (local $sh v128) (local $idx v128) (local $step v128) (local $bit v128)
@@ -208,13 +208,14 @@
     (local.set $step (i32x4.splat (i32.shl (local.get $rowBytes) (i32.const 2))))
     (if (local.get $withMasks)
       (then
-        ;; ceil(n / 64) groups of D masks of 8 bytes
+        ;; ceil(s1 / 64) groups of D masks of 8 bytes
         (memory.fill
           (i32.load (i32.const 72))
           (i32.const 0)
-          (i32.mul (i32.shr_u (i32.add (local.get $n) (i32.const 63)) (i32.const 6)) (i32.const 6272)))))
+          (i32.mul (i32.shr_u (i32.add (local.get $s1) (i32.const 63)) (i32.const 6)) (i32.const 6272)))))
+    (local.set $s (local.get $s0))
     (block $samples
-      (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
+      (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
       (loop $sample
         (local.set $xp (i32.add (i32.load (i32.const 32)) (i32.mul (local.get $s) (i32.const 3136))))
         (local.set $xend (i32.add (local.get $xp) (i32.const 3136)))
@@ -255,7 +256,7 @@
           (i32.add (i32.load (i32.const 68)) (i32.shl (local.get $s) (i32.const 2)))
           (i32.shr_u (i32.sub (local.get $ip) (local.get $ip0)) (i32.const 2)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br_if $sample (i32.lt_u (local.get $s) (local.get $n))))))
+        (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
 
   ;; ------------------------------------------------------------------------------------------
   ;; Layer 0 forward: z0 = x·w0 + b0 over the non-zero pixels, a0 = act(z0).
@@ -365,17 +366,19 @@
         (br_if $m (i32.lt_u (local.get $ip) (local.get $iend)))))
     (f32.store (local.get $zp) (local.get $z)))
 
-  ;; z0[s, j0..j1) = x[s]·w0[:, j0..j1) + b0[j0..j1) and a0 = act(z0) there, for s < n; needs $scan.
+  ;; z0[s, j0..j1) = x[s]·w0[:, j0..j1) + b0[j0..j1) and a0 = act(z0) there, for s0 <= s < s1; needs
+  ;; $scan of those rows.
   ;; Blocks of 32 units, then of 4, then single units.
-  (func $hidden_forward (export "hidden_forward") (param $j0 i32) (param $j1 i32) (param $n i32)
+  (func $hidden_forward (export "hidden_forward") (param $j0 i32) (param $j1 i32) (param $s0 i32) (param $s1 i32)
     (local $s i32) (local $rowBytes i32) (local $ip i32) (local $iend i32) (local $vp i32)
     (local $zrow i32) (local $jb i32) (local $jend i32) (local $w0 i32) (local $b0 i32)
     (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
     (local.set $w0 (i32.load (i32.const 16)))
     (local.set $b0 (i32.load (i32.const 20)))
     (local.set $jend (i32.shl (local.get $j1) (i32.const 2)))
+    (local.set $s (local.get $s0))
     (block $samples
-      (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
+      (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
       (loop $sample
         (local.set $ip (i32.add (i32.load (i32.const 60)) (i32.mul (local.get $s) (i32.const 3136))))
         (local.set $vp (i32.add (i32.load (i32.const 64)) (i32.mul (local.get $s) (i32.const 3136))))
@@ -415,14 +418,14 @@
             (i32.shl (local.get $j0) (i32.const 2)))
           (i32.sub (local.get $j1) (local.get $j0)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br_if $sample (i32.lt_u (local.get $s) (local.get $n))))))
+        (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
 
   ;; ------------------------------------------------------------------------------------------
   ;; Layer 1 forward: z1 = a0·w1 + b1, summed per hidden chunk.
 
   ;; partials[c, s, 0..K) = Σ_{j in chunk c} a0[s, j] * w1[j, 0..K) for chunks c0 <= c < c1 and
-  ;; s < n; a row of w1 is read as quads k 0..3, 4..7 and the pair 8..9 (lanes 10, 11 are 0).
-  (func $output_partial (export "output_partial") (param $c0 i32) (param $c1 i32) (param $n i32)
+  ;; s0 <= s < s1; a row of w1 is read as quads k 0..3, 4..7 and the pair 8..9 (lanes 10, 11 are 0).
+  (func $output_partial (export "output_partial") (param $c0 i32) (param $c1 i32) (param $s0 i32) (param $s1 i32)
     (local $c i32) (local $s i32) (local $rowBytes i32) (local $ja i32) (local $jz i32)
     (local $ap i32) (local $aend i32) (local $wp i32) (local $pp i32) (local $v v128)
     (local $pa v128) (local $pb v128) (local $pc v128)
@@ -434,10 +437,11 @@
         (local.set $ja (call $chunk_start (local.get $c)))
         (local.set $jz (call $chunk_start (i32.add (local.get $c) (i32.const 1))))
         (local.set $pp
-          (i32.add (i32.load (i32.const 56)) (i32.mul (i32.mul (local.get $c) (i32.load (i32.const 12))) (i32.const 48))))
-        (local.set $s (i32.const 0))
+          (i32.add (i32.load (i32.const 56))
+            (i32.mul (i32.add (i32.mul (local.get $c) (i32.load (i32.const 12))) (local.get $s0)) (i32.const 48))))
+        (local.set $s (local.get $s0))
         (block $samples
-          (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
+          (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
           (loop $sample
             (local.set $pa (v128.const i32x4 0 0 0 0))
             (local.set $pb (v128.const i32x4 0 0 0 0))
@@ -465,19 +469,21 @@
             (v128.store offset=32 (local.get $pp) (local.get $pc))
             (local.set $pp (i32.add (local.get $pp) (i32.const 48)))
             (local.set $s (i32.add (local.get $s) (i32.const 1)))
-            (br_if $sample (i32.lt_u (local.get $s) (local.get $n)))))
+            (br_if $sample (i32.lt_u (local.get $s) (local.get $s1)))))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br_if $chunk (i32.lt_u (local.get $c) (local.get $c1))))))
 
-  ;; logits[s] = b1 + partials[0, s] + partials[1, s] + ... + partials[NC - 1, s], in that order.
-  (func $output_reduce (export "output_reduce") (param $n i32)
+  ;; logits[s] = b1 + partials[0, s] + partials[1, s] + ... + partials[NC - 1, s], in that order,
+  ;; for s0 <= s < s1.
+  (func $output_reduce (export "output_reduce") (param $s0 i32) (param $s1 i32)
     (local $s i32) (local $c i32) (local $nc i32) (local $stride i32) (local $pp i32) (local $lp i32) (local $b1 i32)
     (local $la v128) (local $lb v128) (local $lc v128)
     (local.set $nc (i32.load (i32.const 8)))
     (local.set $stride (i32.mul (i32.load (i32.const 12)) (i32.const 48)))
     (local.set $b1 (i32.load (i32.const 28)))
+    (local.set $s (local.get $s0))
     (block $samples
-      (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
+      (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
       (loop $sample
         (local.set $la (v128.load offset=0 (local.get $b1)))
         (local.set $lb (v128.load offset=16 (local.get $b1)))
@@ -496,7 +502,7 @@
         (v128.store offset=16 (local.get $lp) (local.get $lb))
         (v128.store64_lane offset=32 0 (local.get $lp) (local.get $lc))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br_if $sample (i32.lt_u (local.get $s) (local.get $n))))))
+        (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
 
   ;; ------------------------------------------------------------------------------------------
   ;; Backward and update.
@@ -1069,16 +1075,27 @@
           (br_if $pixel (i32.lt_u (local.get $i) (i32.const 784)))))))
 
   ;; ------------------------------------------------------------------------------------------
-  ;; The two parallel phases of a step, for the chunks c0 <= c < c1 of one thread.
+  ;; The parallel phases: the two of a training step, for the chunks c0 <= c < c1 of one thread,
+  ;; and the one of a prediction, for the rows s0 <= s < s1 of one thread.
 
-  ;; Forward of chunks [c0, c1): z0 and a0 of their hidden units, then their partial logits.
+  ;; Forward of chunks [c0, c1) for the first n rows: z0 and a0 of their hidden units, then their
+  ;; partial logits.
   (func $forward_part (export "forward_part") (param $c0 i32) (param $c1 i32) (param $n i32)
-    (call $hidden_forward (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (local.get $n))
-    (call $output_partial (local.get $c0) (local.get $c1) (local.get $n)))
+    (call $hidden_forward
+      (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (i32.const 0) (local.get $n))
+    (call $output_partial (local.get $c0) (local.get $c1) (i32.const 0) (local.get $n)))
 
   ;; Backward and update of chunks [c0, c1): dZ0, w1 and b0 of their hidden units, then their w0 columns.
   (func $backward_part (export "backward_part") (param $c0 i32) (param $c1 i32) (param $n i32) (param $lr f32)
     (call $hidden_backward
       (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (local.get $n) (local.get $lr))
     (call $input_update
-      (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (local.get $n) (local.get $lr))))
+      (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (local.get $n) (local.get $lr)))
+
+  ;; Prediction of the rows [s0, s1): their pixel lists, then every chunk's forward and the logits.
+  ;; A row's numbers are computed as in a training step's forward, whoever computes them.
+  (func $predict_rows (export "predict_rows") (param $s0 i32) (param $s1 i32)
+    (call $scan (local.get $s0) (local.get $s1) (i32.const 0))
+    (call $hidden_forward (i32.const 0) (i32.load (i32.const 0)) (local.get $s0) (local.get $s1))
+    (call $output_partial (i32.const 0) (i32.load (i32.const 8)) (local.get $s0) (local.get $s1))
+    (call $output_reduce (local.get $s0) (local.get $s1))))

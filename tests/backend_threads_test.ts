@@ -6,6 +6,7 @@ import {
   queueTasks,
   taskChunks,
   taskCount,
+  taskRows,
 } from "../core/backend_threads.ts";
 import { createWasmBackend, HIDDEN_CHUNKS } from "../core/backend_wasm.ts";
 import { type Activation, D, initParams, K } from "../core/network.ts";
@@ -90,6 +91,22 @@ Deno.test("tasks cover every chunk once and every thread has a home share of the
       task = t1;
     }
     assert.equal(task, tasks);
+  }
+});
+
+Deno.test("a prediction's tasks cut the rows into consecutive ranges that cover each row once", () => {
+  for (const threads of [2, 3, 16]) {
+    const tasks = taskCount(threads);
+    for (const n of [4, 5, 15, 16, 17, 1000]) {
+      let next = 0;
+      for (let task = 0; task < tasks; task++) {
+        const [s0, s1] = taskRows(task, tasks, n);
+        assert.equal(s0, next, `${threads} threads, n = ${n}, task ${task}`);
+        assert.ok(s1 >= s0 && s1 - s0 <= Math.ceil(n / tasks));
+        next = s1;
+      }
+      assert.equal(next, n);
+    }
   }
 });
 

@@ -142,12 +142,12 @@ for (const activation of ["relu", "sigmoid"] as const) {
     activationBackward(ws.z0, ws.a0, n * hidden, activation, ws.dZ0);
 
     const k = core.kernels;
-    k.scan(n, 1);
-    k.hidden_forward(0, hidden, n);
+    k.scan(0, n, 1);
+    k.hidden_forward(0, hidden, 0, n);
     assertClose(core.z0, ws.z0, "z0");
     assertClose(core.a0, ws.a0, "a0");
-    k.output_partial(0, HIDDEN_CHUNKS, n);
-    k.output_reduce(n);
+    k.output_partial(0, HIDDEN_CHUNKS, 0, n);
+    k.output_reduce(0, n);
     assertClose(core.logits, ws.logits, "logits");
     softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
     k.hidden_backward(0, hidden, n, 0.1);
@@ -222,9 +222,9 @@ Deno.test("forward_part() and backward_part() give the same bytes whatever the g
     const labels = randomLabels(n, rng);
     for (let step = 0; step < 3; step++) {
       fillSparse(n, rng, core.x);
-      core.kernels.scan(n, 1);
+      core.kernels.scan(0, n, 1);
       for (const [c0, c1] of grouping) core.kernels.forward_part(c0, c1, n);
-      core.kernels.output_reduce(n);
+      core.kernels.output_reduce(0, n);
       softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
       core.kernels.bias1_update(n, 0.1);
       for (const [c0, c1] of grouping) core.kernels.backward_part(c0, c1, n, 0.1);
@@ -249,10 +249,10 @@ Deno.test("hidden_backward() gives the same bytes for units taken four at a time
       for (const name of ["w0", "b0", "w1", "b1"] as const) core.params[name].set(params[name]);
       const labels = randomLabels(n, rng);
       fillSparse(n, rng, core.x);
-      core.kernels.scan(n, 1);
+      core.kernels.scan(0, n, 1);
       core.kernels.forward_part(0, HIDDEN_CHUNKS, n);
       core.z0.set([0, -0, NaN, -1e-30], 4); // the relu derivative at its edges
-      core.kernels.output_reduce(n);
+      core.kernels.output_reduce(0, n);
       softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
       for (const [j0, j1] of ranges) core.kernels.hidden_backward(j0, j1, n, 0.3);
       results.push(new Uint8Array(core.memory.buffer.slice(core.layout.w0, core.layout.dLogits + n * K * 4)));
@@ -277,10 +277,10 @@ Deno.test("hidden_forward() and input_update() give the same bytes in blocks of 
       const labels = randomLabels(n, rng);
       for (let step = 0; step < 2; step++) {
         fillSparse(n, rng, core.x);
-        core.kernels.scan(n, n > 1 ? 1 : 0);
-        for (const [j0, j1] of ranges) core.kernels.hidden_forward(j0, j1, n);
-        core.kernels.output_partial(0, HIDDEN_CHUNKS, n);
-        core.kernels.output_reduce(n);
+        core.kernels.scan(0, n, n > 1 ? 1 : 0);
+        for (const [j0, j1] of ranges) core.kernels.hidden_forward(j0, j1, 0, n);
+        core.kernels.output_partial(0, HIDDEN_CHUNKS, 0, n);
+        core.kernels.output_reduce(0, n);
         softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
         core.kernels.hidden_backward(0, hidden, n, 0.2);
         for (const [j0, j1] of ranges) core.kernels.input_update(j0, j1, n, 0.2);
@@ -298,8 +298,8 @@ Deno.test("wasm sigmoid matches 1 / (1 + exp(-z)) from -100 to 100, and NaN stay
   const hidden = z.length;
   const core = createWasmCore(await loadKernelModule(), hidden, "sigmoid", 1);
   core.params.b0.set(z); // w0 = 0 and x = 0, so z0 = b0
-  core.kernels.scan(1, 0);
-  core.kernels.hidden_forward(0, hidden, 1);
+  core.kernels.scan(0, 1, 0);
+  core.kernels.hidden_forward(0, hidden, 0, 1);
   const expected = core.params.b0.map((v) => 1 / (1 + Math.exp(-v)));
   // 1e-6 relative: a few float32 ulps from the polynomial exp; 1e-37 absolute covers denormal outputs
   const ratio = worstRatio(core.a0.subarray(0, hidden - 1), expected.subarray(0, hidden - 1), 1e-6, 1e-37);
@@ -311,8 +311,8 @@ Deno.test("wasm relu gives +0 for -0, negative and NaN pre-activations, like the
   const z = [-0, 0, -1, NaN, 2.5, -1e-40, 1e-40];
   const core = createWasmCore(await loadKernelModule(), z.length, "relu", 1);
   core.params.b0.set(z);
-  core.kernels.scan(1, 0);
-  core.kernels.hidden_forward(0, z.length, 1);
+  core.kernels.scan(0, 1, 0);
+  core.kernels.hidden_forward(0, z.length, 0, 1);
   const expected = new Float32Array(z.length);
   activationForward(new Float32Array(z), z.length, "relu", expected);
   for (let j = 0; j < z.length; j++) assert.ok(Object.is(core.a0[j], expected[j]), `z = ${z[j]}`);
