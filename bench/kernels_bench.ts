@@ -13,6 +13,8 @@
  * - epoch: one pass over the 60,000 training images (batch 1 lr 0.01, batch 64 lr 0.1), copying
  *   each batch into `x` from pre-scaled float32 images.
  * - test set: predictions for the 10,000 test images in batches of 500, copied the same way.
+ * - loadImages epoch: filling `x` from the training images' bytes for an epoch of shuffled batches of
+ *   64 (TS rowLoader against wasm load_pixels).
  *
  * The kernel benchmarks use lr = 0, so the parameters stay the same from one run to the next.
  *
@@ -140,6 +142,18 @@ for (const [name, b] of await backends(N)) {
 for (const [name, b] of await backends(PREDICT_N)) {
   Deno.bench({ name: `predict N=500: ${name}`, group: "predict N=500", baseline: name === "ts" }, () => {
     b.predict(labels, 0, PREDICT_N);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filling x from the images' bytes: an epoch's batches of 64, in a shuffled order.
+
+const shuffled = Uint32Array.from({ length: train.count }, (_, i) => i);
+new Rng(3).shuffle(shuffled);
+for (const [name, b] of await backends(N)) {
+  if (name.includes("threads")) continue; // the same code as one thread
+  Deno.bench({ name: `loadImages epoch: ${name}`, group: "loadImages epoch", baseline: name === "ts" }, () => {
+    for (let first = 0; first + N <= train.count; first += N) b.loadImages(train.pixels, first, N, shuffled);
   });
 }
 
