@@ -1,13 +1,21 @@
 /**
  * Micro-benchmark of core/augment.ts: microseconds per 28 × 28 image.
  *
- * Run: `deno bench bench/augment_bench.ts` (no permissions needed). The work per image does not
- * depend on its content, so the inputs are synthetic digit-like strokes drawn here rather than MNIST.
+ * Run: `deno bench --allow-read=. bench/augment_bench.ts` (it reads core/augment.wasm). The work per
+ * image hardly depends on its content, so the inputs are synthetic digit-like strokes drawn here
+ * rather than MNIST. "wasm" rows resample in core/augment.wasm, as the training pipeline's worker does;
+ * the others run all in TypeScript.
  *
  * @module
  */
 
-import { Augmenter, type AugmentOptions, DEFAULT_AUGMENT_OPTIONS } from "../core/augment.ts";
+import {
+  Augmenter,
+  type AugmentKernels,
+  type AugmentOptions,
+  DEFAULT_AUGMENT_OPTIONS,
+  loadAugmentKernels,
+} from "../core/augment.ts";
 import { IMAGE_SIDE } from "../core/idx.ts";
 import { D } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
@@ -47,8 +55,8 @@ const off: AugmentOptions = {
   shear: 0,
 };
 
-function bench(name: string, options: AugmentOptions, baseline = false): void {
-  const augmenter = new Augmenter(options);
+function bench(name: string, options: AugmentOptions, baseline = false, kernels?: AugmentKernels): void {
+  const augmenter = new Augmenter(options, kernels);
   const rng = new Rng(2);
   let i = 0;
   Deno.bench({
@@ -62,6 +70,7 @@ function bench(name: string, options: AugmentOptions, baseline = false): void {
 }
 
 bench("full pipeline, default strengths", DEFAULT_AUGMENT_OPTIONS, true);
+bench("full pipeline, default strengths, wasm", DEFAULT_AUGMENT_OPTIONS, false, await loadAugmentKernels());
 bench("copy only (probability 0)", { ...DEFAULT_AUGMENT_OPTIONS, probability: 0 });
 bench("affine only (rotate, scale, shear, shift)", {
   ...off,
@@ -72,3 +81,4 @@ bench("affine only (rotate, scale, shear, shift)", {
 });
 bench("affine + elastic, no thickness", { ...DEFAULT_AUGMENT_OPTIONS, thickness: 0 });
 bench("thickness only", { ...off, thickness: 0.3 });
+bench("thickness only, wasm", { ...off, thickness: 0.3 }, false, await loadAugmentKernels());

@@ -152,9 +152,14 @@ const shuffled = Uint32Array.from({ length: train.count }, (_, i) => i);
 new Rng(3).shuffle(shuffled);
 for (const [name, b] of await backends(N)) {
   if (name.includes("threads")) continue; // the same code as one thread
-  Deno.bench({ name: `loadImages epoch: ${name}`, group: "loadImages epoch", baseline: name === "ts" }, () => {
-    for (let first = 0; first + N <= train.count; first += N) b.loadImages(train.pixels, first, N, shuffled);
-  });
+  Deno.bench(
+    { name: `loadImages epoch: ${name}`, group: "loadImages epoch", baseline: name === "ts" },
+    () => {
+      for (let first = 0; first + N <= train.count; first += N) {
+        b.loadImages(train.pixels, first, N, shuffled);
+      }
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@
  * @module
  */
 
-import { describeValue, LimitError, ShapeError } from "./errors.ts";
+import { describeValue, FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
 import { IMAGE_SIDE } from "./idx.ts";
 import { D } from "./network.ts";
 import { Rng } from "./rng.ts";
@@ -123,6 +123,63 @@ const OPTION_RANGES: readonly (readonly [OptionName, number, number])[] = [
   ["shear", 0, 1],
 ];
 
+/** Byte offsets of the work arrays in the memory of core/augment.wasm (see core/augment.wat). */
+const WASM_SRC = 0, WASM_WARPED = 8192, WASM_WEIGHT = 16384, WASM_FIRST = 17280;
+const WASM_ROWS_X = 17408, WASM_ROWS_Y = 22784, WASM_DST = 28160, WASM_BYTES = 31296, WASM_SUMS = 32128;
+/** Control rows of the elastic grid that core/augment.wasm has room for; σ ≥ 1 needs at most 19. */
+const WASM_MAX_GRID_SIDE = 24;
+
+/** core/augment.wasm instantiated: the resampling half of {@linkcode Augmenter.apply} in WebAssembly. */
+export interface AugmentKernels {
+  readonly memory: WebAssembly.Memory;
+  /** #warp of Augmenter: warped = src at q = p + (M − I)·(p − o) − t + d(p), bilinear. */
+  warp(
+    a00: number,
+    m01: number,
+    m10: number,
+    a11: number,
+    ox: number,
+    oy: number,
+    tx: number,
+    ty: number,
+    elastic: number,
+  ): void;
+  /** #thicknessAndStore of Augmenter, into the memory's float32 dst. */
+  thickness_store(tau: number): void;
+  /** A byte image into src, / 255, with its mass and first moments (Σ v, Σ v·x, Σ v·y). */
+  load_bytes(): void;
+}
+
+/**
+ * Read, compile and instantiate core/augment.wasm (built from core/augment.wat by
+ * scripts/build_wasm.ts), for an {@linkcode Augmenter} that resamples in WebAssembly.
+ *
+ * @returns A fresh instance with its own memory: one per Augmenter.
+ * @throws {InputFileError} When the file cannot be read.
+ * @throws {FormatError} When it is not a valid wasm module for this engine.
+ * @example
+ * ```ts
+ * import { Augmenter, DEFAULT_AUGMENT_OPTIONS, loadAugmentKernels } from "./augment.ts";
+ * const fast = new Augmenter(DEFAULT_AUGMENT_OPTIONS, await loadAugmentKernels());
+ * console.assert(fast.options.elastic_sigma === 4);
+ * ```
+ */
+export async function loadAugmentKernels(): Promise<AugmentKernels> {
+  const url = new URL("./augment.wasm", import.meta.url);
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await Deno.readFile(url);
+  } catch (error) {
+    throw new InputFileError(`Cannot read the augmentation kernels "${url.pathname}": ${_message(error)}`);
+  }
+  try {
+    const { instance } = await WebAssembly.instantiate(bytes);
+    return instance.exports as unknown as AugmentKernels;
+  } catch (error) {
+    throw new FormatError(`Cannot compile the augmentation kernels "${url.pathname}": ${_message(error)}`);
+  }
+}
+
 /** Draws random augmentations of MNIST images into a caller's buffer. */
 export class Augmenter {
   /** The validated strengths, with `shear` filled in. */
@@ -130,18 +187,24 @@ export class Augmenter {
   /** What the latest {@linkcode Augmenter.apply} call drew; overwritten in place by each call. */
   readonly last: AugmentDraw;
 
+  // The work arrays below live in the kernels' memory when there are kernels, else in plain arrays.
   // source in [0, 1] with a zero border: (PADDED_SIDE, PADDED_SIDE)
-  #src = new Float64Array(PADDED_SIDE * PADDED_SIDE);
+  #src: Float64Array;
   // warped image with a zero border: (PADDED_SIDE, PADDED_SIDE)
-  #warped = new Float64Array(PADDED_SIDE * PADDED_SIDE);
+  #warped: Float64Array;
   // byte value v → v / 255, so Uint8 sources convert by lookup
   #byteToUnit = new Float64Array(256);
   // cubic B-spline weights of each pixel coordinate: (IMAGE_SIDE, 4), and the first control index
-  #splineWeight = new Float64Array(IMAGE_SIDE * 4);
-  #splineFirst = new Int32Array(IMAGE_SIDE);
+  #splineWeight: Float64Array;
+  #splineFirst: Int32Array;
   // field coefficients summed along x for every control row: (G, IMAGE_SIDE), one per field
   #rowsX: Float64Array;
   #rowsY: Float64Array;
+  // the kernels that run #warp and #thicknessAndStore, and the view of their float32 output
+  #kernels: AugmentKernels | null;
+  #wasmDst: Float32Array | null;
+  #wasmBytes: Uint8Array | null;
+  #wasmSums: Float64Array | null;
   // half-width of the uniform coefficient noise, so the field's std matches Simard's (see docs)
   #fieldAmplitude: number;
 
@@ -149,6 +212,8 @@ export class Augmenter {
    * Validate the strengths and set up every buffer and table the augmenter will need.
    *
    * @param options The strengths; see {@linkcode AugmentOptions} for each range.
+   * @param kernels From {@linkcode loadAugmentKernels}, to resample in WebAssembly (same output bytes,
+   *   about twice as fast); omit to run everything in TypeScript. One instance per Augmenter.
    * @throws {ShapeError} When options is not an object or a value is not a number.
    * @throws {LimitError} When a value lies outside its range.
    * @example
@@ -159,9 +224,20 @@ export class Augmenter {
    * assert.ok(augmenter.last.grid_side === 7);
    * ```
    */
-  constructor(options: AugmentOptions) {
+  constructor(options: AugmentOptions, kernels?: AugmentKernels) {
     this.options = Object.freeze(_validateOptions(options));
     const { elastic_alpha: alpha, elastic_sigma: sigma } = this.options;
+    const buffer = kernels ? kernels.memory.buffer : null;
+    const f64 = (at: number, length: number) =>
+      buffer ? new Float64Array(buffer, at, length) : new Float64Array(length);
+    this.#kernels = kernels ?? null;
+    this.#wasmDst = buffer ? new Float32Array(buffer, WASM_DST, D) : null;
+    this.#wasmBytes = buffer ? new Uint8Array(buffer, WASM_BYTES, D) : null;
+    this.#wasmSums = buffer ? new Float64Array(buffer, WASM_SUMS, 3) : null;
+    this.#src = f64(WASM_SRC, PADDED_SIDE * PADDED_SIDE);
+    this.#warped = f64(WASM_WARPED, PADDED_SIDE * PADDED_SIDE);
+    this.#splineWeight = f64(WASM_WEIGHT, IMAGE_SIDE * 4);
+    this.#splineFirst = buffer ? new Int32Array(buffer, WASM_FIRST, IMAGE_SIDE) : new Int32Array(IMAGE_SIDE);
 
     for (let v = 0; v < 256; v++) this.#byteToUnit[v] = v / 255;
 
@@ -182,8 +258,14 @@ export class Augmenter {
     // Simard: var d = α²·var(U)·Σ G_σ² = α²/3 · 1/(4πσ²). Ours, with coefficients U(−a, a):
     // var d = a²/3 · (∫β₃²)². Equal when a = α / (σ·√(4π)·∫β₃²).
     this.#fieldAmplitude = alpha / (sigma * Math.sqrt(4 * Math.PI) * BSPLINE_SQUARE_INTEGRAL);
-    this.#rowsX = new Float64Array(side * IMAGE_SIDE);
-    this.#rowsY = new Float64Array(side * IMAGE_SIDE);
+    if (kernels && side > WASM_MAX_GRID_SIDE) {
+      // unreachable while elastic_sigma >= 1 (19 rows at most); a guard for a wider range later
+      throw new LimitError(
+        `Cannot set up the augmenter: elastic_sigma ${sigma} needs ${side} control rows, the wasm kernels hold ${WASM_MAX_GRID_SIDE}`,
+      );
+    }
+    this.#rowsX = f64(WASM_ROWS_X, side * IMAGE_SIDE);
+    this.#rowsY = f64(WASM_ROWS_Y, side * IMAGE_SIDE);
 
     this.last = {
       applied: false,
@@ -238,7 +320,12 @@ export class Augmenter {
 
     // source → padded float buffer, and its centre of mass on the way
     let mass = 0, sumX = 0, sumY = 0;
-    if (src instanceof Uint8Array) {
+    if (src instanceof Uint8Array && this.#kernels) {
+      this.#wasmBytes!.set(src);
+      this.#kernels.load_bytes();
+      const sums = this.#wasmSums!;
+      mass = sums[0], sumX = sums[1], sumY = sums[2];
+    } else if (src instanceof Uint8Array) {
       const lut = this.#byteToUnit;
       for (let y = 0; y < IMAGE_SIDE; y++) {
         const row = (y + PAD) * PADDED_SIDE + PAD;
@@ -290,8 +377,53 @@ export class Augmenter {
     draw.centre_y = mass > 0 ? sumY / mass : IMAGE_CENTRE;
     if (o.elastic_alpha > 0) this.#drawField(rng);
 
+    if (this.#kernels) {
+      const m = this.#affine();
+      this.#kernels.warp(m.a00, m.m01, m.m10, m.a11, m.ox, m.oy, m.tx, m.ty, o.elastic_alpha > 0 ? 1 : 0);
+      this.#kernels.thickness_store(draw.thickness);
+      dst.set(this.#wasmDst!);
+      return;
+    }
     this.#warp();
     this.#thicknessAndStore(dst);
+  }
+
+  /**
+   * The latest image after the warp and before the thickness blend, in float64 with a zero border of
+   * 2: (32, 32) row-major, pixel (x, y) at (y + 2) · 32 + x + 2. A view the next call overwrites; for
+   * inspection and tests.
+   */
+  get warped(): Float64Array {
+    return this.#warped;
+  }
+
+  /** The affine part of the warp from the latest draw: M − I's entries, the centre o = c + t and t. */
+  #affine(): {
+    a00: number;
+    m01: number;
+    m10: number;
+    a11: number;
+    ox: number;
+    oy: number;
+    tx: number;
+    ty: number;
+  } {
+    const d = this.last;
+    const cos = Math.cos(d.angle), sin = Math.sin(d.angle), k = d.shear;
+    // M = S⁻¹·H⁻¹·R⁻¹ with R = [[cos, sin], [−sin, cos]] (y down), H = [[1, k], [0, 1]]
+    const m00 = (cos - k * sin) / d.scale_x, m01 = (-sin - k * cos) / d.scale_x;
+    const m10 = sin / d.scale_y, m11 = cos / d.scale_y;
+    // written as M − I so that the neutral draw gives q = p exactly, not p ± rounding
+    return {
+      a00: m00 - 1,
+      m01,
+      m10,
+      a11: m11 - 1,
+      ox: d.centre_x + d.shift_x,
+      oy: d.centre_y + d.shift_y,
+      tx: d.shift_x,
+      ty: d.shift_y,
+    };
   }
 
   /** Draw the B-spline coefficients U(−a, a) of both fields, then sum each control row along x. */
@@ -321,16 +453,8 @@ export class Augmenter {
 
   /** One bilinear resampling pass: warped(p) = src(q), q = p + (M − I)·(p − c − t) − t + d(p). */
   #warp(): void {
-    const d = this.last;
     const src = this.#src, out = this.#warped;
-    const cos = Math.cos(d.angle), sin = Math.sin(d.angle), k = d.shear;
-    // M = S⁻¹·H⁻¹·R⁻¹ with R = [[cos, sin], [−sin, cos]] (y down), H = [[1, k], [0, 1]]
-    const m00 = (cos - k * sin) / d.scale_x, m01 = (-sin - k * cos) / d.scale_x;
-    const m10 = sin / d.scale_y, m11 = cos / d.scale_y;
-    // written as M − I so that the neutral draw gives q = p exactly, not p ± rounding
-    const a00 = m00 - 1, a11 = m11 - 1;
-    const ox = d.centre_x + d.shift_x, oy = d.centre_y + d.shift_y;
-    const tx = d.shift_x, ty = d.shift_y;
+    const { a00, m01, m10, a11, ox, oy, tx, ty } = this.#affine();
     const elastic = this.options.elastic_alpha > 0;
     const w = this.#splineWeight, first = this.#splineFirst;
     const rowsX = this.#rowsX, rowsY = this.#rowsY;
@@ -536,4 +660,8 @@ function _validateOptions(options: unknown): Required<AugmentOptions> {
     out[name] = value;
   }
   return out as unknown as Required<AugmentOptions>;
+}
+
+function _message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -18,6 +18,13 @@ export const WASM_FEATURES = { simd: true, threads: true, bulk_memory: true } as
 /** Where the kernels' source and binary live. */
 export const KERNELS_WAT_URL: URL = new URL("../core/kernels.wat", import.meta.url);
 export const KERNELS_WASM_URL: URL = new URL("../core/kernels.wasm", import.meta.url);
+export const AUGMENT_WAT_URL: URL = new URL("../core/augment.wat", import.meta.url);
+export const AUGMENT_WASM_URL: URL = new URL("../core/augment.wasm", import.meta.url);
+/** Every module the build makes: [source, binary]. */
+export const WASM_MODULES: readonly (readonly [URL, URL])[] = [
+  [KERNELS_WAT_URL, KERNELS_WASM_URL],
+  [AUGMENT_WAT_URL, AUGMENT_WASM_URL],
+];
 
 /**
  * Assemble WebAssembly text into a binary module, deterministically.
@@ -62,10 +69,16 @@ function _firstLine(error: unknown): string {
 }
 
 async function main(): Promise<void> {
-  const source = await Deno.readTextFile(KERNELS_WAT_URL);
-  const bytes = await buildWasm(source, "core/kernels.wat");
-  await writeFileAtomic(KERNELS_WASM_URL.pathname, bytes);
-  console.log(`core/kernels.wasm: ${bytes.length} bytes`);
+  for (const [wat, wasm] of WASM_MODULES) {
+    const bytes = await buildWasm(await Deno.readTextFile(wat), relativeName(wat));
+    await writeFileAtomic(wasm.pathname, bytes);
+    console.log(`${relativeName(wasm)}: ${bytes.length} bytes`);
+  }
+}
+
+/** "core/x.wasm" for a file of the project. */
+function relativeName(url: URL): string {
+  return `core/${url.pathname.split("/").pop()}`;
 }
 
 if (import.meta.main) {

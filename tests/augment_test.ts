@@ -5,6 +5,7 @@ import {
   type AugmentOptions,
   augmentReference,
   DEFAULT_AUGMENT_OPTIONS,
+  loadAugmentKernels,
 } from "../core/augment.ts";
 import { crc32 } from "../core/crc32.ts";
 import { LimitError, ShapeError } from "../core/errors.ts";
@@ -543,6 +544,51 @@ Deno.test("Augmenter.apply() rejects images of the wrong size or kind, bad float
     name: "ShapeError",
     message: "Cannot augment the image: rng is missing, expected an Rng",
   });
+});
+
+Deno.test("Augmenter with the wasm kernels gives the TypeScript augmenter's bytes, image by image", async () => {
+  // core/augment.wasm repeats #warp, #thicknessAndStore and the byte conversion operation by operation;
+  // any difference in rounding, clamping or order shows up here as a different float.
+  const images = (await mnistTestImages()).slice(0, 1500);
+  const settings: [string, AugmentOptions][] = [
+    ["defaults", DEFAULT_AUGMENT_OPTIONS],
+    ["strongest", STRONGEST],
+    ["off", OFF],
+    ["no elastic field", { ...DEFAULT_AUGMENT_OPTIONS, elastic_alpha: 0 }],
+    ["widest grid, half the images", { ...DEFAULT_AUGMENT_OPTIONS, elastic_sigma: 28, probability: 0.5 }],
+    ["thickness only", { ...OFF, thickness: 1 }],
+  ];
+  for (const [name, options] of settings) {
+    const plain = new Augmenter(options), fast = new Augmenter(options, await loadAugmentKernels());
+    const rngPlain = new Rng(11), rngFast = new Rng(11);
+    const a = new Float32Array(D), b = new Float32Array(D);
+    images.forEach((src, n) => {
+      // byte sources go through the wasm conversion; every third image as floats, through TypeScript's
+      const image = n % 3 === 2 ? toUnit(src) : src;
+      plain.apply(image, a, rngPlain);
+      fast.apply(image, b, rngFast);
+      // the float64 stages too, where a changed rounding would hide behind the float32 output
+      assert.equal(fast.last.centre_x, plain.last.centre_x, `${name}, image ${n}: centre of mass`);
+      assert.equal(fast.last.centre_y, plain.last.centre_y, `${name}, image ${n}: centre of mass`);
+      if (plain.last.applied) assert.deepEqual(fast.warped, plain.warped, `${name}, image ${n}: warped`);
+      assert.deepEqual(b, a, `${name}, image ${n}`);
+    });
+    assert.deepEqual(rngFast.nextUint32(), rngPlain.nextUint32(), `${name}: the generators stay in step`);
+  }
+});
+
+Deno.test("Augmenter with the wasm kernels matches the recorded seed-42 checksum and writes into its destination", async () => {
+  const images = (await mnistTestImages()).slice(0, 20);
+  const augmenter = new Augmenter(DEFAULT_AUGMENT_OPTIONS, await loadAugmentKernels());
+  const rng = new Rng(42);
+  const out = new Float32Array(images.length * D);
+  images.forEach((src, n) => augmenter.apply(src, out.subarray(n * D, (n + 1) * D), rng));
+  assert.equal(crc32(new Uint8Array(out.buffer)).toString(16), "8c4c1583");
+  // the destination may be the source itself, as for the TypeScript augmenter
+  const inPlace = toUnit(images[0]), copy = new Float32Array(D);
+  new Augmenter(DEFAULT_AUGMENT_OPTIONS).apply(inPlace.slice(), copy, new Rng(3));
+  augmenter.apply(inPlace, inPlace, new Rng(3));
+  assert.deepEqual(inPlace, copy);
 });
 
 Deno.test("DEFAULT_AUGMENT_OPTIONS is frozen and accepted", () => {

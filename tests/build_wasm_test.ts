@@ -1,19 +1,22 @@
 import assert from "node:assert/strict";
-import { buildWasm, KERNELS_WASM_URL, KERNELS_WAT_URL } from "../scripts/build_wasm.ts";
+import { buildWasm, WASM_MODULES } from "../scripts/build_wasm.ts";
 
-Deno.test("buildWasm() rebuilds core/kernels.wasm byte for byte from core/kernels.wat", async () => {
-  const built = await buildWasm(await Deno.readTextFile(KERNELS_WAT_URL), "core/kernels.wat");
-  const committed = await Deno.readFile(KERNELS_WASM_URL);
-  assert.equal(
-    built.length,
-    committed.length,
-    'run "deno run --allow-read=. --allow-write=core scripts/build_wasm.ts"',
-  );
-  assert.ok(
-    built.every((v, i) => v === committed[i]),
-    "core/kernels.wasm is stale: rebuild it from core/kernels.wat",
-  );
-});
+for (const [wat, wasm] of WASM_MODULES) {
+  const name = (url: URL) => `core/${url.pathname.split("/").pop()}`;
+  Deno.test(`buildWasm() rebuilds ${name(wasm)} byte for byte from ${name(wat)}`, async () => {
+    const built = await buildWasm(await Deno.readTextFile(wat), name(wat));
+    const committed = await Deno.readFile(wasm);
+    assert.equal(
+      built.length,
+      committed.length,
+      'run "deno run --allow-read=. --allow-write=core scripts/build_wasm.ts"',
+    );
+    assert.ok(
+      built.every((v, i) => v === committed[i]),
+      `${name(wasm)} is stale: rebuild it from ${name(wat)}`,
+    );
+  });
+}
 
 Deno.test("buildWasm() gives the same bytes on every run and writes no name section", async () => {
   const source = '(module (func $answer (export "answer") (result i32) (i32.const 42)))';
