@@ -9,7 +9,7 @@
 
 /// <reference lib="deno.worker" />
 
-import { CONTROL_OFFSET, instantiateKernels } from "./backend_wasm.ts";
+import { CONTROL_OFFSET, instantiateKernels, rowViews } from "./backend_wasm.ts";
 import {
   CTRL_GENERATION,
   CTRL_QUIT,
@@ -21,7 +21,7 @@ import {
 
 self.onmessage = (event: MessageEvent<WorkerInit>) => {
   self.onmessage = null;
-  const { module, memory, thread, threads } = event.data;
+  const { module, memory, layout, thread, threads } = event.data;
   let kernels;
   try {
     kernels = instantiateKernels(module, memory);
@@ -31,6 +31,7 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
   }
   const ctrl = new Int32Array(memory.buffer, CONTROL_OFFSET, CTRL_WORDS);
   const ctrlFloat = new Float32Array(memory.buffer, CONTROL_OFFSET, CTRL_WORDS);
+  const views = rowViews(memory, layout);
   let seen = Atomics.load(ctrl, CTRL_GENERATION);
   self.postMessage("ready");
   for (;;) {
@@ -43,7 +44,7 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
     }
     if (Atomics.load(ctrl, CTRL_QUIT) !== 0) break;
     seen = Atomics.load(ctrl, CTRL_GENERATION);
-    servePhase(ctrl, ctrlFloat, kernels, seen, thread, threads);
+    servePhase(ctrl, ctrlFloat, kernels, views, seen, thread, threads);
   }
   self.close();
 };

@@ -10,8 +10,9 @@
  * operating system has not scheduled yet delays nothing: the caller runs its tasks instead.
  *
  * A prediction's work is cut along the rows instead: task τ of a batch of n rows predicts rows
- * [⌊τ·n/tasks⌋, ⌊(τ+1)·n/tasks⌋) from start to end ({@linkcode taskRows}), pixel lists included, so
- * the scan runs in parallel too.
+ * [⌊τ·n/tasks⌋, ⌊(τ+1)·n/tasks⌋) from start to end ({@linkcode taskRows}), pixel lists and softmax
+ * included, so the scan runs in parallel too; each row's loss is left in a buffer and the calling
+ * thread sums them in row order. Turning a batch's bytes into x (loadImages) is cut the same way.
  *
  * None of this changes a result: every number of a hidden unit is computed the same way whichever
  * task or thread computes it, and the one sum across hidden units, the logits, is summed per chunk
@@ -34,7 +35,12 @@ import {
   createWasmCore,
   HIDDEN_CHUNKS,
   loadKernelModule,
+  predictOnThisThread,
+  predictRows,
+  type RowViews,
+  rowViews,
   type WasmKernelExports,
+  type WasmLayout,
   wasmLayout,
 } from "./backend_wasm.ts";
 import { LimitError } from "./errors.ts";
@@ -61,6 +67,8 @@ export const CTRL_LR = 3;
 export const CTRL_ERROR = 4;
 /** Set to 1 to stop the workers. */
 export const CTRL_QUIT = 5;
+/** 1 when a prediction's labels are in the labels buffer, 0 when it has none. */
+export const CTRL_HAS_LABELS = 6;
 export const CTRL_DONE = 16;
 export const CTRL_QUEUES = 32;
 /** Number of control words: 32 + 16 queues of 16 words. */
@@ -70,6 +78,7 @@ export const CTRL_WORDS = CTRL_QUEUES + 16 * MAX_THREADS;
 export const CMD_FORWARD = 1;
 export const CMD_BACKWARD = 2;
 export const CMD_PREDICT = 3;
+export const CMD_LOAD = 4;
 
 /**
  * Polls of a control word (about 6 ns each) before a thread sleeps in Atomics.wait: about 100 µs for
@@ -87,6 +96,8 @@ const PHASE_TIMEOUT_MS = 120_000;
 export interface WorkerInit {
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
+  /** Where the buffers are, for the views of the softmax rows. */
+  readonly layout: WasmLayout;
   /** The worker's thread index t (its home queue), 1 ≤ t < threads. */
   readonly thread: number;
   readonly threads: number;
@@ -152,6 +163,7 @@ export function queueTasks(queue: number, threads: number, tasks: number): [numb
  * @param ctrl The control words.
  * @param ctrlFloat The same words as float32 (for the learning rate).
  * @param kernels This thread's instance of the kernels.
+ * @param views This thread's views of the buffers of a prediction's softmax.
  * @param generation The phase.
  * @param home This thread's index.
  * @param threads T.
@@ -160,6 +172,7 @@ export function servePhase(
   ctrl: Int32Array,
   ctrlFloat: Float32Array,
   kernels: WasmKernelExports,
+  views: RowViews,
   generation: number,
   home: number,
   threads: number,
@@ -176,7 +189,7 @@ export function servePhase(
       if (task >= end) break;
       if (Atomics.compareExchange(ctrl, word, w, w + 1) !== w) continue;
       // the phase cannot end before this task is done, so its words are still current
-      _runTask(ctrl, ctrlFloat, kernels, task, tasks);
+      _runTask(ctrl, ctrlFloat, kernels, views, task, tasks);
       Atomics.add(ctrl, CTRL_DONE, 1);
       Atomics.notify(ctrl, CTRL_DONE);
     }
@@ -187,16 +200,19 @@ function _runTask(
   ctrl: Int32Array,
   ctrlFloat: Float32Array,
   kernels: WasmKernelExports,
+  views: RowViews,
   task: number,
   tasks: number,
 ): void {
   const [c0, c1] = taskChunks(task, tasks);
   const n = ctrl[CTRL_ROWS];
+  const [s0, s1] = taskRows(task, tasks, n);
   try {
     const command = ctrl[CTRL_COMMAND];
     if (command === CMD_FORWARD) kernels.forward_part(c0, c1, n);
     else if (command === CMD_BACKWARD) kernels.backward_part(c0, c1, n, ctrlFloat[CTRL_LR]);
-    else kernels.predict_rows(...taskRows(task, tasks, n));
+    else if (command === CMD_PREDICT) predictRows(kernels, views, s0, s1, n, ctrl[CTRL_HAS_LABELS] === 1);
+    else kernels.load_pixels(s0, s1);
   } catch {
     Atomics.store(ctrl, CTRL_ERROR, 1);
   }
@@ -242,13 +258,15 @@ export async function createThreadedBackend(
   const workers: Worker[] = [];
   try {
     for (let t = 1; t < threads; t++) {
-      workers.push(await _startWorker({ module, memory: core.memory, thread: t, threads }));
+      workers.push(
+        await _startWorker({ module, memory: core.memory, layout: core.layout, thread: t, threads }),
+      );
     }
   } catch (error) {
     for (const w of workers) w.terminate();
     throw error;
   }
-  const k = core.kernels, tasks = taskCount(threads);
+  const k = core.kernels, tasks = taskCount(threads), views = rowViews(core.memory, core.layout);
   let generation = 0;
 
   /** Publish a phase, serve its tasks with the workers, wait until all are done. */
@@ -265,7 +283,7 @@ export async function createThreadedBackend(
     }
     Atomics.store(ctrl, CTRL_GENERATION, generation); // publishes the words above to the workers
     Atomics.notify(ctrl, CTRL_GENERATION);
-    servePhase(ctrl, ctrlFloat, k, generation, 0, threads);
+    servePhase(ctrl, ctrlFloat, k, views, generation, 0, threads);
     _waitForCount(ctrl, CTRL_DONE, tasks);
     if (Atomics.load(ctrl, CTRL_ERROR) !== 0) throw new Error("Cannot run a step: a kernel failed");
   };
@@ -279,9 +297,19 @@ export async function createThreadedBackend(
       if (workers.length === 0 || n < MIN_PARALLEL_ROWS) k.backward_part(0, HIDDEN_CHUNKS, n, lr);
       else run(CMD_BACKWARD, n, lr);
     },
-    predict(n) {
-      if (workers.length === 0 || n < MIN_PARALLEL_ROWS) k.predict_rows(0, n);
-      else run(CMD_PREDICT, n, 0);
+    load(n) {
+      if (workers.length === 0 || n < MIN_PARALLEL_ROWS) k.load_pixels(0, n);
+      else run(CMD_LOAD, n, 0);
+    },
+    predict(labels, offset, n) {
+      if (workers.length === 0 || n < MIN_PARALLEL_ROWS) return predictOnThisThread(core, labels, offset, n);
+      if (labels) { for (let s = 0; s < n; s++) views.labels[s] = labels[offset + s]; }
+      ctrl[CTRL_HAS_LABELS] = labels ? 1 : 0;
+      run(CMD_PREDICT, n, 0);
+      if (!labels) return 0;
+      let loss = 0;
+      for (let s = 0; s < n; s++) loss += views.rowLoss[s]; // row order, as softmaxCrossEntropy sums
+      return loss;
     },
     dispose() {
       Atomics.store(ctrl, CTRL_QUIT, 1);

@@ -17,7 +17,7 @@
 
 import { type Backend, checkImageRows } from "./backend.ts";
 import { FormatError, InputFileError, LimitError } from "./errors.ts";
-import { type Activation, D, K, type Params, softmaxCrossEntropy } from "./network.ts";
+import { type Activation, D, K, type Params, softmaxCrossEntropy, softmaxRow } from "./network.ts";
 
 /** NC, the fixed number of chunks the hidden units are cut into; the most threads a backend can use. */
 export const HIDDEN_CHUNKS = 16;
@@ -68,6 +68,9 @@ export interface WasmLayout {
   readonly masks: number;
   /** Images as bytes, (capacity, D) u8, which load_pixels turns into rows of x. */
   readonly pixels: number;
+  /** For predictions split over threads: the rows' labels (capacity) u8, and their losses (capacity) f64. */
+  readonly labels: number;
+  readonly rowLoss: number;
 }
 
 /** The functions core/kernels.wasm exports (see the comments in core/kernels.wat). */
@@ -76,8 +79,8 @@ export interface WasmKernelExports {
   init(): void;
   /** First hidden unit of chunk c; chunk_start(NC) = H. */
   chunk_start(c: number): number;
-  /** x[s, i] = pixels[s, i] / 255 for the first n rows. */
-  load_pixels(n: number): void;
+  /** x[s, i] = pixels[s, i] / 255 for rows [s0, s1). */
+  load_pixels(s0: number, s1: number): void;
   /** Lists the non-zero pixels of rows [s0, s1) of x; with masks = 1 (and s0 = 0) also the per-pixel sample masks. */
   scan(s0: number, s1: number, masks: number): void;
   /** z0 and a0 of hidden units [j0, j1) for rows [s0, s1). */
@@ -122,15 +125,20 @@ export interface WasmCore {
 
 /**
  * How a backend runs the parallel phases: the two of a training step over all
- * {@linkcode HIDDEN_CHUNKS} chunks, and the one of a prediction over all rows.
+ * {@linkcode HIDDEN_CHUNKS} chunks, and those of loading and predicting over all rows.
  */
 export interface PhaseRunner {
   /** forward_part over every chunk, for n rows. */
   forward(n: number): void;
   /** backward_part over every chunk, for n rows. */
   backward(n: number, lr: number): void;
-  /** predict_rows over the first n rows. */
-  predict(n: number): void;
+  /** load_pixels over the first n rows. */
+  load(n: number): void;
+  /**
+   * predict_rows and the softmax over the first n rows; returns the summed loss, summed in row order
+   * (0 without labels), as {@linkcode softmaxCrossEntropy} gives it.
+   */
+  predict(labels: ArrayLike<number> | null, offset: number, n: number): number;
   /** Release what the runner holds (workers). */
   dispose(): void;
 }
@@ -208,6 +216,8 @@ export function wasmLayout(hidden: number, capacity: number): WasmLayout {
     nzCount: take(N * 4),
     masks: take(Math.ceil(N / 64) * D * 8),
     pixels: take(N * D),
+    labels: take(N),
+    rowLoss: take(N * 8),
     pages: 0,
   };
   if (end > MAX_WASM_BYTES) {
@@ -410,7 +420,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
           core.pixels.set(pixels.subarray(from, from + D), r * D);
         }
       }
-      k.load_pixels(n);
+      runner.load(n);
     },
     trainStep(labels, offset, n, lr) {
       checkLive();
@@ -426,14 +436,63 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     predict(labels, offset, n) {
       checkLive();
       checkBatchCall("predict", labels, offset, n, 0, capacity);
-      runner.predict(n);
-      return softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, null);
+      return runner.predict(labels, offset, n);
     },
     dispose() {
       if (disposed) return;
       disposed = true;
       runner.dispose();
     },
+  };
+}
+
+/** predict_rows and the softmax of the first n rows on the calling thread; returns the summed loss. */
+export function predictOnThisThread(
+  core: WasmCore,
+  labels: ArrayLike<number> | null,
+  offset: number,
+  n: number,
+): number {
+  core.kernels.predict_rows(0, n);
+  return softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, null);
+}
+
+/**
+ * The part of a prediction a thread does for rows [s0, s1) of n: predict_rows, then each row's
+ * softmax, its loss stored in `rowLoss` (labels from `labels`, or none when hasLabels is false).
+ *
+ * @param views The logits, probs, labels and rowLoss buffers of the shared memory, as seen by this thread.
+ */
+export function predictRows(
+  kernels: WasmKernelExports,
+  views: RowViews,
+  s0: number,
+  s1: number,
+  n: number,
+  hasLabels: boolean,
+): void {
+  kernels.predict_rows(s0, s1);
+  for (let s = s0; s < s1; s++) {
+    views.rowLoss[s] = softmaxRow(views.logits, s, hasLabels ? views.labels[s] : -1, n, views.probs, null);
+  }
+}
+
+/** Views of the buffers a thread needs for the softmax of its rows. */
+export interface RowViews {
+  readonly logits: Float32Array;
+  readonly probs: Float32Array;
+  readonly labels: Uint8Array;
+  readonly rowLoss: Float64Array;
+}
+
+/** The {@linkcode RowViews} of a laid-out memory. */
+export function rowViews(memory: WebAssembly.Memory, layout: WasmLayout): RowViews {
+  const N = layout.capacity;
+  return {
+    logits: new Float32Array(memory.buffer, layout.logits, N * K),
+    probs: new Float32Array(memory.buffer, layout.probs, N * K),
+    labels: new Uint8Array(memory.buffer, layout.labels, N),
+    rowLoss: new Float64Array(memory.buffer, layout.rowLoss, N),
   };
 }
 
@@ -469,7 +528,8 @@ export async function createWasmBackend(
   return backendOnCore(core, {
     forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
     backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, n, lr),
-    predict: (n) => k.predict_rows(0, n),
+    load: (n) => k.load_pixels(0, n),
+    predict: (labels, offset, n) => predictOnThisThread(core, labels, offset, n),
     dispose() {},
   });
 }

@@ -131,16 +131,16 @@
   ;; ------------------------------------------------------------------------------------------
   ;; Input rows from bytes.
 
-  ;; x[s, i] = pixels[s, i] / 255 for the first n rows, as float32 division, which rounds the exact
+  ;; x[s, i] = pixels[s, i] / 255 for the rows s0 <= s < s1, as float32 division, which rounds the exact
   ;; quotient once; core/evaluate.ts's PIXEL_TO_INPUT rounds it to a double first and then to a
   ;; float, and double rounding through a double is harmless for a quotient (53 >= 2 * 24 + 2 bits),
   ;; so the floats are the same (tests/backend_wasm_test.ts checks all 256). 16 pixels at a time; a
   ;; group of 16 paper pixels (0) is written as zeros without dividing.
-  (func $load_pixels (export "load_pixels") (param $n i32)
+  (func $load_pixels (export "load_pixels") (param $s0 i32) (param $s1 i32)
     (local $src i32) (local $end i32) (local $dst i32) (local $v v128) (local $h v128)
-    (local.set $src (i32.load (i32.const 76)))
-    (local.set $end (i32.add (local.get $src) (i32.mul (local.get $n) (i32.const 784))))
-    (local.set $dst (i32.load (i32.const 32)))
+    (local.set $src (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s0) (i32.const 784))))
+    (local.set $end (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s1) (i32.const 784))))
+    (local.set $dst (i32.add (i32.load (i32.const 32)) (i32.mul (local.get $s0) (i32.const 3136))))
     (block $done
       (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
       (loop $group

@@ -360,23 +360,43 @@ export function softmaxCrossEntropy(
 ): number {
   let loss = 0;
   for (let s = 0; s < n; s++) {
-    const row = s * K;
-    let max = logits[row];
-    for (let k = 1; k < K; k++) if (logits[row + k] > max) max = logits[row + k];
-    let sum = 0;
-    for (let k = 0; k < K; k++) {
-      _exps[k] = Math.exp(logits[row + k] - max);
-      sum += _exps[k];
-    }
-    for (let k = 0; k < K; k++) probs[row + k] = _exps[k] / sum;
-    if (!labels) continue;
-    const y = labels[labelOffset + s];
-    loss += Math.log(sum) - (logits[row + y] - max);
-    if (dLogits) {
-      for (let k = 0; k < K; k++) dLogits[row + k] = (probs[row + k] - (k === y ? 1 : 0)) / n;
-    }
+    loss += softmaxRow(logits, s, labels ? labels[labelOffset + s] : -1, n, probs, dLogits);
   }
   return loss;
+}
+
+/**
+ * Row s of {@linkcode softmaxCrossEntropy}: its probabilities, and with a label its loss and, when
+ * dLogits is given, its gradient. Summing the rows' losses in row order gives softmaxCrossEntropy's
+ * loss exactly, so rows may be computed anywhere (core/backend_threads.ts splits them over threads).
+ *
+ * @param s The row.
+ * @param y Its class, or −1 for none (the loss is then 0 and dLogits is left alone).
+ * @param n N, the batch size the gradient of the mean loss divides by.
+ * @returns The row's cross-entropy loss, or 0 without a label.
+ */
+export function softmaxRow(
+  logits: Float32Array,
+  s: number,
+  y: number,
+  n: number,
+  probs: Float32Array,
+  dLogits: Float32Array | null,
+): number {
+  const row = s * K;
+  let max = logits[row];
+  for (let k = 1; k < K; k++) if (logits[row + k] > max) max = logits[row + k];
+  let sum = 0;
+  for (let k = 0; k < K; k++) {
+    _exps[k] = Math.exp(logits[row + k] - max);
+    sum += _exps[k];
+  }
+  for (let k = 0; k < K; k++) probs[row + k] = _exps[k] / sum;
+  if (y < 0) return 0;
+  if (dLogits) {
+    for (let k = 0; k < K; k++) dLogits[row + k] = (probs[row + k] - (k === y ? 1 : 0)) / n;
+  }
+  return Math.log(sum) - (logits[row + y] - max);
 }
 
 // ---------------------------------------------------------------------------------------------

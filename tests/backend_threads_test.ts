@@ -61,6 +61,41 @@ for (const activation of ["relu", "sigmoid"] as const) {
   });
 }
 
+Deno.test("threaded loadImages() and predict() split by rows give the single-thread bytes, with and without labels", async () => {
+  const n = 70, count = 90;
+  const pixels = new Uint8Array(count * D);
+  const rng = new Rng(4);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.nextFloat() < 0.8 ? 0 : rng.nextInt(256);
+  const order = Uint32Array.from({ length: count }, (_, i) => (i * 37) % count);
+  const labels = Uint8Array.from({ length: count }, () => rng.nextInt(K));
+  const params = initParams(40, "relu", new Rng(8));
+  const run = async (backend: Backend) => {
+    try {
+      loadParams(backend, params);
+      backend.loadImages(pixels, 10, n, order);
+      const x = backend.x.slice(0, n * D);
+      const loss = backend.predict(labels, 5, n);
+      const probs = backend.probs.slice(0, n * K);
+      const none = backend.predict(null, 0, n);
+      return { x, loss, probs, none, probsAgain: backend.probs.slice(0, n * K) };
+    } finally {
+      backend.dispose();
+    }
+  };
+  const expected = await run(await createWasmBackend(40, "relu", n));
+  for (const threads of [2, 3, MAX_THREADS]) {
+    const actual = await run(await createThreadedBackend(40, "relu", n, threads));
+    assert.deepEqual(actual.x, expected.x, `${threads} threads: x`);
+    assert.ok(
+      Object.is(actual.loss, expected.loss),
+      `${threads} threads: loss ${actual.loss} vs ${expected.loss}`,
+    );
+    assert.deepEqual(actual.probs, expected.probs, `${threads} threads: probabilities`);
+    assert.equal(actual.none, 0);
+    assert.deepEqual(actual.probsAgain, expected.probs);
+  }
+});
+
 Deno.test("threaded backend with 16 threads, one chunk per task, still gives the same bytes", async () => {
   const single = await createWasmBackend(64, "relu", 8);
   const expected = train(single, "relu", 8, 3, 1);
