@@ -196,16 +196,19 @@
 
   ;; For each row s0 <= s < s1 of x: the list of its non-zero pixels i in increasing order
   ;; (nzIdx[s, m] = i * 4H, nzVal[s, m] = x[s, i], nzCount[s]); and, when $withMasks is 1, the bit
-  ;; masks of the samples that have pixel i, for the batched w0 update (rows from s0 = 0 only). A quad of pixels that are all
-  ;; 0 is skipped with one test; the others are packed without branches: the mask of their non-zero
-  ;; lanes picks a swizzle from the $init table, and the lists advance by its popcount. The packed
-  ;; stores may write up to 3 entries past the end of a list, never past its row of D entries.
+  ;; masks of the samples that have pixel i, for the batched w0 update (rows from s0 = 0 only). A
+  ;; group of 16 pixels that are all +0 is skipped with one test; in the others each quad is packed
+  ;; without branches: the mask of its non-zero lanes picks a swizzle from the $init table, and the
+  ;; lists advance by its popcount (0 for a quad of zeros). The packed stores may write up to 3
+  ;; entries past the end of a list, never past its row of D entries.
   (func $scan (export "scan") (param $s0 i32) (param $s1 i32) (param $withMasks i32)
     (local $s i32) (local $rowBytes i32) (local $xp i32) (local $xend i32) (local $ip i32) (local $ip0 i32)
-    (local $vp i32) (local $mp i32) (local $m i32) (local $count i32)
-    (local $v v128) (local $nz v128) (local $sh v128) (local $idx v128) (local $step v128) (local $bit v128)
+    (local $vp i32) (local $mp i32) (local $m i32) (local $count i32) (local $gend i32)
+    (local $v v128) (local $nz v128) (local $sh v128) (local $idx v128) (local $step v128) (local $step4 v128)
+    (local $bit v128)
     (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
     (local.set $step (i32x4.splat (i32.shl (local.get $rowBytes) (i32.const 2))))
+    (local.set $step4 (i32x4.shl (local.get $step) (i32.const 2)))
     (if (local.get $withMasks)
       (then
         ;; ceil(s1 / 64) groups of D masks of 8 bytes
@@ -227,31 +230,44 @@
         (local.set $mp
           (i32.add (i32.load (i32.const 72)) (i32.mul (i32.shr_u (local.get $s) (i32.const 6)) (i32.const 6272))))
         (local.set $bit (i64x2.splat (i64.shl (i64.const 1) (i64.extend_i32_u (i32.and (local.get $s) (i32.const 63))))))
-        (loop $quad
-          (local.set $v (v128.load (local.get $xp)))
-          (local.set $nz (f32x4.ne (local.get $v) (v128.const f32x4 0 0 0 0)))
-          (if (v128.any_true (local.get $nz))
+        ;; 16 pixels at a time: a group whose bits are all 0 (paper) is skipped with one test; within
+        ;; the others every quad is packed without a branch (an all-zero quad packs nothing), since
+        ;; which quads of a digit's row hold ink is too irregular for the branch predictor.
+        (loop $group
+          (if (v128.any_true
+                (v128.or
+                  (v128.or (v128.load offset=0 (local.get $xp)) (v128.load offset=16 (local.get $xp)))
+                  (v128.or (v128.load offset=32 (local.get $xp)) (v128.load offset=48 (local.get $xp)))))
             (then
-              (local.set $m (i32x4.bitmask (local.get $nz)))
-              (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
-              (v128.store (local.get $vp) (i8x16.swizzle (local.get $v) (local.get $sh)))
-              (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
-              (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
-              (local.set $vp (i32.add (local.get $vp) (local.get $count)))
-              (local.set $ip (i32.add (local.get $ip) (local.get $count)))
-              (if (local.get $withMasks)
-                (then
-                  ;; masks[s / 64, 4q + l] |= bit for the non-zero lanes l (a lane of nz is all ones)
-                  (v128.store offset=0 (local.get $mp)
-                    (v128.or (v128.load offset=0 (local.get $mp))
-                      (v128.and (local.get $bit) (i64x2.extend_low_i32x4_s (local.get $nz)))))
-                  (v128.store offset=16 (local.get $mp)
-                    (v128.or (v128.load offset=16 (local.get $mp))
-                      (v128.and (local.get $bit) (i64x2.extend_high_i32x4_s (local.get $nz)))))))))
-          (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
-          (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
-          (local.set $mp (i32.add (local.get $mp) (i32.const 32)))
-          (br_if $quad (i32.lt_u (local.get $xp) (local.get $xend))))
+              (local.set $gend (i32.add (local.get $xp) (i32.const 64)))
+              (loop $quad
+                (local.set $v (v128.load (local.get $xp)))
+                (local.set $nz (f32x4.ne (local.get $v) (v128.const f32x4 0 0 0 0)))
+                (local.set $m (i32x4.bitmask (local.get $nz)))
+                (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
+                (v128.store (local.get $vp) (i8x16.swizzle (local.get $v) (local.get $sh)))
+                (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
+                (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
+                (local.set $vp (i32.add (local.get $vp) (local.get $count)))
+                (local.set $ip (i32.add (local.get $ip) (local.get $count)))
+                (if (local.get $withMasks)
+                  (then
+                    ;; masks[s / 64, 4q + l] |= bit for the non-zero lanes l (a lane of nz is all ones)
+                    (v128.store offset=0 (local.get $mp)
+                      (v128.or (v128.load offset=0 (local.get $mp))
+                        (v128.and (local.get $bit) (i64x2.extend_low_i32x4_s (local.get $nz)))))
+                    (v128.store offset=16 (local.get $mp)
+                      (v128.or (v128.load offset=16 (local.get $mp))
+                        (v128.and (local.get $bit) (i64x2.extend_high_i32x4_s (local.get $nz)))))))
+                (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
+                (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
+                (local.set $mp (i32.add (local.get $mp) (i32.const 32)))
+                (br_if $quad (i32.lt_u (local.get $xp) (local.get $gend)))))
+            (else
+              (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
+              (local.set $idx (i32x4.add (local.get $idx) (local.get $step4)))
+              (local.set $mp (i32.add (local.get $mp) (i32.const 128)))))
+          (br_if $group (i32.lt_u (local.get $xp) (local.get $xend))))
         (i32.store
           (i32.add (i32.load (i32.const 68)) (i32.shl (local.get $s) (i32.const 2)))
           (i32.shr_u (i32.sub (local.get $ip) (local.get $ip0)) (i32.const 2)))
