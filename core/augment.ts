@@ -22,10 +22,11 @@
  * @module
  */
 
-import { describeValue, FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
+import { describeValue, LimitError, ShapeError } from "./errors.ts";
 import { IMAGE_SIDE } from "./idx.ts";
 import { D } from "./network.ts";
 import { Rng } from "./rng.ts";
+import { compileWasmFile } from "./wasm_file.ts";
 
 /** Strengths of the random transforms; each one is drawn uniformly in [−strength, strength]. */
 export interface AugmentOptions {
@@ -165,19 +166,8 @@ export interface AugmentKernels {
  * ```
  */
 export async function loadAugmentKernels(): Promise<AugmentKernels> {
-  const url = new URL("./augment.wasm", import.meta.url);
-  let bytes: Uint8Array<ArrayBuffer>;
-  try {
-    bytes = await Deno.readFile(url);
-  } catch (error) {
-    throw new InputFileError(`Cannot read the augmentation kernels "${url.pathname}": ${_message(error)}`);
-  }
-  try {
-    const { instance } = await WebAssembly.instantiate(bytes);
-    return instance.exports as unknown as AugmentKernels;
-  } catch (error) {
-    throw new FormatError(`Cannot compile the augmentation kernels "${url.pathname}": ${_message(error)}`);
-  }
+  const module = await compileWasmFile(new URL("./augment.wasm", import.meta.url), "augmentation kernels");
+  return new WebAssembly.Instance(module).exports as unknown as AugmentKernels;
 }
 
 /** Draws random augmentations of MNIST images into a caller's buffer. */
@@ -660,8 +650,4 @@ function _validateOptions(options: unknown): Required<AugmentOptions> {
     out[name] = value;
   }
   return out as unknown as Required<AugmentOptions>;
-}
-
-function _message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

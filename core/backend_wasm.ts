@@ -16,7 +16,8 @@
  */
 
 import { type Backend, checkImageRows } from "./backend.ts";
-import { FormatError, InputFileError, LimitError } from "./errors.ts";
+import { LimitError } from "./errors.ts";
+import { compileWasmFile } from "./wasm_file.ts";
 import { type Activation, D, K, type Params, softmaxCrossEntropy, softmaxRow } from "./network.ts";
 
 /** NC, the fixed number of chunks the hidden units are cut into; the most threads a backend can use. */
@@ -243,19 +244,8 @@ export function wasmLayout(hidden: number, capacity: number): WasmLayout {
  * console.assert(WebAssembly.Module.exports(module).some((e) => e.name === "scan"));
  * ```
  */
-export async function loadKernelModule(): Promise<WebAssembly.Module> {
-  const url = new URL("./kernels.wasm", import.meta.url);
-  let bytes: Uint8Array<ArrayBuffer>;
-  try {
-    bytes = await Deno.readFile(url);
-  } catch (error) {
-    throw new InputFileError(`Cannot read the wasm kernels "${url.pathname}": ${_message(error)}`);
-  }
-  try {
-    return await WebAssembly.compile(bytes);
-  } catch (error) {
-    throw new FormatError(`Cannot compile the wasm kernels "${url.pathname}": ${_message(error)}`);
-  }
+export function loadKernelModule(): Promise<WebAssembly.Module> {
+  return compileWasmFile(new URL("./kernels.wasm", import.meta.url), "wasm kernels");
 }
 
 /**
@@ -532,8 +522,4 @@ export async function createWasmBackend(
     predict: (labels, offset, n) => predictOnThisThread(core, labels, offset, n),
     dispose() {},
   });
-}
-
-function _message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

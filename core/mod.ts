@@ -84,7 +84,7 @@ export { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 export { encodeModelInfo, type ModelInfo, modelInfoPath, readModelInfo } from "./model_info.ts";
 export { decodePng, readPngFile } from "./png.ts";
 export { toAsciiArt, toMnistInput } from "./preprocess.ts";
-export { Augmenter } from "./augment.ts";
+export { Augmenter, loadAugmentKernels } from "./augment.ts";
 export { AugmentPipeline } from "./augment_pipeline.ts";
 export { MetricsLog } from "./metrics_log.ts";
 export { readRun } from "./run_files.ts";

@@ -8,6 +8,7 @@ import {
   HIDDEN_CHUNKS,
   loadKernelModule,
   MAX_WASM_BYTES,
+  type WasmCore,
   wasmLayout,
 } from "../core/backend_wasm.ts";
 import { LimitError } from "../core/errors.ts";
@@ -75,6 +76,26 @@ function fillSparse(n: number, rng: Rng, ...targets: Float32Array[]): void {
 
 function randomLabels(n: number, rng: Rng): Uint8Array {
   return Uint8Array.from({ length: n }, () => rng.nextInt(K));
+}
+
+/** A wasm core with seeded random parameters, labels for n rows, and the generator for the inputs. */
+function seededCore(
+  module: WebAssembly.Module,
+  hidden: number,
+  activation: Activation,
+  n: number,
+  seed: number,
+) {
+  const rng = new Rng(seed);
+  const core = createWasmCore(module, hidden, activation, n);
+  const params = randomParams(hidden, activation, rng);
+  for (const name of ["w0", "b0", "w1", "b1"] as const) core.params[name].set(params[name]);
+  return { core, rng, labels: randomLabels(n, rng) };
+}
+
+/** The bytes of every parameter and workspace buffer of a core, w0 through the n rows of dLogits. */
+function stateBytes(core: WasmCore, n: number): Uint8Array {
+  return new Uint8Array(core.memory.buffer.slice(core.layout.w0, core.layout.dLogits + n * K * 4));
 }
 
 async function pair(hidden: number, activation: Activation, capacity: number, params: Params) {
@@ -215,11 +236,7 @@ Deno.test("forward_part() and backward_part() give the same bytes whatever the g
   ];
   const results: Uint8Array[] = [];
   for (const grouping of groupings) {
-    const rng = new Rng(21);
-    const core = createWasmCore(module, hidden, "sigmoid", n);
-    const params = randomParams(hidden, "sigmoid", rng);
-    for (const name of ["w0", "b0", "w1", "b1"] as const) core.params[name].set(params[name]);
-    const labels = randomLabels(n, rng);
+    const { core, rng, labels } = seededCore(module, hidden, "sigmoid", n, 21);
     for (let step = 0; step < 3; step++) {
       fillSparse(n, rng, core.x);
       core.kernels.scan(0, n, 1);
@@ -229,7 +246,7 @@ Deno.test("forward_part() and backward_part() give the same bytes whatever the g
       core.kernels.bias1_update(n, 0.1);
       for (const [c0, c1] of grouping) core.kernels.backward_part(c0, c1, n, 0.1);
     }
-    results.push(new Uint8Array(core.memory.buffer.slice(core.layout.w0, core.layout.dLogits + n * K * 4)));
+    results.push(stateBytes(core, n));
   }
   assert.deepEqual(results[1], results[0]);
   assert.deepEqual(results[2], results[0]);
@@ -243,11 +260,7 @@ Deno.test("hidden_backward() gives the same bytes for units taken four at a time
   for (const activation of ["relu", "sigmoid"] as const) {
     const results: Uint8Array[] = [];
     for (const ranges of [[[0, hidden]], Array.from({ length: hidden }, (_, j) => [j, j + 1])]) {
-      const rng = new Rng(5);
-      const core = createWasmCore(module, hidden, activation, n);
-      const params = randomParams(hidden, activation, rng);
-      for (const name of ["w0", "b0", "w1", "b1"] as const) core.params[name].set(params[name]);
-      const labels = randomLabels(n, rng);
+      const { core, rng, labels } = seededCore(module, hidden, activation, n, 5);
       fillSparse(n, rng, core.x);
       core.kernels.scan(0, n, 1);
       core.kernels.forward_part(0, HIDDEN_CHUNKS, n);
@@ -255,7 +268,7 @@ Deno.test("hidden_backward() gives the same bytes for units taken four at a time
       core.kernels.output_reduce(0, n);
       softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
       for (const [j0, j1] of ranges) core.kernels.hidden_backward(j0, j1, n, 0.3);
-      results.push(new Uint8Array(core.memory.buffer.slice(core.layout.w0, core.layout.dLogits + n * K * 4)));
+      results.push(stateBytes(core, n));
     }
     assert.deepEqual(results[1], results[0], activation);
   }
@@ -270,11 +283,7 @@ Deno.test("hidden_forward() and input_update() give the same bytes in blocks of 
   for (const n of [1, 67]) {
     const results: Uint8Array[] = [];
     for (const ranges of [[[0, hidden]], Array.from({ length: hidden }, (_, j) => [j, j + 1])]) {
-      const rng = new Rng(9);
-      const core = createWasmCore(module, hidden, "relu", n);
-      const params = randomParams(hidden, "relu", rng);
-      for (const name of ["w0", "b0", "w1", "b1"] as const) core.params[name].set(params[name]);
-      const labels = randomLabels(n, rng);
+      const { core, rng, labels } = seededCore(module, hidden, "relu", n, 9);
       for (let step = 0; step < 2; step++) {
         fillSparse(n, rng, core.x);
         core.kernels.scan(0, n, n > 1 ? 1 : 0);
@@ -285,7 +294,7 @@ Deno.test("hidden_forward() and input_update() give the same bytes in blocks of 
         core.kernels.hidden_backward(0, hidden, n, 0.2);
         for (const [j0, j1] of ranges) core.kernels.input_update(j0, j1, n, 0.2);
       }
-      results.push(new Uint8Array(core.memory.buffer.slice(core.layout.w0, core.layout.dLogits + n * K * 4)));
+      results.push(stateBytes(core, n));
     }
     assert.deepEqual(results[1], results[0], `n = ${n}`);
   }

@@ -40,7 +40,7 @@ const MAIN_EXPORTS: Record<string, readonly string[]> = {
   "model_info.ts": ["readModelInfo", "encodeModelInfo"],
   "png.ts": ["decodePng", "readPngFile"],
   "preprocess.ts": ["toMnistInput", "toAsciiArt"],
-  "augment.ts": ["Augmenter"],
+  "augment.ts": ["Augmenter", "loadAugmentKernels"],
   "augment_pipeline.ts": ["AugmentPipeline"],
   "metrics_log.ts": ["MetricsLog"],
   "run_files.ts": ["readRun"],
