@@ -19,6 +19,10 @@
  * digit counter-clockwise as seen on screen. Shapes: images are (28, 28) row-major, 784 values.
  * docs/augmentation.md gives the derivations and the recommended defaults.
  *
+ * Everything runs in TypeScript by default; `new Augmenter(options, await loadAugmentKernels())` runs
+ * the resampling (the warp, the thickness blend, the byte conversion) in core/augment.wat instead,
+ * with the same output bytes, as the training pipeline's worker does.
+ *
  * @module
  */
 
