@@ -69,7 +69,7 @@ Deno.test("threaded loadImages() and predict() split by rows give the single-thr
   const order = Uint32Array.from({ length: count }, (_, i) => (i * 37) % count);
   const labels = Uint8Array.from({ length: count }, () => rng.nextInt(K));
   const params = initParams(40, "relu", new Rng(8));
-  const run = async (backend: Backend) => {
+  const run = (backend: Backend) => {
     try {
       loadParams(backend, params);
       backend.loadImages(pixels, 10, n, order);
@@ -82,9 +82,9 @@ Deno.test("threaded loadImages() and predict() split by rows give the single-thr
       backend.dispose();
     }
   };
-  const expected = await run(await createWasmBackend(40, "relu", n));
+  const expected = run(await createWasmBackend(40, "relu", n));
   for (const threads of [2, 3, MAX_THREADS]) {
-    const actual = await run(await createThreadedBackend(40, "relu", n, threads));
+    const actual = run(await createThreadedBackend(40, "relu", n, threads));
     assert.deepEqual(actual.x, expected.x, `${threads} threads: x`);
     assert.ok(
       Object.is(actual.loss, expected.loss),
