@@ -20,6 +20,7 @@
 import { PNG } from "pngjs";
 import { Buffer } from "node:buffer";
 import { Unzlib, zlibSync } from "fflate";
+import { concatBytes } from "./bytes.ts";
 import { crc32 } from "./crc32.ts";
 import { fileErrorReason, FormatError, InputFileError, LimitError, ShapeError } from "./errors.ts";
 
@@ -303,7 +304,7 @@ export function encodeGrayPng(pixels: Float32Array | Uint8Array, width: number, 
   hv.setUint32(0, width);
   hv.setUint32(4, height);
   ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit, grey, deflate, filter method 0, no interlace
-  return _concat([
+  return concatBytes([
     PNG_SIGNATURE,
     _chunk("IHDR", ihdr),
     _chunk("IDAT", zlibSync(raw, { level: 9 })),
@@ -525,15 +526,5 @@ function _chunk(type: string, data: Uint8Array): Uint8Array {
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
   out.set(data, 8);
   view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
-
-function _concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
   return out;
 }

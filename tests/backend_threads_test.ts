@@ -1,3 +1,4 @@
+import { concatBytes } from "../core/bytes.ts";
 import assert from "node:assert/strict";
 import { type Backend, loadParams } from "../core/backend.ts";
 import {
@@ -29,14 +30,7 @@ function train(backend: Backend, activation: Activation, n: number, steps: numbe
   losses[steps] = backend.predict(labels, 0, n);
   const { w0, b0, w1, b1 } = backend.params;
   const parts = [w0, b0, w1, b1, backend.probs.subarray(0, n * K), losses];
-  const bytes = parts.map((p) => new Uint8Array(p.slice().buffer));
-  const out = new Uint8Array(bytes.reduce((sum, b) => sum + b.length, 0));
-  let at = 0;
-  for (const b of bytes) {
-    out.set(b, at);
-    at += b.length;
-  }
-  return out;
+  return concatBytes(parts.map((p) => new Uint8Array(p.slice().buffer)));
 }
 
 for (const activation of ["relu", "sigmoid"] as const) {

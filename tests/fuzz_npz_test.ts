@@ -1,3 +1,4 @@
+import { concatBytes } from "../core/bytes.ts";
 import assert from "node:assert/strict";
 import { Zip, ZipDeflate, zipSync } from "fflate";
 import { isProjectError } from "../core/errors.ts";
@@ -39,19 +40,9 @@ const BUILDERS: Record<string, Builder> = {
       file.push(data, true);
     }
     zip.end();
-    return concat(chunks);
+    return concatBytes(chunks);
   },
 };
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let p = 0;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
-}
 
 function smallParams(rng: Rng): Params {
   const h = 4;
