@@ -2,17 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic_write.ts";
 import { Rng } from "../core/rng.ts";
-import { scratchDir } from "./_run_task.ts";
+import { withScratchDir } from "./_scratch_dir.ts";
 
-/** Run `fn` in a fresh folder under runs/tests/, removed afterwards. */
-async function inScratch(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await scratchDir("atomic_write");
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+/** Run `fn` in a fresh folder under runs/, removed afterwards. */
+const inScratch = (fn: (dir: string) => Promise<void>) => withScratchDir("atomic_write-", fn);
 
 /** Names in a folder, sorted. */
 function listing(dir: string): string[] {

@@ -6,17 +6,10 @@ import { initParams } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
 import { sha256Hex } from "../core/sha256.ts";
 import { encodeWeights } from "../core/weights.ts";
-import { scratchDir } from "./_run_task.ts";
+import { withScratchDir } from "./_scratch_dir.ts";
 
-/** Run `fn` in a fresh run folder under runs/tests/, removed afterwards. */
-async function inRunDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await scratchDir("checkpoint");
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+/** Run `fn` in a fresh folder under runs/, removed afterwards. */
+const inRunDir = (fn: (dir: string) => Promise<void>) => withScratchDir("checkpoint-", fn);
 
 /** A checkpoint after `epoch` epochs of a small network. */
 function sampleCheckpoint(epoch: number, seed = 3): Checkpoint {

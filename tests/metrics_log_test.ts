@@ -2,17 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type FinalRecord, type HeaderRecord, MetricsLog, type MetricsRecord } from "../core/metrics_log.ts";
 import type { EpochRecord } from "../core/train.ts";
-import { scratchDir } from "./_run_task.ts";
+import { withScratchDir } from "./_scratch_dir.ts";
 
-/** Run `fn` in a fresh run folder under runs/tests/, removed afterwards. */
-async function inRunDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await scratchDir("metrics_log");
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+/** Run `fn` in a fresh folder under runs/, removed afterwards. */
+const inRunDir = (fn: (dir: string) => Promise<void>) => withScratchDir("metrics_log-", fn);
 
 const HEADER: HeaderRecord = {
   type: "header",

@@ -9,17 +9,10 @@ import {
   readModelInfo,
   relativizePaths,
 } from "../core/model_info.ts";
-import { scratchDir } from "./_run_task.ts";
+import { withScratchDir } from "./_scratch_dir.ts";
 
-/** Run `fn` in a fresh folder under runs/tests/, removed afterwards. */
-async function inScratch(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await scratchDir("model_info");
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+/** Run `fn` in a fresh folder under runs/, removed afterwards. */
+const inScratch = (fn: (dir: string) => Promise<void>) => withScratchDir("model_info-", fn);
 
 const INFO: ModelInfo = {
   format: "mnist-mlp-weights",

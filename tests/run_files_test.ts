@@ -20,17 +20,11 @@ import {
   fixtureCheck,
   fixtureCheckImages,
   fixtureEval,
-  makeScratchDir,
 } from "./fixtures/run/fixture.ts";
+import { withScratchDir } from "./_scratch_dir.ts";
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await makeScratchDir("run_files_test_");
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+/** Run `fn` in a fresh folder under runs/, removed afterwards. */
+const withTempDir = (fn: (dir: string) => Promise<void>) => withScratchDir("run_files_test_", fn);
 
 async function fixtureMetricsLines(): Promise<string[]> {
   return (await Deno.readTextFile(join(FIXTURE_RUN_DIR, "metrics.jsonl"))).trimEnd().split("\n");

@@ -4,17 +4,10 @@ import { join } from "node:path";
 import { InputFileError } from "../core/errors.ts";
 import { Rng } from "../core/rng.ts";
 import { sha256File, sha256Hex } from "../core/sha256.ts";
-import { scratchDir } from "./_run_task.ts";
+import { withScratchDir } from "./_scratch_dir.ts";
 
-/** Run `fn` in a fresh folder under runs/tests/, removed afterwards. */
-async function inScratch(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await scratchDir("sha256");
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+/** Run `fn` in a fresh folder under runs/, removed afterwards. */
+const inScratch = (fn: (dir: string) => Promise<void>) => withScratchDir("sha256-", fn);
 
 const text = (s: string) => new TextEncoder().encode(s);
 
