@@ -194,11 +194,14 @@ export class Augmenter {
   // field coefficients summed along x for every control row: (G, IMAGE_SIDE), one per field
   #rowsX: Float64Array;
   #rowsY: Float64Array;
-  // the kernels that run #warp and #thicknessAndStore, and the view of their float32 output
-  #kernels: AugmentKernels | null;
-  #wasmDst: Float32Array | null;
-  #wasmBytes: Uint8Array | null;
-  #wasmSums: Float64Array | null;
+  // the kernels that run #warp, #thicknessAndStore and the byte conversion, with views of their
+  // input bytes, their sums and their float32 output; null to run them in TypeScript
+  #wasm: {
+    readonly kernels: AugmentKernels;
+    readonly bytes: Uint8Array;
+    readonly sums: Float64Array;
+    readonly dst: Float32Array;
+  } | null;
   // half-width of the uniform coefficient noise, so the field's std matches Simard's (see docs)
   #fieldAmplitude: number;
 
@@ -224,10 +227,14 @@ export class Augmenter {
     const buffer = kernels ? kernels.memory.buffer : null;
     const f64 = (at: number, length: number) =>
       buffer ? new Float64Array(buffer, at, length) : new Float64Array(length);
-    this.#kernels = kernels ?? null;
-    this.#wasmDst = buffer ? new Float32Array(buffer, WASM_DST, D) : null;
-    this.#wasmBytes = buffer ? new Uint8Array(buffer, WASM_BYTES, D) : null;
-    this.#wasmSums = buffer ? new Float64Array(buffer, WASM_SUMS, 3) : null;
+    this.#wasm = kernels
+      ? {
+        kernels,
+        bytes: new Uint8Array(kernels.memory.buffer, WASM_BYTES, D),
+        sums: new Float64Array(kernels.memory.buffer, WASM_SUMS, 3),
+        dst: new Float32Array(kernels.memory.buffer, WASM_DST, D),
+      }
+      : null;
     this.#src = f64(WASM_SRC, PADDED_SIDE * PADDED_SIDE);
     this.#warped = f64(WASM_WARPED, PADDED_SIDE * PADDED_SIDE);
     this.#splineWeight = f64(WASM_WEIGHT, IMAGE_SIDE * 4);
@@ -314,11 +321,11 @@ export class Augmenter {
 
     // source → padded float buffer, and its centre of mass on the way
     let mass = 0, sumX = 0, sumY = 0;
-    if (src instanceof Uint8Array && this.#kernels) {
-      this.#wasmBytes!.set(src);
-      this.#kernels.load_bytes();
-      const sums = this.#wasmSums!;
-      mass = sums[0], sumX = sums[1], sumY = sums[2];
+    const wasm = this.#wasm;
+    if (src instanceof Uint8Array && wasm) {
+      wasm.bytes.set(src);
+      wasm.kernels.load_bytes();
+      mass = wasm.sums[0], sumX = wasm.sums[1], sumY = wasm.sums[2];
     } else if (src instanceof Uint8Array) {
       const lut = this.#byteToUnit;
       for (let y = 0; y < IMAGE_SIDE; y++) {
@@ -371,11 +378,11 @@ export class Augmenter {
     draw.centre_y = mass > 0 ? sumY / mass : IMAGE_CENTRE;
     if (o.elastic_alpha > 0) this.#drawField(rng);
 
-    if (this.#kernels) {
+    if (wasm) {
       const m = this.#affine();
-      this.#kernels.warp(m.a00, m.m01, m.m10, m.a11, m.ox, m.oy, m.tx, m.ty, o.elastic_alpha > 0 ? 1 : 0);
-      this.#kernels.thickness_store(draw.thickness);
-      dst.set(this.#wasmDst!);
+      wasm.kernels.warp(m.a00, m.m01, m.m10, m.a11, m.ox, m.oy, m.tx, m.ty, o.elastic_alpha > 0 ? 1 : 0);
+      wasm.kernels.thickness_store(draw.thickness);
+      dst.set(wasm.dst);
       return;
     }
     this.#warp();
