@@ -181,8 +181,7 @@ export function timeInference(
     const started = performance.now();
     for (let start = 0; start < data.count; start += backend.capacity) {
       const n = Math.min(backend.capacity, data.count - start);
-      backend.loadImages(data.pixels, start, n);
-      backend.predict(null, 0, n);
+      backend.predictImages(data.pixels, start, n, null);
     }
     secondsPerPass.push((performance.now() - started) / 1000);
   }

@@ -17,6 +17,7 @@ import {
   createWorkspace,
   D,
   forward,
+  K,
   type Grads,
   type Params,
   sgdStep,
@@ -62,6 +63,17 @@ export interface Backend {
   trainStep(labels: ArrayLike<number>, offset: number, n: number, lr: number): number;
   /** Forward pass and softmax of the first n rows of `x`, into `probs`; returns the summed loss. */
   predict(labels: ArrayLike<number> | null, offset: number, n: number): number;
+  /**
+   * Forward pass and softmax of images `start` to `start + n − 1` of `pixels` (bytes, as
+   * {@linkcode Backend.loadImages} takes them), into `probs`; returns the summed loss, with the
+   * labels read from `labels[start]` on, or 0 without labels. The numbers are those of loadImages
+   * then predict, but `x` is left unspecified: the wasm kernels list each image's non-zero pixels
+   * straight from its bytes and never fill `x`, which saves a pass over 4 bytes per pixel.
+   *
+   * @throws {LimitError} When n is not in [1, capacity], the images are not all in `pixels`, or the
+   *   labels are too few.
+   */
+  predictImages(pixels: Uint8Array, start: number, n: number, labels: ArrayLike<number> | null): number;
   /** Release threads or memory. */
   dispose(): void;
 }
@@ -89,6 +101,18 @@ export function createTsBackend(hidden: number, activation: Activation, capacity
   const grads: Grads = createGrads(hidden);
   const x = new Float32Array(capacity * D);
   let loadedFrom: Uint8Array | null = null, load = rowLoader(new Uint8Array(0));
+  const loadImages = (pixels: Uint8Array, start: number, n: number, order?: ArrayLike<number>) => {
+    checkImageRows(pixels, start, n, order, capacity);
+    if (pixels !== loadedFrom) {
+      loadedFrom = pixels;
+      load = rowLoader(pixels);
+    }
+    for (let r = 0; r < n; r++) load(order ? order[start + r] : start + r, x, r);
+  };
+  const predict = (labels: ArrayLike<number> | null, offset: number, n: number) => {
+    forward(params, activation, x, n, ws);
+    return softmaxCrossEntropy(ws.logits, labels, offset, n, ws.probs, null);
+  };
   return {
     kind: "ts",
     params,
@@ -96,14 +120,7 @@ export function createTsBackend(hidden: number, activation: Activation, capacity
     capacity,
     x,
     probs: ws.probs,
-    loadImages(pixels, start, n, order) {
-      checkImageRows(pixels, start, n, order, capacity);
-      if (pixels !== loadedFrom) {
-        loadedFrom = pixels;
-        load = rowLoader(pixels);
-      }
-      for (let r = 0; r < n; r++) load(order ? order[start + r] : start + r, x, r);
-    },
+    loadImages,
     trainStep(labels, offset, n, lr) {
       forward(params, activation, x, n, ws);
       const loss = softmaxCrossEntropy(ws.logits, labels, offset, n, ws.probs, ws.dLogits);
@@ -112,9 +129,12 @@ export function createTsBackend(hidden: number, activation: Activation, capacity
       sgdStep(params, grads, x, ws.dZ0, n, lr);
       return loss;
     },
-    predict(labels, offset, n) {
-      forward(params, activation, x, n, ws);
-      return softmaxCrossEntropy(ws.logits, labels, offset, n, ws.probs, null);
+    predict,
+    predictImages(pixels, start, n, labels) {
+      checkImageRows(pixels, start, n, undefined, capacity);
+      checkBatchCall("predict", labels, start, n, 0, capacity);
+      loadImages(pixels, start, n); // the reference: the same numbers as the two calls
+      return predict(labels, start, n);
     },
     dispose() {},
   };
@@ -169,4 +189,46 @@ export function loadParams(backend: Backend, params: Params): void {
   backend.params.b0.set(params.b0);
   backend.params.w1.set(params.w1);
   backend.params.b1.set(params.b1);
+}
+
+/**
+ * Check the arguments of a trainStep or predict call.
+ *
+ * @param action What the call does, for the message: "run a training step" or "predict".
+ * @param labels The labels, or null (predict only).
+ * @param offset Index of row 0's label.
+ * @param n N.
+ * @param lr The learning rate (training only, else 0).
+ * @param capacity The backend's largest batch.
+ * @throws {LimitError} When n is not in [1, capacity], the labels do not cover the rows or one is not
+ *   a class in [0, K), or lr is not finite and non-negative.
+ */
+export function checkBatchCall(
+  action: string,
+  labels: ArrayLike<number> | null,
+  offset: number,
+  n: number,
+  lr: number,
+  capacity: number,
+): void {
+  if (!Number.isInteger(n) || n < 1 || n > capacity) {
+    throw new LimitError(`Cannot ${action}: batch size is ${n}, expected an integer in [1, ${capacity}]`);
+  }
+  if (!Number.isFinite(lr) || lr < 0) {
+    throw new LimitError(`Cannot ${action}: learning rate is ${lr}, expected a finite number >= 0`);
+  }
+  if (labels === null) return;
+  if (!Number.isInteger(offset) || offset < 0 || offset + n > labels.length) {
+    throw new LimitError(
+      `Cannot ${action}: labels from offset ${offset} do not cover ${n} rows, there are ${labels.length} labels`,
+    );
+  }
+  for (let s = offset; s < offset + n; s++) {
+    const y = labels[s];
+    if (!Number.isInteger(y) || y < 0 || y >= K) {
+      throw new LimitError(
+        `Cannot ${action}: label at index ${s} is ${y}, expected an integer in [0, ${K - 1}]`,
+      );
+    }
+  }
 }

@@ -69,6 +69,8 @@ export const CTRL_ERROR = 4;
 export const CTRL_QUIT = 5;
 /** 1 when a prediction's labels are in the labels buffer, 0 when it has none. */
 export const CTRL_HAS_LABELS = 6;
+/** 1 when a prediction reads the byte images (predictImages), 0 when it reads x. */
+export const CTRL_FROM_PIXELS = 7;
 export const CTRL_DONE = 16;
 export const CTRL_QUEUES = 32;
 /** Number of control words: 32 + 16 queues of 16 words. */
@@ -211,8 +213,9 @@ function _runTask(
     const command = ctrl[CTRL_COMMAND];
     if (command === CMD_FORWARD) kernels.forward_part(c0, c1, n);
     else if (command === CMD_BACKWARD) kernels.backward_part(c0, c1, n, ctrlFloat[CTRL_LR]);
-    else if (command === CMD_PREDICT) predictRows(kernels, views, s0, s1, n, ctrl[CTRL_HAS_LABELS] === 1);
-    else kernels.load_pixels(s0, s1);
+    else if (command === CMD_PREDICT) {
+      predictRows(kernels, views, s0, s1, n, ctrl[CTRL_HAS_LABELS] === 1, ctrl[CTRL_FROM_PIXELS] === 1);
+    } else kernels.load_pixels(s0, s1);
   } catch {
     Atomics.store(ctrl, CTRL_ERROR, 1);
   }
@@ -301,10 +304,13 @@ export async function createThreadedBackend(
       if (workers.length === 0 || n < MIN_PARALLEL_ROWS) k.load_pixels(0, n);
       else run(CMD_LOAD, n, 0);
     },
-    predict(labels, offset, n) {
-      if (workers.length === 0 || n < MIN_PARALLEL_ROWS) return predictOnThisThread(core, labels, offset, n);
+    predict(labels, offset, n, fromPixels) {
+      if (workers.length === 0 || n < MIN_PARALLEL_ROWS) {
+        return predictOnThisThread(core, labels, offset, n, fromPixels);
+      }
       if (labels) { for (let s = 0; s < n; s++) views.labels[s] = labels[offset + s]; }
       ctrl[CTRL_HAS_LABELS] = labels ? 1 : 0;
+      ctrl[CTRL_FROM_PIXELS] = fromPixels ? 1 : 0;
       run(CMD_PREDICT, n, 0);
       if (!labels) return 0;
       let loss = 0;

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { type Backend, checkImageRows } from "./backend.ts";
+import { type Backend, checkBatchCall, checkImageRows } from "./backend.ts";
 import { LimitError } from "./errors.ts";
 import { compileWasmFile } from "./wasm_file.ts";
 import { type Activation, D, K, type Params, softmaxCrossEntropy, softmaxRow } from "./network.ts";
@@ -100,8 +100,13 @@ export interface WasmKernelExports {
   forward_part(c0: number, c1: number, n: number): void;
   /** hidden_backward and input_update of chunks [c0, c1). */
   backward_part(c0: number, c1: number, n: number, lr: number): void;
-  /** scan, hidden_forward, output_partial and output_reduce of rows [s0, s1), every chunk. */
-  predict_rows(s0: number, s1: number): void;
+  /** Lists the non-zero pixels of rows [s0, s1) from the byte images, as load_pixels then scan would (no masks), without writing x. */
+  scan_pixels(s0: number, s1: number): void;
+  /**
+   * scan (or scan_pixels when fromPixels is 1), hidden_forward, output_partial and output_reduce of
+   * rows [s0, s1), every chunk.
+   */
+  predict_rows(s0: number, s1: number, fromPixels: number): void;
 }
 
 /** A wasm instance with its memory laid out for one network, and typed views of every buffer. */
@@ -136,10 +141,11 @@ export interface PhaseRunner {
   /** load_pixels over the first n rows. */
   load(n: number): void;
   /**
-   * predict_rows and the softmax over the first n rows; returns the summed loss, summed in row order
-   * (0 without labels), as {@linkcode softmaxCrossEntropy} gives it.
+   * predict_rows and the softmax over the first n rows, from x or (fromPixels) from the byte images;
+   * returns the summed loss, summed in row order (0 without labels), as {@linkcode softmaxCrossEntropy}
+   * gives it.
    */
-  predict(labels: ArrayLike<number> | null, offset: number, n: number): number;
+  predict(labels: ArrayLike<number> | null, offset: number, n: number, fromPixels: boolean): number;
   /** Release what the runner holds (workers). */
   dispose(): void;
 }
@@ -339,48 +345,6 @@ export function createWasmCore(
 }
 
 /**
- * Check the arguments of a trainStep or predict call.
- *
- * @param action What the call does, for the message: "run a training step" or "predict".
- * @param labels The labels, or null (predict only).
- * @param offset Index of row 0's label.
- * @param n N.
- * @param lr The learning rate (training only, else 0).
- * @param capacity The backend's largest batch.
- * @throws {LimitError} When n is not in [1, capacity], the labels do not cover the rows or one is not
- *   a class in [0, K), or lr is not finite and non-negative.
- */
-export function checkBatchCall(
-  action: string,
-  labels: ArrayLike<number> | null,
-  offset: number,
-  n: number,
-  lr: number,
-  capacity: number,
-): void {
-  if (!Number.isInteger(n) || n < 1 || n > capacity) {
-    throw new LimitError(`Cannot ${action}: batch size is ${n}, expected an integer in [1, ${capacity}]`);
-  }
-  if (!Number.isFinite(lr) || lr < 0) {
-    throw new LimitError(`Cannot ${action}: learning rate is ${lr}, expected a finite number >= 0`);
-  }
-  if (labels === null) return;
-  if (!Number.isInteger(offset) || offset < 0 || offset + n > labels.length) {
-    throw new LimitError(
-      `Cannot ${action}: labels from offset ${offset} do not cover ${n} rows, there are ${labels.length} labels`,
-    );
-  }
-  for (let s = offset; s < offset + n; s++) {
-    const y = labels[s];
-    if (!Number.isInteger(y) || y < 0 || y >= K) {
-      throw new LimitError(
-        `Cannot ${action}: label at index ${s} is ${y}, expected an integer in [0, ${K - 1}]`,
-      );
-    }
-  }
-}
-
-/**
  * Make a {@linkcode Backend} of a {@linkcode WasmCore} whose parallel phases a runner executes.
  *
  * @param core The instance and its views.
@@ -412,6 +376,13 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
       }
       runner.load(n);
     },
+    predictImages(pixels, start, n, labels) {
+      checkLive();
+      checkImageRows(pixels, start, n, undefined, capacity);
+      checkBatchCall("predict", labels, start, n, 0, capacity);
+      core.pixels.set(pixels.subarray(start * D, (start + n) * D));
+      return runner.predict(labels, start, n, true);
+    },
     trainStep(labels, offset, n, lr) {
       checkLive();
       checkBatchCall("run a training step", labels, offset, n, lr, capacity);
@@ -426,7 +397,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     predict(labels, offset, n) {
       checkLive();
       checkBatchCall("predict", labels, offset, n, 0, capacity);
-      return runner.predict(labels, offset, n);
+      return runner.predict(labels, offset, n, false);
     },
     dispose() {
       if (disposed) return;
@@ -436,20 +407,25 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
   };
 }
 
-/** predict_rows and the softmax of the first n rows on the calling thread; returns the summed loss. */
+/**
+ * predict_rows and the softmax of the first n rows on the calling thread, from x or (fromPixels)
+ * from the byte images; returns the summed loss.
+ */
 export function predictOnThisThread(
   core: WasmCore,
   labels: ArrayLike<number> | null,
   offset: number,
   n: number,
+  fromPixels: boolean,
 ): number {
-  core.kernels.predict_rows(0, n);
+  core.kernels.predict_rows(0, n, fromPixels ? 1 : 0);
   return softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, null);
 }
 
 /**
- * The part of a prediction a thread does for rows [s0, s1) of n: predict_rows, then each row's
- * softmax, its loss stored in `rowLoss` (labels from `labels`, or none when hasLabels is false).
+ * The part of a prediction a thread does for rows [s0, s1) of n: predict_rows (from x, or from the
+ * byte images when fromPixels is true), then each row's softmax, its loss stored in `rowLoss`
+ * (labels from `labels`, or none when hasLabels is false).
  *
  * @param views The logits, probs, labels and rowLoss buffers of the shared memory, as seen by this thread.
  */
@@ -460,8 +436,9 @@ export function predictRows(
   s1: number,
   n: number,
   hasLabels: boolean,
+  fromPixels: boolean,
 ): void {
-  kernels.predict_rows(s0, s1);
+  kernels.predict_rows(s0, s1, fromPixels ? 1 : 0);
   for (let s = s0; s < s1; s++) {
     views.rowLoss[s] = softmaxRow(views.logits, s, hasLabels ? views.labels[s] : -1, n, views.probs, null);
   }
@@ -519,7 +496,7 @@ export async function createWasmBackend(
     forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
     backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, n, lr),
     load: (n) => k.load_pixels(0, n),
-    predict: (labels, offset, n) => predictOnThisThread(core, labels, offset, n),
+    predict: (labels, offset, n, fromPixels) => predictOnThisThread(core, labels, offset, n, fromPixels),
     dispose() {},
   });
 }

@@ -103,8 +103,7 @@ export function evaluate(backend: Backend, data: Dataset): Evaluation {
   let lossSum = 0, correct = 0;
   for (let start = 0; start < data.count; start += backend.capacity) {
     const n = Math.min(backend.capacity, data.count - start);
-    backend.loadImages(data.pixels, start, n);
-    lossSum += backend.predict(data.labels, start, n);
+    lossSum += backend.predictImages(data.pixels, start, n, data.labels);
     for (let r = 0; r < n; r++) {
       const guess = argmaxRow(backend.probs, r), label = data.labels[start + r];
       predicted[start + r] = guess;

@@ -274,6 +274,62 @@
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
 
+  ;; $scan without masks, from the byte images instead of x: for each row s0 <= s < s1 of pixels,
+  ;; nzIdx, nzVal and nzCount as $scan gives them for the x that $load_pixels would make (the same
+  ;; f32x4.div by 255, non-zero exactly where the byte is), without writing x. For predictions.
+  (func $scan_pixels (export "scan_pixels") (param $s0 i32) (param $s1 i32)
+    (local $s i32) (local $rowBytes i32) (local $src i32) (local $send i32) (local $ip i32) (local $ip0 i32)
+    (local $vp i32) (local $bits i32) (local $m i32) (local $count i32) (local $quad i32)
+    (local $v v128) (local $sh v128) (local $idx v128) (local $step v128) (local $step4 v128)
+    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $step (i32x4.splat (i32.shl (local.get $rowBytes) (i32.const 2))))
+    (local.set $step4 (i32x4.shl (local.get $step) (i32.const 2)))
+    (local.set $s (local.get $s0))
+    (block $samples
+      (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
+      (loop $sample
+        (local.set $src (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s) (i32.const 784))))
+        (local.set $send (i32.add (local.get $src) (i32.const 784)))
+        (local.set $ip0 (i32.add (i32.load (i32.const 60)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $ip (local.get $ip0))
+        (local.set $vp (i32.add (i32.load (i32.const 64)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $idx (i32x4.mul (i32x4.splat (local.get $rowBytes)) (v128.const i32x4 0 1 2 3)))
+        ;; 16 pixels at a time; a group of paper (all 0) is skipped with one test
+        (loop $group
+          (local.set $v (v128.load (local.get $src)))
+          (local.set $bits (i8x16.bitmask (i8x16.ne (local.get $v) (v128.const i32x4 0 0 0 0))))
+          (if (local.get $bits)
+            (then
+              (local.set $quad (i32.const 4))
+              (loop $quad
+                ;; the quad in the low 4 bytes of v, as floats; its mask in the low 4 bits
+                (local.set $m (i32.and (local.get $bits) (i32.const 15)))
+                (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
+                (v128.store (local.get $vp)
+                  (i8x16.swizzle
+                    (f32x4.div
+                      (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (local.get $v))))
+                      (v128.const f32x4 255 255 255 255))
+                    (local.get $sh)))
+                (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
+                (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
+                (local.set $vp (i32.add (local.get $vp) (local.get $count)))
+                (local.set $ip (i32.add (local.get $ip) (local.get $count)))
+                (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
+                (local.set $v
+                  (i8x16.shuffle 4 5 6 7 8 9 10 11 12 13 14 15 0 0 0 0 (local.get $v) (local.get $v)))
+                (local.set $bits (i32.shr_u (local.get $bits) (i32.const 4)))
+                (local.set $quad (i32.sub (local.get $quad) (i32.const 1)))
+                (br_if $quad (local.get $quad))))
+            (else (local.set $idx (i32x4.add (local.get $idx) (local.get $step4)))))
+          (local.set $src (i32.add (local.get $src) (i32.const 16)))
+          (br_if $group (i32.lt_u (local.get $src) (local.get $send))))
+        (i32.store
+          (i32.add (i32.load (i32.const 68)) (i32.shl (local.get $s) (i32.const 2)))
+          (i32.shr_u (i32.sub (local.get $ip) (local.get $ip0)) (i32.const 2)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
+
   ;; ------------------------------------------------------------------------------------------
   ;; Layer 0 forward: z0 = x·w0 + b0 over the non-zero pixels, a0 = act(z0).
 
@@ -1108,10 +1164,13 @@
     (call $input_update
       (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (local.get $n) (local.get $lr)))
 
-  ;; Prediction of the rows [s0, s1): their pixel lists, then every chunk's forward and the logits.
-  ;; A row's numbers are computed as in a training step's forward, whoever computes them.
-  (func $predict_rows (export "predict_rows") (param $s0 i32) (param $s1 i32)
-    (call $scan (local.get $s0) (local.get $s1) (i32.const 0))
+  ;; Prediction of the rows [s0, s1): their pixel lists (from x, or from the byte images when
+  ;; $fromPixels is 1), then every chunk's forward and the logits. A row's numbers are computed as
+  ;; in a training step's forward, whoever computes them.
+  (func $predict_rows (export "predict_rows") (param $s0 i32) (param $s1 i32) (param $fromPixels i32)
+    (if (local.get $fromPixels)
+      (then (call $scan_pixels (local.get $s0) (local.get $s1)))
+      (else (call $scan (local.get $s0) (local.get $s1) (i32.const 0))))
     (call $hidden_forward (i32.const 0) (i32.load (i32.const 0)) (local.get $s0) (local.get $s1))
     (call $output_partial (i32.const 0) (i32.load (i32.const 8)) (local.get $s0) (local.get $s1))
     (call $output_reduce (local.get $s0) (local.get $s1))))

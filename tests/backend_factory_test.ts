@@ -4,7 +4,7 @@ import { createBackend } from "../core/backend_factory.ts";
 import type { BackendKind } from "../core/backend.ts";
 import { LimitError } from "../core/errors.ts";
 import { PIXEL_TO_INPUT } from "../core/evaluate.ts";
-import { D, initParams } from "../core/network.ts";
+import { D, initParams, K } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
 
 Deno.test("createBackend() makes the ts, wasm and threaded backends, which agree on a prediction", async () => {
@@ -132,6 +132,71 @@ Deno.test("loadImages() refuses a bad batch size, partial images and rows outsid
       refuses(
         () => backend.loadImages(pixels, 0, 1, [0.5]),
         "Cannot load images: order[0] is 0.5, expected an image index in [0, 3]",
+      );
+    } finally {
+      backend.dispose();
+    }
+  }
+});
+
+Deno.test("predictImages() gives the bytes of loadImages() then predict(), in every backend, with and without labels", async () => {
+  // 12 images: the first holds every byte value; the others are sparse, with blank 16-pixel groups
+  const count = 12, n = 9, start = 2;
+  const pixels = new Uint8Array(count * D);
+  for (let i = 0; i < D; i++) pixels[i] = (i * 37) % 256;
+  const rng = new Rng(6);
+  for (let i = D; i < pixels.length; i++) pixels[i] = rng.nextFloat() < 0.8 ? 0 : 1 + rng.nextInt(255);
+  pixels.copyWithin(start * D, 0, D); // image 2, predicted in row 0, holds every byte value too
+  const labels = Uint8Array.from({ length: count }, () => rng.nextInt(K));
+  const params = initParams(40, "relu", new Rng(9));
+  for (const [kind, threads] of [...KINDS, ["wasm", 3]] as const) {
+    const backend = await createBackend(kind, 40, "relu", 10, threads);
+    try {
+      loadParams(backend, params);
+      backend.loadImages(pixels, start, n);
+      const loss = backend.predict(labels, start, n);
+      const probs = backend.probs.slice(0, n * K);
+      backend.probs.fill(0);
+      const direct = backend.predictImages(pixels, start, n, labels);
+      const what = `${kind} ${threads}`;
+      assert.ok(Object.is(direct, loss), `${what}: loss ${direct} vs ${loss}`);
+      assert.ok(loss > 0);
+      assert.deepEqual(backend.probs.slice(0, n * K), probs, `${what}: probabilities`);
+      backend.probs.fill(0);
+      assert.equal(backend.predictImages(pixels, start, n, null), 0, `${what}: no labels, no loss`);
+      assert.deepEqual(backend.probs.slice(0, n * K), probs, `${what}: probabilities without labels`);
+    } finally {
+      backend.dispose();
+    }
+  }
+});
+
+Deno.test("predictImages() refuses a bad batch size, rows outside the images and bad labels", async () => {
+  const pixels = new Uint8Array(4 * D);
+  for (const [kind, threads] of KINDS) {
+    const backend = await createBackend(kind, 8, "relu", 3, threads);
+    try {
+      const refuses = (call: () => void, message: string) =>
+        assert.throws(call, (e) => e instanceof LimitError && e.message === message, `${kind} ${threads}`);
+      refuses(
+        () => backend.predictImages(pixels, 0, 4, null),
+        "Cannot load images: batch size is 4, expected an integer in [1, 3]",
+      );
+      refuses(
+        () => backend.predictImages(pixels.subarray(1), 0, 1, null),
+        `Cannot load images: ${4 * D - 1} bytes are not whole images of 784 pixels`,
+      );
+      refuses(
+        () => backend.predictImages(pixels, 2, 3, null),
+        "Cannot load images: rows 2 to 4 are not all in the images, which holds 4",
+      );
+      refuses(
+        () => backend.predictImages(pixels, 1, 3, [0, 1, 2]),
+        "Cannot predict: labels from offset 1 do not cover 3 rows, there are 3 labels",
+      );
+      refuses(
+        () => backend.predictImages(pixels, 0, 2, [0, 10]),
+        "Cannot predict: label at index 1 is 10, expected an integer in [0, 9]",
       );
     } finally {
       backend.dispose();

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { type Backend, createTsBackend, loadParams } from "../core/backend.ts";
+import { type Backend, checkBatchCall, createTsBackend, loadParams } from "../core/backend.ts";
 import {
-  checkBatchCall,
   createWasmBackend,
   createWasmCore,
   HIDDEN_CHUNKS,
@@ -465,4 +464,41 @@ Deno.test("wasm trainStep() and predict() reject bad batches, labels and learnin
   }
   assert.throws(() => wasm.predict(null, 0, 1), { message: "Cannot use the wasm backend: it was disposed" });
   wasm.dispose(); // a second dispose is harmless
+});
+
+Deno.test("scan_pixels() lists the pixels load_pixels() then scan() would, every byte value included", async () => {
+  const n = 40;
+  const core = createWasmCore(await loadKernelModule(), 12, "relu", n);
+  const rng = new Rng(3);
+  for (let i = 0; i < n * D; i++) core.pixels[i] = rng.nextFloat() < 0.8 ? 0 : 1 + rng.nextInt(255);
+  for (let i = 0; i < D; i++) core.pixels[5 * D + i] = (i * 37) % 256; // row 5: every byte value
+  core.pixels.fill(0, 6 * D, 7 * D); // row 6: blank
+  core.pixels.fill(255, 7 * D, 8 * D); // row 7: all ink
+  const { nzIdx, nzVal, nzCount } = core.layout;
+  const lists = (s0: number, s1: number) => {
+    const count = new Int32Array(core.memory.buffer, nzCount, n);
+    const rows = [];
+    for (let s = s0; s < s1; s++) {
+      const m = count[s];
+      rows.push({
+        count: m,
+        idx: new Int32Array(core.memory.buffer, nzIdx + s * D * 4, m).slice(),
+        val: new Float32Array(core.memory.buffer, nzVal + s * D * 4, m).slice(),
+      });
+    }
+    return rows;
+  };
+  core.kernels.load_pixels(0, n);
+  core.kernels.scan(0, n, 0);
+  const expected = lists(0, n);
+  assert.equal(expected[6].count, 0);
+  assert.equal(expected[7].count, D);
+  for (const [s0, s1] of [[0, n], [5, 8], [13, 14]]) {
+    // stale lists must not survive
+    new Uint8Array(core.memory.buffer, nzIdx, n * D * 4).fill(0xee);
+    new Uint8Array(core.memory.buffer, nzVal, n * D * 4).fill(0xee);
+    new Int32Array(core.memory.buffer, nzCount, n).fill(-1);
+    core.kernels.scan_pixels(s0, s1);
+    assert.deepEqual(lists(s0, s1), expected.slice(s0, s1), `rows ${s0} to ${s1 - 1}`);
+  }
 });
