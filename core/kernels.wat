@@ -495,26 +495,72 @@
   ;; ------------------------------------------------------------------------------------------
   ;; Layer 1 forward: z1 = a0·w1 + b1, summed per hidden chunk.
 
-  ;; partials[c, s, 0..K) = Σ_{j in chunk c} a0[s, j] * w1[j, 0..K) for chunks c0 <= c < c1 and
+;; partials[c, s, 0..K) = Σ_{j in chunk c} a0[s, j] * w1[j, 0..K) for chunks c0 <= c < c1 and
   ;; s0 <= s < s1; a row of w1 is read as quads k 0..3, 4..7 and the pair 8..9 (lanes 10, 11 are 0).
+  ;; Two samples per turn share each load of a w1 row; each sample's sum runs over j in order, as
+  ;; one sample at a time would.
   (func $output_partial (export "output_partial") (param $c0 i32) (param $c1 i32) (param $s0 i32) (param $s1 i32)
-    (local $c i32) (local $s i32) (local $rowBytes i32) (local $ja i32) (local $jz i32)
-    (local $ap i32) (local $aend i32) (local $wp i32) (local $pp i32) (local $v v128)
-    (local $pa v128) (local $pb v128) (local $pc v128)
+    (local $c i32) (local $s i32) (local $rowBytes i32) (local $ja i32) (local $len i32)
+    (local $ap i32) (local $aend i32) (local $wp i32) (local $wp0 i32) (local $pp i32)
+    (local $v v128) (local $u v128) (local $wa v128) (local $wb v128) (local $wc v128)
+    (local $pa v128) (local $pb v128) (local $pc v128) (local $qa v128) (local $qb v128) (local $qc v128)
     (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
     (local.set $c (local.get $c0))
     (block $chunks
       (br_if $chunks (i32.ge_u (local.get $c) (local.get $c1)))
       (loop $chunk
         (local.set $ja (call $chunk_start (local.get $c)))
-        (local.set $jz (call $chunk_start (i32.add (local.get $c) (i32.const 1))))
+        (local.set $len
+          (i32.shl (i32.sub (call $chunk_start (i32.add (local.get $c) (i32.const 1))) (local.get $ja)) (i32.const 2)))
+        (local.set $wp0 (i32.add (i32.load (i32.const 24)) (i32.mul (local.get $ja) (i32.const 40))))
         (local.set $pp
           (i32.add (i32.load (i32.const 56))
             (i32.mul (i32.add (i32.mul (local.get $c) (i32.load (i32.const 12))) (local.get $s0)) (i32.const 48))))
         (local.set $s (local.get $s0))
-        (block $samples
-          (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
-          (loop $sample
+        (block $pairs
+          (loop $pair
+            (br_if $pairs (i32.gt_u (i32.add (local.get $s) (i32.const 2)) (local.get $s1)))
+            (local.set $pa (v128.const i32x4 0 0 0 0))
+            (local.set $pb (v128.const i32x4 0 0 0 0))
+            (local.set $pc (v128.const i32x4 0 0 0 0))
+            (local.set $qa (v128.const i32x4 0 0 0 0))
+            (local.set $qb (v128.const i32x4 0 0 0 0))
+            (local.set $qc (v128.const i32x4 0 0 0 0))
+            (local.set $ap
+              (i32.add
+                (i32.add (i32.load (i32.const 40)) (i32.mul (local.get $s) (local.get $rowBytes)))
+                (i32.shl (local.get $ja) (i32.const 2))))
+            (local.set $aend (i32.add (local.get $ap) (local.get $len)))
+            (local.set $wp (local.get $wp0))
+            (block $units
+              (br_if $units (i32.ge_u (local.get $ap) (local.get $aend)))
+              (loop $unit
+                (local.set $v (v128.load32_splat (local.get $ap)))
+                (local.set $u (v128.load32_splat (i32.add (local.get $ap) (local.get $rowBytes))))
+                (local.set $wa (v128.load offset=0 (local.get $wp)))
+                (local.set $wb (v128.load offset=16 (local.get $wp)))
+                (local.set $wc (v128.load64_zero offset=32 (local.get $wp)))
+                (local.set $pa (f32x4.add (local.get $pa) (f32x4.mul (local.get $v) (local.get $wa))))
+                (local.set $pb (f32x4.add (local.get $pb) (f32x4.mul (local.get $v) (local.get $wb))))
+                (local.set $pc (f32x4.add (local.get $pc) (f32x4.mul (local.get $v) (local.get $wc))))
+                (local.set $qa (f32x4.add (local.get $qa) (f32x4.mul (local.get $u) (local.get $wa))))
+                (local.set $qb (f32x4.add (local.get $qb) (f32x4.mul (local.get $u) (local.get $wb))))
+                (local.set $qc (f32x4.add (local.get $qc) (f32x4.mul (local.get $u) (local.get $wc))))
+                (local.set $ap (i32.add (local.get $ap) (i32.const 4)))
+                (local.set $wp (i32.add (local.get $wp) (i32.const 40)))
+                (br_if $unit (i32.lt_u (local.get $ap) (local.get $aend)))))
+            (v128.store offset=0 (local.get $pp) (local.get $pa))
+            (v128.store offset=16 (local.get $pp) (local.get $pb))
+            (v128.store offset=32 (local.get $pp) (local.get $pc))
+            (v128.store offset=48 (local.get $pp) (local.get $qa))
+            (v128.store offset=64 (local.get $pp) (local.get $qb))
+            (v128.store offset=80 (local.get $pp) (local.get $qc))
+            (local.set $pp (i32.add (local.get $pp) (i32.const 96)))
+            (local.set $s (i32.add (local.get $s) (i32.const 2)))
+            (br $pair)))
+        ;; an odd last sample alone
+        (if (i32.lt_u (local.get $s) (local.get $s1))
+          (then
             (local.set $pa (v128.const i32x4 0 0 0 0))
             (local.set $pb (v128.const i32x4 0 0 0 0))
             (local.set $pc (v128.const i32x4 0 0 0 0))
@@ -522,9 +568,8 @@
               (i32.add
                 (i32.add (i32.load (i32.const 40)) (i32.mul (local.get $s) (local.get $rowBytes)))
                 (i32.shl (local.get $ja) (i32.const 2))))
-            (local.set $aend
-              (i32.add (local.get $ap) (i32.shl (i32.sub (local.get $jz) (local.get $ja)) (i32.const 2))))
-            (local.set $wp (i32.add (i32.load (i32.const 24)) (i32.mul (local.get $ja) (i32.const 40))))
+            (local.set $aend (i32.add (local.get $ap) (local.get $len)))
+            (local.set $wp (local.get $wp0))
             (block $units
               (br_if $units (i32.ge_u (local.get $ap) (local.get $aend)))
               (loop $unit
@@ -538,10 +583,7 @@
                 (br_if $unit (i32.lt_u (local.get $ap) (local.get $aend)))))
             (v128.store offset=0 (local.get $pp) (local.get $pa))
             (v128.store offset=16 (local.get $pp) (local.get $pb))
-            (v128.store offset=32 (local.get $pp) (local.get $pc))
-            (local.set $pp (i32.add (local.get $pp) (i32.const 48)))
-            (local.set $s (i32.add (local.get $s) (i32.const 1)))
-            (br_if $sample (i32.lt_u (local.get $s) (local.get $s1)))))
+            (v128.store offset=32 (local.get $pp) (local.get $pc))))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br_if $chunk (i32.lt_u (local.get $c) (local.get $c1))))))
 

@@ -502,3 +502,31 @@ Deno.test("scan_pixels() lists the pixels load_pixels() then scan() would, every
     assert.deepEqual(lists(s0, s1), expected.slice(s0, s1), `rows ${s0} to ${s1 - 1}`);
   }
 });
+
+Deno.test("output_partial() gives the same bytes for samples taken two at a time as one at a time", async () => {
+  // Two samples per turn share each w1 load; each sample's sum must keep the order of one at a time.
+  // n = 7 is odd, so the last sample goes alone; the ranges start on odd and even rows.
+  const module = await loadKernelModule();
+  const hidden = 37, n = 7;
+  const results: Uint8Array[] = [];
+  for (const ranges of [[[0, n]], [[0, 3], [3, 7]], Array.from({ length: n }, (_, s) => [s, s + 1])]) {
+    const { core, rng } = seededCore(module, hidden, "relu", n, 11);
+    fillSparse(n, rng, core.x);
+    core.kernels.scan(0, n, 0);
+    core.kernels.hidden_forward(0, hidden, 0, n);
+    for (const [s0, s1] of ranges) core.kernels.output_partial(0, HIDDEN_CHUNKS, s0, s1);
+    core.kernels.output_reduce(0, n);
+    results.push(
+      new Uint8Array(
+        core.memory.buffer.slice(core.layout.partials, core.layout.partials + HIDDEN_CHUNKS * n * 48),
+      ),
+    );
+    results.push(
+      new Uint8Array(core.memory.buffer.slice(core.layout.logits, core.layout.logits + n * K * 4)),
+    );
+  }
+  assert.deepEqual(results[2], results[0], "partials, two ranges");
+  assert.deepEqual(results[4], results[0], "partials, one sample at a time");
+  assert.deepEqual(results[3], results[1], "logits, two ranges");
+  assert.deepEqual(results[5], results[1], "logits, one sample at a time");
+});
