@@ -279,7 +279,7 @@
   ;; f32x4.div by 255, non-zero exactly where the byte is), without writing x. For predictions.
   (func $scan_pixels (export "scan_pixels") (param $s0 i32) (param $s1 i32)
     (local $s i32) (local $rowBytes i32) (local $src i32) (local $send i32) (local $ip i32) (local $ip0 i32)
-    (local $vp i32) (local $bits i32) (local $m i32) (local $count i32) (local $quad i32)
+    (local $vp i32) (local $bits i32) (local $m i32) (local $count i32)
     (local $v v128) (local $sh v128) (local $idx v128) (local $step v128) (local $step4 v128)
     (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
     (local.set $step (i32x4.splat (i32.shl (local.get $rowBytes) (i32.const 2))))
@@ -300,27 +300,58 @@
           (local.set $bits (i8x16.bitmask (i8x16.ne (local.get $v) (v128.const i32x4 0 0 0 0))))
           (if (local.get $bits)
             (then
-              (local.set $quad (i32.const 4))
-              (loop $quad
-                ;; the quad in the low 4 bytes of v, as floats; its mask in the low 4 bits
-                (local.set $m (i32.and (local.get $bits) (i32.const 15)))
-                (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
-                (v128.store (local.get $vp)
-                  (i8x16.swizzle
-                    (f32x4.div
-                      (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (local.get $v))))
-                      (v128.const f32x4 255 255 255 255))
-                    (local.get $sh)))
-                (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
-                (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
-                (local.set $vp (i32.add (local.get $vp) (local.get $count)))
-                (local.set $ip (i32.add (local.get $ip) (local.get $count)))
-                (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
-                (local.set $v
-                  (i8x16.shuffle 4 5 6 7 8 9 10 11 12 13 14 15 0 0 0 0 (local.get $v) (local.get $v)))
-                (local.set $bits (i32.shr_u (local.get $bits) (i32.const 4)))
-                (local.set $quad (i32.sub (local.get $quad) (i32.const 1)))
-                (br_if $quad (local.get $quad))))
+              ;; quad 0: pixels 0 to 3 of the group
+              (local.set $m (i32.and (local.get $bits) (i32.const 15)))
+              (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
+              (v128.store (local.get $vp)
+                (i8x16.swizzle
+                  (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (local.get $v))))
+                    (v128.const f32x4 255 255 255 255))
+                  (local.get $sh)))
+              (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
+              (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
+              (local.set $vp (i32.add (local.get $vp) (local.get $count)))
+              (local.set $ip (i32.add (local.get $ip) (local.get $count)))
+              (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
+              ;; quad 1: pixels 4 to 7 of the group
+              (local.set $m (i32.and (i32.shr_u (local.get $bits) (i32.const 4)) (i32.const 15)))
+              (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
+              (v128.store (local.get $vp)
+                (i8x16.swizzle
+                  (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (i16x8.extend_low_i8x16_u (local.get $v))))
+                    (v128.const f32x4 255 255 255 255))
+                  (local.get $sh)))
+              (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
+              (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
+              (local.set $vp (i32.add (local.get $vp) (local.get $count)))
+              (local.set $ip (i32.add (local.get $ip) (local.get $count)))
+              (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
+              ;; quad 2: pixels 8 to 11 of the group
+              (local.set $m (i32.and (i32.shr_u (local.get $bits) (i32.const 8)) (i32.const 15)))
+              (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
+              (v128.store (local.get $vp)
+                (i8x16.swizzle
+                  (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_high_i8x16_u (local.get $v))))
+                    (v128.const f32x4 255 255 255 255))
+                  (local.get $sh)))
+              (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
+              (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
+              (local.set $vp (i32.add (local.get $vp) (local.get $count)))
+              (local.set $ip (i32.add (local.get $ip) (local.get $count)))
+              (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
+              ;; quad 3: pixels 12 to 15 of the group
+              (local.set $m (i32.and (i32.shr_u (local.get $bits) (i32.const 12)) (i32.const 15)))
+              (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
+              (v128.store (local.get $vp)
+                (i8x16.swizzle
+                  (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (i16x8.extend_high_i8x16_u (local.get $v))))
+                    (v128.const f32x4 255 255 255 255))
+                  (local.get $sh)))
+              (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
+              (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
+              (local.set $vp (i32.add (local.get $vp) (local.get $count)))
+              (local.set $ip (i32.add (local.get $ip) (local.get $count)))
+              (local.set $idx (i32x4.add (local.get $idx) (local.get $step))))
             (else (local.set $idx (i32x4.add (local.get $idx) (local.get $step4)))))
           (local.set $src (i32.add (local.get $src) (i32.const 16)))
           (br_if $group (i32.lt_u (local.get $src) (local.get $send))))
