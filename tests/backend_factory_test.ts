@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { loadParams } from "../core/backend.ts";
+import { type Backend, loadParams } from "../core/backend.ts";
 import { createBackend } from "../core/backend_factory.ts";
 import type { BackendKind } from "../core/backend.ts";
 import { LimitError } from "../core/errors.ts";
@@ -52,23 +52,38 @@ Deno.test("createBackend() rejects an unknown kind, a bad thread count and threa
 /** Every backend kind, with the thread counts worth testing. */
 const KINDS = [["ts", 1], ["wasm", 1], ["wasm", 2]] as const;
 
+/** Run `body` on a backend of every kind (H = 8, relu), disposing each after. */
+async function onEveryBackend(
+  capacity: number,
+  body: (backend: Backend, what: string) => void,
+): Promise<void> {
+  for (const [kind, threads] of KINDS) {
+    const backend = await createBackend(kind, 8, "relu", capacity, threads);
+    try {
+      body(backend, `${kind} ${threads}`);
+    } finally {
+      backend.dispose();
+    }
+  }
+}
+
+/** Assert that `call` throws a LimitError with exactly `message`. */
+function assertRefuses(call: () => void, message: string, what: string): void {
+  assert.throws(call, (e) => e instanceof LimitError && e.message === message, what);
+}
+
 Deno.test("loadImages() writes PIXEL_TO_INPUT's float for every byte value, in every backend", async () => {
   // 3 images: bytes 0..255 in a scattered order, a blank one, and one with lone bytes among zeros
   const pixels = new Uint8Array(3 * D);
   for (let i = 0; i < D; i++) pixels[i] = (i * 37) % 256;
   for (let i = 0; i < D; i += 17) pixels[2 * D + i] = 255 - (i % 256);
   const expected = Float32Array.from(pixels, (p) => PIXEL_TO_INPUT[p]);
-  for (const [kind, threads] of KINDS) {
-    const backend = await createBackend(kind, 8, "relu", 3, threads);
-    try {
-      backend.x.fill(0.5); // stale rows must be overwritten, zeros included
-      backend.loadImages(pixels, 0, 3);
-      assert.deepEqual(backend.x.slice(0, 3 * D), expected, `${kind} ${threads}`);
-      for (let p = 0; p < 256; p++) assert.equal(PIXEL_TO_INPUT[p], Math.fround(p / 255));
-    } finally {
-      backend.dispose();
-    }
-  }
+  for (let p = 0; p < 256; p++) assert.equal(PIXEL_TO_INPUT[p], Math.fround(p / 255));
+  await onEveryBackend(3, (backend, what) => {
+    backend.x.fill(0.5); // stale rows must be overwritten, zeros included
+    backend.loadImages(pixels, 0, 3);
+    assert.deepEqual(backend.x.slice(0, 3 * D), expected, what);
+  });
 });
 
 Deno.test("loadImages() takes rows in the given order from start, or in sequence without one", async () => {
@@ -77,66 +92,62 @@ Deno.test("loadImages() takes rows in the given order from start, or in sequence
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7 + (i >> 9)) % 251;
   const row = (image: number) =>
     Float32Array.from(pixels.subarray(image * D, (image + 1) * D), (p) => p / 255);
-  for (const [kind, threads] of KINDS) {
-    const backend = await createBackend(kind, 8, "relu", 3, threads);
-    try {
-      backend.loadImages(pixels, 1, 3, [4, 2, 0, 3, 1]); // rows: images 2, 0, 3
-      for (const [r, image] of [2, 0, 3].entries()) {
-        assert.deepEqual(backend.x.slice(r * D, (r + 1) * D), row(image), `${kind} ${threads} row ${r}`);
-      }
-      backend.loadImages(pixels, 3, 2); // rows: images 3, 4
-      assert.deepEqual(backend.x.slice(0, D), row(3));
-      assert.deepEqual(backend.x.slice(D, 2 * D), row(4));
-      assert.deepEqual(backend.x.slice(2 * D, 3 * D), row(3), "row 2 is left alone");
-    } finally {
-      backend.dispose();
+  await onEveryBackend(3, (backend, what) => {
+    backend.loadImages(pixels, 1, 3, [4, 2, 0, 3, 1]); // rows: images 2, 0, 3
+    for (const [r, image] of [2, 0, 3].entries()) {
+      assert.deepEqual(backend.x.slice(r * D, (r + 1) * D), row(image), `${what} row ${r}`);
     }
-  }
+    backend.loadImages(pixels, 3, 2); // rows: images 3, 4
+    assert.deepEqual(backend.x.slice(0, D), row(3), what);
+    assert.deepEqual(backend.x.slice(D, 2 * D), row(4), what);
+    assert.deepEqual(backend.x.slice(2 * D, 3 * D), row(3), `${what}: row 2 is left alone`);
+  });
 });
 
 Deno.test("loadImages() refuses a bad batch size, partial images and rows outside the images or order", async () => {
   const pixels = new Uint8Array(4 * D);
-  for (const [kind, threads] of KINDS) {
-    const backend = await createBackend(kind, 8, "relu", 3, threads);
-    try {
-      const refuses = (call: () => void, message: string) =>
-        assert.throws(call, (e) => e instanceof LimitError && e.message === message, `${kind} ${threads}`);
-      refuses(
-        () => backend.loadImages(pixels, 0, 4),
-        "Cannot load images: batch size is 4, expected an integer in [1, 3]",
-      );
-      refuses(
-        () => backend.loadImages(pixels, 0, 0),
-        "Cannot load images: batch size is 0, expected an integer in [1, 3]",
-      );
-      refuses(
-        () => backend.loadImages(pixels.subarray(1), 0, 1),
-        `Cannot load images: ${4 * D - 1} bytes are not whole images of 784 pixels`,
-      );
-      refuses(
-        () => backend.loadImages(pixels, 2, 3),
-        "Cannot load images: rows 2 to 4 are not all in the images, which holds 4",
-      );
-      refuses(
-        () => backend.loadImages(pixels, -1, 1),
-        "Cannot load images: rows -1 to -1 are not all in the images, which holds 4",
-      );
-      refuses(
-        () => backend.loadImages(pixels, 1, 2, [0, 1]),
-        "Cannot load images: rows 1 to 2 are not all in the order, which holds 2",
-      );
-      refuses(
-        () => backend.loadImages(pixels, 0, 2, [3, 4]),
-        "Cannot load images: order[1] is 4, expected an image index in [0, 3]",
-      );
-      refuses(
-        () => backend.loadImages(pixels, 0, 1, [0.5]),
-        "Cannot load images: order[0] is 0.5, expected an image index in [0, 3]",
-      );
-    } finally {
-      backend.dispose();
-    }
-  }
+  await onEveryBackend(3, (backend, what) => {
+    assertRefuses(
+      () => backend.loadImages(pixels, 0, 4),
+      "Cannot load images: batch size is 4, expected an integer in [1, 3]",
+      what,
+    );
+    assertRefuses(
+      () => backend.loadImages(pixels, 0, 0),
+      "Cannot load images: batch size is 0, expected an integer in [1, 3]",
+      what,
+    );
+    assertRefuses(
+      () => backend.loadImages(pixels.subarray(1), 0, 1),
+      `Cannot load images: ${4 * D - 1} bytes are not whole images of 784 pixels`,
+      what,
+    );
+    assertRefuses(
+      () => backend.loadImages(pixels, 2, 3),
+      "Cannot load images: rows 2 to 4 are not all in the images, which holds 4",
+      what,
+    );
+    assertRefuses(
+      () => backend.loadImages(pixels, -1, 1),
+      "Cannot load images: rows -1 to -1 are not all in the images, which holds 4",
+      what,
+    );
+    assertRefuses(
+      () => backend.loadImages(pixels, 1, 2, [0, 1]),
+      "Cannot load images: rows 1 to 2 are not all in the order, which holds 2",
+      what,
+    );
+    assertRefuses(
+      () => backend.loadImages(pixels, 0, 2, [3, 4]),
+      "Cannot load images: order[1] is 4, expected an image index in [0, 3]",
+      what,
+    );
+    assertRefuses(
+      () => backend.loadImages(pixels, 0, 1, [0.5]),
+      "Cannot load images: order[0] is 0.5, expected an image index in [0, 3]",
+      what,
+    );
+  });
 });
 
 Deno.test("predictImages() gives the bytes of loadImages() then predict(), in every backend, with and without labels", async () => {
@@ -173,33 +184,31 @@ Deno.test("predictImages() gives the bytes of loadImages() then predict(), in ev
 
 Deno.test("predictImages() refuses a bad batch size, rows outside the images and bad labels", async () => {
   const pixels = new Uint8Array(4 * D);
-  for (const [kind, threads] of KINDS) {
-    const backend = await createBackend(kind, 8, "relu", 3, threads);
-    try {
-      const refuses = (call: () => void, message: string) =>
-        assert.throws(call, (e) => e instanceof LimitError && e.message === message, `${kind} ${threads}`);
-      refuses(
-        () => backend.predictImages(pixels, 0, 4, null),
-        "Cannot load images: batch size is 4, expected an integer in [1, 3]",
-      );
-      refuses(
-        () => backend.predictImages(pixels.subarray(1), 0, 1, null),
-        `Cannot load images: ${4 * D - 1} bytes are not whole images of 784 pixels`,
-      );
-      refuses(
-        () => backend.predictImages(pixels, 2, 3, null),
-        "Cannot load images: rows 2 to 4 are not all in the images, which holds 4",
-      );
-      refuses(
-        () => backend.predictImages(pixels, 1, 3, [0, 1, 2]),
-        "Cannot predict: labels from offset 1 do not cover 3 rows, there are 3 labels",
-      );
-      refuses(
-        () => backend.predictImages(pixels, 0, 2, [0, 10]),
-        "Cannot predict: label at index 1 is 10, expected an integer in [0, 9]",
-      );
-    } finally {
-      backend.dispose();
-    }
-  }
+  await onEveryBackend(3, (backend, what) => {
+    assertRefuses(
+      () => backend.predictImages(pixels, 0, 4, null),
+      "Cannot load images: batch size is 4, expected an integer in [1, 3]",
+      what,
+    );
+    assertRefuses(
+      () => backend.predictImages(pixels.subarray(1), 0, 1, null),
+      `Cannot load images: ${4 * D - 1} bytes are not whole images of 784 pixels`,
+      what,
+    );
+    assertRefuses(
+      () => backend.predictImages(pixels, 2, 3, null),
+      "Cannot load images: rows 2 to 4 are not all in the images, which holds 4",
+      what,
+    );
+    assertRefuses(
+      () => backend.predictImages(pixels, 1, 3, [0, 1, 2]),
+      "Cannot predict: labels from offset 1 do not cover 3 rows, there are 3 labels",
+      what,
+    );
+    assertRefuses(
+      () => backend.predictImages(pixels, 0, 2, [0, 10]),
+      "Cannot predict: label at index 1 is 10, expected an integer in [0, 9]",
+      what,
+    );
+  });
 });
