@@ -101,8 +101,8 @@ export function createTsBackend(hidden: number, activation: Activation, capacity
   const grads: Grads = createGrads(hidden);
   const x = new Float32Array(capacity * D);
   let loadedFrom: Uint8Array | null = null, load = rowLoader(new Uint8Array(0));
-  const loadImages = (pixels: Uint8Array, start: number, n: number, order?: ArrayLike<number>) => {
-    checkImageRows(pixels, start, n, order, capacity);
+  /** Rows 0 … n − 1 of x from the images, after the caller has checked the rows. */
+  const fillRows = (pixels: Uint8Array, start: number, n: number, order?: ArrayLike<number>) => {
     if (pixels !== loadedFrom) {
       loadedFrom = pixels;
       load = rowLoader(pixels);
@@ -120,7 +120,10 @@ export function createTsBackend(hidden: number, activation: Activation, capacity
     capacity,
     x,
     probs: ws.probs,
-    loadImages,
+    loadImages(pixels, start, n, order) {
+      checkImageRows(pixels, start, n, order, capacity);
+      fillRows(pixels, start, n, order);
+    },
     trainStep(labels, offset, n, lr) {
       forward(params, activation, x, n, ws);
       const loss = softmaxCrossEntropy(ws.logits, labels, offset, n, ws.probs, ws.dLogits);
@@ -133,7 +136,7 @@ export function createTsBackend(hidden: number, activation: Activation, capacity
     predictImages(pixels, start, n, labels) {
       checkImageRows(pixels, start, n, undefined, capacity);
       checkBatchCall("predict", labels, start, n, 0, capacity);
-      loadImages(pixels, start, n); // the reference: the same numbers as the two calls
+      fillRows(pixels, start, n); // the reference: the numbers of loadImages then predict
       return predict(labels, start, n);
     },
     dispose() {},
