@@ -1,9 +1,9 @@
 /**
- * Micro-benchmark of core/augment.ts: microseconds per 28 × 28 image.
+ * Micro-benchmark of core/augment/augment.ts: microseconds per 28 × 28 image.
  *
- * Run: `deno bench --allow-read=. bench/augment_bench.ts` (it reads core/augment.wasm). The work per
+ * Run: `deno bench --allow-read=. bench/augment_bench.ts` (it reads core/augment/augment.wasm). The work per
  * image hardly depends on its content, so the inputs are synthetic digit-like strokes drawn here
- * rather than MNIST. "wasm" rows resample in core/augment.wasm, as the training pipeline's worker does;
+ * rather than MNIST. "wasm" rows resample in core/augment/augment.wasm, as the training pipeline's worker does;
  * the others run all in TypeScript.
  *
  * @module
@@ -15,10 +15,10 @@ import {
   type AugmentOptions,
   DEFAULT_AUGMENT_OPTIONS,
   loadAugmentKernels,
-} from "../core/augment.ts";
-import { IMAGE_SIDE } from "../core/idx.ts";
-import { D } from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
+} from "../core/augment/augment.ts";
+import { IMAGE_SIDE } from "../core/formats/idx.ts";
+import { D } from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
 
 const IMAGE_COUNT = 64;
 

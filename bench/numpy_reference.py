@@ -4,7 +4,7 @@ The same network and the same training loop as the TypeScript code, written the 
 user would: float32 throughout, one vectorised train_step() per batch, plain SGD. Per-image mode is
 the same step with a batch of 1, looped sample by sample, as the original project did.
 
-Shape legend (as core/network.ts and docs/math.md):
+Shape legend (as core/network/network.ts and docs/math.md):
     N = batch size, D = 784 pixels, H = hidden units, K = 10 classes; row-major.
     w0: (D, H)   b0: (H)   w1: (H, K)   b1: (K)
 

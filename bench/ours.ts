@@ -2,8 +2,8 @@
  * Our side of one benchmark workload, run by bench/run_bench.ts as its own process so that its peak
  * memory is measured apart from numpy's.
  *
- * `train` trains with the project's own loop (core/train.ts `trainEpochs`) on a backend, from
- * weights drawn by core/network.ts `initParams(H, "relu", new Rng(seed))`, and writes what the
+ * `train` trains with the project's own loop (core/training/train.ts `trainEpochs`) on a backend, from
+ * weights drawn by core/network/network.ts `initParams(H, "relu", new Rng(seed))`, and writes what the
  * numpy side needs to repeat the run exactly: the initial weights and the order in which the loop
  * visited the images. `infer` times forward passes over the test set with given weights.
  *
@@ -23,14 +23,14 @@
  */
 
 import { join } from "node:path";
-import { type Backend, type BackendKind, createTsBackend, loadParams } from "../core/backend.ts";
-import { type Dataset, firstImages } from "../core/dataset.ts";
-import { FormatError, LimitError } from "../core/errors.ts";
-import { evaluate } from "../core/evaluate.ts";
-import { loadIdxPair } from "../core/idx.ts";
-import { D, initParams, K, type Params } from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
-import { trainEpochs } from "../core/train.ts";
+import { type Backend, type BackendKind, createTsBackend, loadParams } from "../core/kernels/backend.ts";
+import { type Dataset, firstImages } from "../core/training/dataset.ts";
+import { FormatError, LimitError } from "../core/base/errors.ts";
+import { evaluate } from "../core/training/evaluate.ts";
+import { loadIdxPair } from "../core/formats/idx.ts";
+import { D, initParams, K, type Params } from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
+import { trainEpochs } from "../core/training/train.ts";
 import { helpText, type OptionSpec, parseFlags, runMain, UsageError } from "../scripts/_cli.ts";
 
 /** The hyperparameters of one training workload. */
@@ -52,14 +52,14 @@ export interface OursTrainResult {
   readonly initial: Params;
   /** The order the loop visited the images in, (epochs, N). */
   readonly orders: Uint32Array;
-  /** Wall-clock seconds of each epoch's training loop, as core/train.ts measures it. */
+  /** Wall-clock seconds of each epoch's training loop, as core/training/train.ts measures it. */
   readonly secondsPerEpoch: number[];
   /** Mean loss over the last epoch, each batch measured before its update. */
   readonly lastEpochLoss: number;
 }
 
 /**
- * A backend of the named kind. The wasm backends come from core/backend_factory.ts, imported only
+ * A backend of the named kind. The wasm backends come from core/kernels/backend_factory.ts, imported only
  * when asked for.
  *
  * @param kernel "ts" (the reference kernels, one thread) or "wasm".
@@ -82,7 +82,7 @@ export async function createBenchBackend(
     return createTsBackend(hidden, "relu", capacity);
   }
   // loaded only here, so a ts run never reads the wasm kernels
-  const { createBackend } = await import("../core/backend_factory.ts");
+  const { createBackend } = await import("../core/kernels/backend_factory.ts");
   return await createBackend(kernel, hidden, "relu", capacity, threads);
 }
 
@@ -100,7 +100,7 @@ export async function createBenchBackend(
  * @throws {LimitError} When the loss diverges.
  * @example
  * ```ts
- * import { createTsBackend } from "../core/backend.ts";
+ * import { createTsBackend } from "../core/kernels/backend.ts";
  * import { trainOurs } from "./ours.ts";
  * const data = { count: 4, pixels: new Uint8Array(4 * 784).fill(255, 0, 392), labels: new Uint8Array([1, 2, 3, 4]) };
  * const run = await trainOurs(createTsBackend(8, "relu", 2), data, { hidden: 8, batch: 2, lr: 0.1, epochs: 2, seed: 1 });
@@ -163,7 +163,7 @@ export async function trainOurs(
  * @returns The accuracy and the seconds of each timed pass.
  * @example
  * ```ts
- * import { createTsBackend } from "../core/backend.ts";
+ * import { createTsBackend } from "../core/kernels/backend.ts";
  * import { timeInference } from "./ours.ts";
  * const data = { count: 3, pixels: new Uint8Array(3 * 784), labels: new Uint8Array([0, 0, 0]) };
  * const run = timeInference(createTsBackend(8, "relu", 2), data, 2);
@@ -196,7 +196,7 @@ export function timeInference(
  *
  * @example
  * ```ts
- * import { zeroParams } from "../core/network.ts";
+ * import { zeroParams } from "../core/network/network.ts";
  * import { paramsFromBytes, paramsToBytes } from "./ours.ts";
  * const bytes = paramsToBytes(zeroParams(4));
  * console.assert(paramsFromBytes(bytes, 4, "x").w1.length === 40);

@@ -16,7 +16,7 @@
 
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeFileAtomic } from "../core/atomic_write.ts";
+import { writeFileAtomic } from "../core/base/atomic_write.ts";
 import { helpText, type OptionSpec, parseFlags, runMain, UsageError } from "../scripts/_cli.ts";
 
 /** One benchmark workload: the same network and data on both sides, the training loop only. */

@@ -6,8 +6,8 @@
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { join, resolve } from "node:path";
-import { InputFileError, isProjectError } from "../core/errors.ts";
-import { latestRun } from "../core/run_files.ts";
+import { InputFileError, isProjectError } from "../core/base/errors.ts";
+import { latestRun } from "../core/reports/run_files.ts";
 
 /** A mistake in how a script was called; printed as one line, exit code 2. */
 export class UsageError extends Error {

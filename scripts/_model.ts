@@ -6,10 +6,10 @@
  */
 
 import { relative } from "node:path";
-import type { Activation, Params } from "../core/network.ts";
-import { modelInfoPath, readModelInfo } from "../core/model_info.ts";
-import { sha256Hex } from "../core/sha256.ts";
-import { readWeightsFile } from "../core/weights.ts";
+import type { Activation, Params } from "../core/network/network.ts";
+import { modelInfoPath, readModelInfo } from "../core/training/model_info.ts";
+import { sha256Hex } from "../core/base/sha256.ts";
+import { readWeightsFile } from "../core/training/weights.ts";
 
 /** A model ready to run. */
 export interface LoadedModel {

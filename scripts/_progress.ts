@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { EpochRecord } from "../core/train.ts";
+import type { EpochRecord } from "../core/training/train.ts";
 
 const _BAR = 24;
 

@@ -1,5 +1,5 @@
 /**
- * Build core/kernels.wasm from its source core/kernels.wat with wabt (the WebAssembly Binary
+ * Build core/kernels/kernels.wasm from its source core/kernels/kernels.wat with wabt (the WebAssembly Binary
  * Toolkit, npm "wabt"). The output holds no names and no timestamps, so the same source always
  * gives the same bytes; tests/build_wasm_test.ts rebuilds it and compares with the committed file.
  *
@@ -9,17 +9,17 @@
  */
 
 import wabtInit from "wabt";
-import { writeFileAtomic } from "../core/atomic_write.ts";
-import { FormatError } from "../core/errors.ts";
+import { writeFileAtomic } from "../core/base/atomic_write.ts";
+import { FormatError } from "../core/base/errors.ts";
 
 /** The WebAssembly proposals the kernels use: 128-bit SIMD, shared memory, memory.fill. */
 export const WASM_FEATURES = { simd: true, threads: true, bulk_memory: true } as const;
 
 /** Where the kernels' source and binary live. */
-export const KERNELS_WAT_URL: URL = new URL("../core/kernels.wat", import.meta.url);
-export const KERNELS_WASM_URL: URL = new URL("../core/kernels.wasm", import.meta.url);
-export const AUGMENT_WAT_URL: URL = new URL("../core/augment.wat", import.meta.url);
-export const AUGMENT_WASM_URL: URL = new URL("../core/augment.wasm", import.meta.url);
+export const KERNELS_WAT_URL: URL = new URL("../core/kernels/kernels.wat", import.meta.url);
+export const KERNELS_WASM_URL: URL = new URL("../core/kernels/kernels.wasm", import.meta.url);
+export const AUGMENT_WAT_URL: URL = new URL("../core/augment/augment.wat", import.meta.url);
+export const AUGMENT_WASM_URL: URL = new URL("../core/augment/augment.wasm", import.meta.url);
 /** Every module the build makes: [source, binary]. */
 export const WASM_MODULES: readonly (readonly [URL, URL])[] = [
   [KERNELS_WAT_URL, KERNELS_WASM_URL],
@@ -76,9 +76,9 @@ async function main(): Promise<void> {
   }
 }
 
-/** "core/x.wasm" for a file of the project. */
+/** "core/kernels/kernels.wasm" for a file of the project. */
 function relativeName(url: URL): string {
-  return `core/${url.pathname.split("/").pop()}`;
+  return url.pathname.split("/").slice(-3).join("/");
 }
 
 if (import.meta.main) {

@@ -6,15 +6,16 @@
 
 import { basename, extname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTsBackend, loadParams } from "../core/backend.ts";
-import { loadConfig } from "../core/config.ts";
-import { InputFileError, isProjectError } from "../core/errors.ts";
-import { type DecodedPng, encodeGrayPng, readPngFile } from "../core/png.ts";
-import { predictDigits, type Prediction } from "../core/predict.ts";
-import { toAsciiArt, toMnistInput } from "../core/preprocess.ts";
-import { writeFileAtomic } from "../core/atomic_write.ts";
+import { createTsBackend, loadParams } from "../core/kernels/backend.ts";
+import { loadConfig } from "../core/training/config.ts";
+import { InputFileError, isProjectError } from "../core/base/errors.ts";
+import { type DecodedPng, encodeGrayPng, readPngFile } from "../core/formats/png.ts";
+import { predictDigits, type Prediction } from "../core/training/predict.ts";
+import { toAsciiArt, toMnistInput } from "../core/digits/preprocess.ts";
+import { writeFileAtomic } from "../core/base/atomic_write.ts";
 import { helpText, type OptionSpec, parseFlags, resultsDir, runMain, UsageError } from "./_cli.ts";
-import { type CheckResult, writeCheckSheet } from "../core/run_files.ts";
+import { writeCheckSheet } from "../core/reports/run_files.ts";
+import { type CheckResult } from "../core/reports/run.ts";
 import { loadModel } from "./_model.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

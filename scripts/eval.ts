@@ -6,15 +6,16 @@
 
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadParams } from "../core/backend.ts";
-import { createBackend } from "../core/backend_factory.ts";
-import { loadConfig } from "../core/config.ts";
-import { formatConfusionTable, perClassScores } from "../core/confusion_table.ts";
-import { loadTestSet } from "../core/data_files.ts";
-import { evaluate } from "../core/evaluate.ts";
+import { loadParams } from "../core/kernels/backend.ts";
+import { createBackend } from "../core/kernels/backend_factory.ts";
+import { loadConfig } from "../core/training/config.ts";
+import { formatConfusionTable, perClassScores } from "../core/reports/confusion_table.ts";
+import { loadTestSet } from "../core/training/data_files.ts";
+import { evaluate } from "../core/training/evaluate.ts";
 import { loadModel } from "./_model.ts";
 import { helpText, type OptionSpec, parseFlags, resultsDir, runMain, useColor } from "./_cli.ts";
-import { type EvalResult, type Mistake, writeEvalPictures } from "../core/run_files.ts";
+import { writeEvalPictures } from "../core/reports/run_files.ts";
+import { type EvalResult, type Mistake } from "../core/reports/run.ts";
 
 const DEFAULT_CONFIG = fileURLToPath(new URL("../config.yaml", import.meta.url));
 

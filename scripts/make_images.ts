@@ -5,7 +5,7 @@
  * committed files against a fresh run).
  *
  * Usage: deno run --allow-write=images scripts/make_images.ts [--out DIR]
- * (plain writes, not core/atomic_write.ts: its rename would also need --allow-read)
+ * (plain writes, not core/base/atomic_write.ts: its rename would also need --allow-read)
  *
  * @module
  */
@@ -13,7 +13,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { makeSampleSet, SAMPLE_STYLES } from "../core/draw_digits.ts";
+import { makeSampleSet, SAMPLE_STYLES } from "../core/digits/draw_digits.ts";
 
 const DEFAULT_OUT = fileURLToPath(new URL("../images", import.meta.url));
 

@@ -6,10 +6,10 @@
  */
 
 import { join } from "node:path";
-import { FormatError, InputFileError } from "../core/errors.ts";
-import { buildReportHtml } from "../core/report_html.ts";
-import { latestRun, readRun, RUN_FILES } from "../core/run_files.ts";
-import { writeFileAtomic } from "../core/atomic_write.ts";
+import { FormatError, InputFileError } from "../core/base/errors.ts";
+import { buildReportHtml } from "../core/reports/report_html.ts";
+import { latestRun, readRun, RUN_FILES } from "../core/reports/run_files.ts";
+import { writeFileAtomic } from "../core/base/atomic_write.ts";
 import { helpText, type OptionSpec, parseFlags, runMain, UsageError } from "./_cli.ts";
 
 const OPTIONS: OptionSpec = {

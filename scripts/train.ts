@@ -7,25 +7,30 @@
 
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AugmentPipeline } from "../core/augment_pipeline.ts";
-import { type Backend, loadParams } from "../core/backend.ts";
-import { createBackend } from "../core/backend_factory.ts";
-import { type Config, configToPlain, formatConfig, loadConfig } from "../core/config.ts";
-import { loadTestSet, loadTrainSet, verifyDataFiles } from "../core/data_files.ts";
-import { type Dataset, firstImages, splitValidation } from "../core/dataset.ts";
-import { LimitError } from "../core/errors.ts";
-import { evaluate } from "../core/evaluate.ts";
-import { type FinalRecord, MetricsLog, type MetricsRecord } from "../core/metrics_log.ts";
-import { readCheckpoint, writeCheckpoint } from "../core/checkpoint.ts";
-import { buildReportHtml } from "../core/report_html.ts";
-import { readRun, RUN_FILES, writeTrainPictures } from "../core/run_files.ts";
-import { encodeModelInfo, modelInfoPath, readModelInfo, relativizePaths } from "../core/model_info.ts";
-import { initParams } from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
-import { sha256Hex } from "../core/sha256.ts";
-import { type EpochRecord, trainEpochs } from "../core/train.ts";
-import { encodeWeights } from "../core/weights.ts";
-import { writeFileAtomic } from "../core/atomic_write.ts";
+import { AugmentPipeline } from "../core/augment/augment_pipeline.ts";
+import { type Backend, loadParams } from "../core/kernels/backend.ts";
+import { createBackend } from "../core/kernels/backend_factory.ts";
+import { type Config, configToPlain, formatConfig, loadConfig } from "../core/training/config.ts";
+import { loadTestSet, loadTrainSet, verifyDataFiles } from "../core/training/data_files.ts";
+import { type Dataset, firstImages, splitValidation } from "../core/training/dataset.ts";
+import { LimitError } from "../core/base/errors.ts";
+import { evaluate } from "../core/training/evaluate.ts";
+import { type FinalRecord, MetricsLog, type MetricsRecord } from "../core/training/metrics_log.ts";
+import { readCheckpoint, writeCheckpoint } from "../core/training/checkpoint.ts";
+import { buildReportHtml } from "../core/reports/report_html.ts";
+import { readRun, RUN_FILES, writeTrainPictures } from "../core/reports/run_files.ts";
+import {
+  encodeModelInfo,
+  modelInfoPath,
+  readModelInfo,
+  relativizePaths,
+} from "../core/training/model_info.ts";
+import { initParams } from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
+import { sha256Hex } from "../core/base/sha256.ts";
+import { type EpochRecord, trainEpochs } from "../core/training/train.ts";
+import { encodeWeights } from "../core/training/weights.ts";
+import { writeFileAtomic } from "../core/base/atomic_write.ts";
 import { helpText, type OptionSpec, parseFlags, runMain, UsageError } from "./_cli.ts";
 import { ProgressLine } from "./_progress.ts";
 

@@ -1,7 +1,7 @@
 /** Input batches for the network and backend tests. */
 
-import { D } from "../core/network.ts";
-import type { Rng } from "../core/rng.ts";
+import { D } from "../core/network/network.ts";
+import type { Rng } from "../core/network/rng.ts";
 
 /** A batch of `n` inputs, (n, D) row-major, with about 80 % zero pixels, like MNIST. */
 export function sparseBatch(n: number, rng: Rng): Float32Array {

@@ -1,7 +1,7 @@
-/** IDX files built byte by byte, independently of core/idx.ts, for the IDX and gzip tests. */
+/** IDX files built byte by byte, independently of core/formats/idx.ts, for the IDX and gzip tests. */
 
-import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IMAGE_SIDE } from "../core/idx.ts";
-import type { Rng } from "../core/rng.ts";
+import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IMAGE_SIDE } from "../core/formats/idx.ts";
+import type { Rng } from "../core/network/rng.ts";
 
 /** An IDX header: the magic number, then each dimension, all big-endian uint32. */
 export function idxHeader(magic: number, ...dims: number[]): Uint8Array {

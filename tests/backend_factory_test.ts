@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { type Backend, loadParams } from "../core/backend.ts";
-import { createBackend } from "../core/backend_factory.ts";
-import type { BackendKind } from "../core/backend.ts";
-import { LimitError } from "../core/errors.ts";
-import { PIXEL_TO_INPUT } from "../core/evaluate.ts";
-import { D, initParams, K } from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
+import { type Backend, loadParams } from "../core/kernels/backend.ts";
+import { createBackend } from "../core/kernels/backend_factory.ts";
+import type { BackendKind } from "../core/kernels/backend.ts";
+import { LimitError } from "../core/base/errors.ts";
+import { PIXEL_TO_INPUT } from "../core/network/input.ts";
+import { D, initParams, K } from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
 
 Deno.test("createBackend() makes the ts, wasm and threaded backends, which agree on a prediction", async () => {
   const params = initParams(16, "relu", new Rng(1));

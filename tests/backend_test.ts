@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createTsBackend, loadParams } from "../core/backend.ts";
+import { createTsBackend, loadParams } from "../core/kernels/backend.ts";
 import {
   type Activation,
   backward,
@@ -13,8 +13,8 @@ import {
   sgdStep,
   softmaxCrossEntropy,
   zeroGrads,
-} from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
+} from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
 import { sparseBatch } from "./_batches.ts";
 
 /** Parameters with random weights and biases. */

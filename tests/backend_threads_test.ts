@@ -1,6 +1,6 @@
-import { concatBytes } from "../core/bytes.ts";
+import { concatBytes } from "../core/base/bytes.ts";
 import assert from "node:assert/strict";
-import { type Backend, loadParams } from "../core/backend.ts";
+import { type Backend, loadParams } from "../core/kernels/backend.ts";
 import {
   createThreadedBackend,
   MAX_THREADS,
@@ -8,10 +8,10 @@ import {
   taskChunks,
   taskCount,
   taskRows,
-} from "../core/backend_threads.ts";
-import { createWasmBackend, HIDDEN_CHUNKS } from "../core/backend_wasm.ts";
-import { type Activation, D, initParams, K } from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
+} from "../core/kernels/backend_threads.ts";
+import { createWasmBackend, HIDDEN_CHUNKS } from "../core/kernels/backend_wasm.ts";
+import { type Activation, D, initParams, K } from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
 
 /** Train a backend for `steps` seeded steps; return the bytes of its parameters, losses and probabilities. */
 function train(backend: Backend, activation: Activation, n: number, steps: number, seed: number): Uint8Array {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { type Backend, checkBatchCall, createTsBackend, loadParams } from "../core/backend.ts";
+import { type Backend, checkBatchCall, createTsBackend, loadParams } from "../core/kernels/backend.ts";
 import {
   createWasmBackend,
   createWasmCore,
@@ -9,9 +9,9 @@ import {
   MAX_WASM_BYTES,
   type WasmCore,
   wasmLayout,
-} from "../core/backend_wasm.ts";
-import { LimitError } from "../core/errors.ts";
-import { loadIdxPair } from "../core/idx.ts";
+} from "../core/kernels/backend_wasm.ts";
+import { LimitError } from "../core/base/errors.ts";
+import { loadIdxPair } from "../core/formats/idx.ts";
 import {
   type Activation,
   activationBackward,
@@ -26,8 +26,8 @@ import {
   outputForward,
   type Params,
   softmaxCrossEntropy,
-} from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
+} from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
 
 // Tolerance of one step, wasm (float32 arithmetic) against the TS reference (float64 arithmetic
 // rounded to float32 on store): |wasm − ts| ≤ ATOL + RTOL·|ts| for every number. The measured

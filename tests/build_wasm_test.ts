@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { buildWasm, WASM_MODULES } from "../scripts/build_wasm.ts";
 
 for (const [wat, wasm] of WASM_MODULES) {
-  const name = (url: URL) => `core/${url.pathname.split("/").pop()}`;
+  const name = (url: URL) => url.pathname.split("/").slice(-3).join("/");
   Deno.test(`buildWasm() rebuilds ${name(wasm)} byte for byte from ${name(wat)}`, async () => {
     const built = await buildWasm(await Deno.readTextFile(wat), name(wat));
     const committed = await Deno.readFile(wasm);

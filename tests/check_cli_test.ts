@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { crc32 } from "../core/crc32.ts";
-import { encodeGrayPng } from "../core/png.ts";
+import { crc32 } from "../core/formats/crc32.ts";
+import { encodeGrayPng } from "../core/formats/png.ts";
 import { isOneLineError, runTask, scratchDir } from "./_run_task.ts";
 
 /** A 40×40 black "1" on white paper, as PNG bytes. */

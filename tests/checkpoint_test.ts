@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type Checkpoint, readCheckpoint, writeCheckpoint } from "../core/checkpoint.ts";
-import { FormatError, InputFileError } from "../core/errors.ts";
-import { initParams } from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
-import { sha256Hex } from "../core/sha256.ts";
-import { encodeWeights } from "../core/weights.ts";
+import { type Checkpoint, readCheckpoint, writeCheckpoint } from "../core/training/checkpoint.ts";
+import { FormatError, InputFileError } from "../core/base/errors.ts";
+import { initParams } from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
+import { sha256Hex } from "../core/base/sha256.ts";
+import { encodeWeights } from "../core/training/weights.ts";
 import { withScratchDir } from "./_scratch_dir.ts";
 
 /** Run `fn` in a fresh folder under runs/, removed afterwards. */

@@ -9,8 +9,8 @@ import {
   loadConfig,
   MAX_CONFIG_BYTES,
   parseConfig,
-} from "../core/config.ts";
-import { FormatError, InputFileError, LimitError, ShapeError } from "../core/errors.ts";
+} from "../core/training/config.ts";
+import { FormatError, InputFileError, LimitError, ShapeError } from "../core/base/errors.ts";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/config/", import.meta.url));
 const VALID = join(FIXTURES, "valid.yaml");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatConfusionTable, perClassScores } from "../core/confusion_table.ts";
+import { formatConfusionTable, perClassScores } from "../core/reports/confusion_table.ts";
 
 const names = ["0", "1", "2"];
 const confusion = [[8, 2, 0], [0, 10, 0], [1, 0, 0]];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { crc32 } from "../core/crc32.ts";
-import { Rng } from "../core/rng.ts";
+import { crc32 } from "../core/formats/crc32.ts";
+import { Rng } from "../core/network/rng.ts";
 import { pythonCanImport } from "./_python.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { gzipSync } from "fflate";
-import { type Config, DATA_FILE_KEYS, type DataFileKey, parseConfig } from "../core/config.ts";
-import { loadTestSet, loadTrainSet, verifyDataFiles } from "../core/data_files.ts";
-import { FormatError, InputFileError } from "../core/errors.ts";
-import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from "../core/idx.ts";
-import { D } from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
+import { type Config, DATA_FILE_KEYS, type DataFileKey, parseConfig } from "../core/training/config.ts";
+import { loadTestSet, loadTrainSet, verifyDataFiles } from "../core/training/data_files.ts";
+import { FormatError, InputFileError } from "../core/base/errors.ts";
+import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from "../core/formats/idx.ts";
+import { D } from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
 import { scratchDir } from "./_run_task.ts";
 
 /** An IDX images file: magic, count, 28, 28 (big-endian uint32), then the pixels. */

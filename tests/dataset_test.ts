@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { type Dataset, firstImages, selectImages, splitValidation } from "../core/dataset.ts";
-import { D } from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
+import { type Dataset, firstImages, selectImages, splitValidation } from "../core/training/dataset.ts";
+import { D } from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
 
 /** A set of `count` images where every pixel of image i is i % 256 and its label is i % 10. */
 function numbered(count: number): Dataset {

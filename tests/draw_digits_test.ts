@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { DIGIT_PATHS, drawDigit, makeSampleSet, SAMPLE_STYLES } from "../core/draw_digits.ts";
-import { decodePng } from "../core/png.ts";
-import { toMnistInput } from "../core/preprocess.ts";
-import { Rng } from "../core/rng.ts";
+import { DIGIT_PATHS, drawDigit, makeSampleSet, SAMPLE_STYLES } from "../core/digits/draw_digits.ts";
+import { decodePng } from "../core/formats/png.ts";
+import { toMnistInput } from "../core/digits/preprocess.ts";
+import { Rng } from "../core/network/rng.ts";
 
 Deno.test("drawDigit() draws the same digit for the same seed and a different one for another seed", () => {
   const a = drawDigit(5, SAMPLE_STYLES.set3, new Rng(1));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FormatError, InputFileError, isProjectError, LimitError, ShapeError } from "../core/errors.ts";
+import { FormatError, InputFileError, isProjectError, LimitError, ShapeError } from "../core/base/errors.ts";
 
 const CLASSES = [
   { Class: FormatError, name: "FormatError", Base: SyntaxError },

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { createTsBackend, loadParams } from "../core/backend.ts";
-import type { Dataset } from "../core/dataset.ts";
-import { argmaxRow, evaluate, loadInputRow, PIXEL_TO_INPUT, rowLoader } from "../core/evaluate.ts";
-import { D, initParams, K } from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
+import { createTsBackend, loadParams } from "../core/kernels/backend.ts";
+import type { Dataset } from "../core/training/dataset.ts";
+import { argmaxRow, evaluate } from "../core/training/evaluate.ts";
+import { loadInputRow, PIXEL_TO_INPUT, rowLoader } from "../core/network/input.ts";
+import { D, initParams, K } from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
 
 /** `count` random images (about 20 % ink, like MNIST) with the given labels. */
 function randomSet(labels: readonly number[], seed: number): Dataset {

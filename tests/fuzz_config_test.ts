@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { type Config, formatConfig, parseConfig } from "../core/config.ts";
-import { isProjectError } from "../core/errors.ts";
-import { Rng } from "../core/rng.ts";
+import { type Config, formatConfig, parseConfig } from "../core/training/config.ts";
+import { isProjectError } from "../core/base/errors.ts";
+import { Rng } from "../core/network/rng.ts";
 
 const CASES = 10_000;
 const SEED = 20_251_124;

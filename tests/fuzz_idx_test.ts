@@ -8,17 +8,17 @@
 
 import assert from "node:assert/strict";
 import { deflateSync, gunzipSync, gzipSync } from "fflate";
-import { crc32 } from "../core/crc32.ts";
-import { isProjectError } from "../core/errors.ts";
-import { gunzip } from "../core/gzip.ts";
+import { crc32 } from "../core/formats/crc32.ts";
+import { isProjectError } from "../core/base/errors.ts";
+import { gunzip } from "../core/formats/gzip.ts";
 import {
   decodeIdxImages,
   decodeIdxLabels,
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,
   MAX_IDX_ITEMS,
-} from "../core/idx.ts";
-import { Rng } from "../core/rng.ts";
+} from "../core/formats/idx.ts";
+import { Rng } from "../core/network/rng.ts";
 import { idxHeader, idxImages, idxLabels } from "./_idx_bytes.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 0x1d8c_2051);

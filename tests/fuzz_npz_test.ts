@@ -1,12 +1,12 @@
-import { concatBytes } from "../core/bytes.ts";
+import { concatBytes } from "../core/base/bytes.ts";
 import assert from "node:assert/strict";
 import { Zip, ZipDeflate, zipSync } from "fflate";
-import { isProjectError } from "../core/errors.ts";
-import { D, K, type Params } from "../core/network.ts";
-import { encodeNpy } from "../core/npy.ts";
-import { Rng } from "../core/rng.ts";
-import { decodeWeights } from "../core/weights.ts";
-import { encodeZip } from "../core/zip.ts";
+import { isProjectError } from "../core/base/errors.ts";
+import { D, K, type Params } from "../core/network/network.ts";
+import { encodeNpy } from "../core/formats/npy.ts";
+import { Rng } from "../core/network/rng.ts";
+import { decodeWeights } from "../core/training/weights.ts";
+import { encodeZip } from "../core/formats/zip.ts";
 
 // Seeded mutation fuzzing of the weights loader: every outcome must be a success or one of the
 // project's own errors, never an engine error (RangeError from a typed array, TypeError from

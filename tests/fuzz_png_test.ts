@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { decodePng } from "../core/png.ts";
-import { toMnistInput } from "../core/preprocess.ts";
-import { crc32 } from "../core/crc32.ts";
-import { isProjectError } from "../core/errors.ts";
-import { Rng } from "../core/rng.ts";
+import { decodePng } from "../core/formats/png.ts";
+import { toMnistInput } from "../core/digits/preprocess.ts";
+import { crc32 } from "../core/formats/crc32.ts";
+import { isProjectError } from "../core/base/errors.ts";
+import { Rng } from "../core/network/rng.ts";
 import { buildPng, concat, listChunks } from "./fixtures/png/build_png.ts";
 
 /** Small valid PNGs of several colour types, depths and interlacing, each with a visible mark. */

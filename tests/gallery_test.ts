@@ -15,7 +15,7 @@ import {
   splitGridPng,
   upscaleGray,
   WRONG,
-} from "../core/gallery.ts";
+} from "../core/reports/gallery.ts";
 
 function decode(png: Uint8Array): PNG {
   return PNG.sync.read(Buffer.from(png));

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { deflateSync, gzipSync } from "fflate";
-import { crc32 } from "../core/crc32.ts";
-import { gunzip, isGzip } from "../core/gzip.ts";
-import { Rng } from "../core/rng.ts";
+import { crc32 } from "../core/formats/crc32.ts";
+import { gunzip, isGzip } from "../core/formats/gzip.ts";
+import { Rng } from "../core/network/rng.ts";
 import { pythonCanImport } from "./_python.ts";
 import { withScratchDir } from "./_scratch_dir.ts";
 

@@ -11,8 +11,8 @@ import {
   MAX_IDX_FILE_BYTES,
   MAX_IDX_ITEMS,
   readIdxFile,
-} from "../core/idx.ts";
-import { Rng } from "../core/rng.ts";
+} from "../core/formats/idx.ts";
+import { Rng } from "../core/network/rng.ts";
 import { idxHeader, idxImages, idxLabels } from "./_idx_bytes.ts";
 import { pythonCanImport } from "./_python.ts";
 import { withScratchDir } from "./_scratch_dir.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { makeSampleSet, SAMPLE_STYLES } from "../core/draw_digits.ts";
+import { makeSampleSet, SAMPLE_STYLES } from "../core/digits/draw_digits.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SETS = Object.keys(SAMPLE_STYLES) as (keyof typeof SAMPLE_STYLES)[];

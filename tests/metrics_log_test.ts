@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type FinalRecord, type HeaderRecord, MetricsLog, type MetricsRecord } from "../core/metrics_log.ts";
-import type { EpochRecord } from "../core/train.ts";
+import {
+  type FinalRecord,
+  type HeaderRecord,
+  MetricsLog,
+  type MetricsRecord,
+} from "../core/training/metrics_log.ts";
+import type { EpochRecord } from "../core/training/train.ts";
 import { withScratchDir } from "./_scratch_dir.ts";
 
 /** Run `fn` in a fresh folder under runs/, removed afterwards. */

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FormatError, InputFileError } from "../core/errors.ts";
+import { FormatError, InputFileError } from "../core/base/errors.ts";
 import {
   encodeModelInfo,
   type ModelInfo,
   modelInfoPath,
   readModelInfo,
   relativizePaths,
-} from "../core/model_info.ts";
+} from "../core/training/model_info.ts";
 import { withScratchDir } from "./_scratch_dir.ts";
 
 /** Run `fn` in a fresh folder under runs/, removed afterwards. */

@@ -14,8 +14,8 @@ import {
   softmaxCrossEntropy,
   zeroGrads,
   zeroParams,
-} from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
+} from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
 import { sparseBatch } from "./_batches.ts";
 
 /** Mean cross-entropy of a batch, computed in float64 from float32 parameters. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { FormatError, LimitError, ShapeError } from "../core/errors.ts";
-import { decodeNpy, encodeNpy, NPY_MAX_PREFIX_BYTES, readNpyHeader } from "../core/npy.ts";
-import { Rng } from "../core/rng.ts";
+import { FormatError, LimitError, ShapeError } from "../core/base/errors.ts";
+import { decodeNpy, encodeNpy, NPY_MAX_PREFIX_BYTES, readNpyHeader } from "../core/formats/npy.ts";
+import { Rng } from "../core/network/rng.ts";
 import { fromBase64, pythonCanImport, pythonNumpy } from "./_python.ts";
 
 // ---- python3 with numpy, when present ----

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { deflateSync } from "fflate";
-import { crc32 } from "../core/crc32.ts";
-import { encodeNpy } from "../core/npy.ts";
-import { decodeNpz, encodeNpz, listNpz } from "../core/npz.ts";
-import { encodeZip } from "../core/zip.ts";
+import { crc32 } from "../core/formats/crc32.ts";
+import { encodeNpy } from "../core/formats/npy.ts";
+import { decodeNpz, encodeNpz, listNpz } from "../core/formats/npz.ts";
+import { encodeZip } from "../core/formats/zip.ts";
 import { fromBase64, pythonCanImport, pythonNumpy } from "./_python.ts";
 
 // ---- python3 with numpy, when present ----

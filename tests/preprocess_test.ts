@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { type DecodedPng, decodePng } from "../core/png.ts";
+import { type DecodedPng, decodePng } from "../core/formats/png.ts";
 import {
   borderMedian,
   centreByMass,
@@ -23,9 +23,9 @@ import {
   thickenStrokes,
   toAsciiArt,
   toMnistInput,
-} from "../core/preprocess.ts";
-import { type DigitStyle, drawDigit } from "../core/draw_digits.ts";
-import { Rng } from "../core/rng.ts";
+} from "../core/digits/preprocess.ts";
+import { type DigitStyle, drawDigit } from "../core/digits/draw_digits.ts";
+import { Rng } from "../core/network/rng.ts";
 import { buildPng } from "./fixtures/png/build_png.ts";
 
 // --- MNIST test images, read as plain bytes: a 16-byte header, then 784 bytes per image ---

@@ -16,8 +16,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { buildReportHtml } from "../core/report_html.ts";
-import { readRun } from "../core/run_files.ts";
+import { buildReportHtml } from "../core/reports/report_html.ts";
+import { readRun } from "../core/reports/run_files.ts";
 import { buildFixtureRun, TEST_ARTIFACTS_DIR } from "./fixtures/run/fixture.ts";
 import { runTask, scratchDir } from "./_run_task.ts";
 

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { PNG } from "pngjs";
-import { buildCheckSheetHtml, buildReportHtml } from "../core/report_html.ts";
-import { readRun, type Run } from "../core/run_files.ts";
+import { buildCheckSheetHtml, buildReportHtml } from "../core/reports/report_html.ts";
+import { readRun } from "../core/reports/run_files.ts";
+import { type Run } from "../core/reports/run.ts";
 import { buildFixtureRun, fixtureCheck, makeScratchDir } from "./fixtures/run/fixture.ts";
 
 /** The fixture run, built once into a temporary folder and read back. */

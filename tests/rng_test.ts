@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Rng, SEED_LIMIT } from "../core/rng.ts";
+import { Rng, SEED_LIMIT } from "../core/network/rng.ts";
 
 /** The first `count` raw outputs of a generator. */
 function firstOutputs(rng: Rng, count: number): number[] {
@@ -19,7 +19,7 @@ const CHI2_BOUND_DF6 = 37;
 
 // ---- golden streams ----------------------------------------------------------------------------
 
-// Recorded once from core/rng.ts and checked against an independent Python transcription of
+// Recorded once from core/network/rng.ts and checked against an independent Python transcription of
 // SplitMix32 seeding + xoshiro128**. They pin the stream: every seeded result of the project
 // (initial weights, splits, shuffles, augmentation) changes if these change.
 Deno.test("Rng(0) produces its recorded first outputs", () => {

@@ -3,7 +3,6 @@ import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import {
-  type EvalResult,
   latestRun,
   parseCheckResult,
   parseEvalResult,
@@ -13,7 +12,8 @@ import {
   writeCheckSheet,
   writeEvalPictures,
   writeTrainPictures,
-} from "../core/run_files.ts";
+} from "../core/reports/run_files.ts";
+import { type EvalResult } from "../core/reports/run.ts";
 import {
   buildFixtureRun,
   FIXTURE_RUN_DIR,

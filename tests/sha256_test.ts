@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { InputFileError } from "../core/errors.ts";
-import { Rng } from "../core/rng.ts";
-import { sha256File, sha256Hex } from "../core/sha256.ts";
+import { InputFileError } from "../core/base/errors.ts";
+import { Rng } from "../core/network/rng.ts";
+import { sha256File, sha256Hex } from "../core/base/sha256.ts";
 import { withScratchDir } from "./_scratch_dir.ts";
 
 /** Run `fn` in a fresh folder under runs/, removed afterwards. */

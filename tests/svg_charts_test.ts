@@ -7,7 +7,7 @@ import {
   probabilityBarsSvg,
   sideBySideSvg,
   trainingCurvesSvgs,
-} from "../core/svg_charts.ts";
+} from "../core/reports/svg_charts.ts";
 
 const EPOCHS = [1, 2, 3, 4];
 const SERIES = [

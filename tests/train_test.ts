@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { createTsBackend, loadParams } from "../core/backend.ts";
-import type { Dataset } from "../core/dataset.ts";
-import { D, initParams } from "../core/network.ts";
-import { Rng } from "../core/rng.ts";
-import { type EpochRecord, learningRateAt, trainEpochs, type TrainSettings } from "../core/train.ts";
+import { createTsBackend, loadParams } from "../core/kernels/backend.ts";
+import type { Dataset } from "../core/training/dataset.ts";
+import { D, initParams } from "../core/network/network.ts";
+import { Rng } from "../core/network/rng.ts";
+import { type EpochRecord, learningRateAt, trainEpochs, type TrainSettings } from "../core/training/train.ts";
 
 const settings: TrainSettings = {
   epochs: 3,

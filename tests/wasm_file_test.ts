@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { compileWasmFile } from "../core/wasm_file.ts";
+import { compileWasmFile } from "../core/kernels/wasm_file.ts";
 import { withScratchDir } from "./_scratch_dir.ts";
 
 Deno.test("compileWasmFile() compiles the project's modules", async () => {
-  for (const [file, name] of [["kernels.wasm", "predict_rows"], ["augment.wasm", "warp"]]) {
+  for (const [file, name] of [["kernels/kernels.wasm", "predict_rows"], ["augment/augment.wasm", "warp"]]) {
     const module = await compileWasmFile(new URL(`../core/${file}`, import.meta.url), "test module");
     assert.ok(WebAssembly.Module.exports(module).some((e) => e.name === name), `${file} exports ${name}`);
   }

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { D, K, type Params } from "../core/network.ts";
-import { encodeNpz, type NpzInput } from "../core/npz.ts";
-import { Rng } from "../core/rng.ts";
-import { decodeWeights, encodeWeights, readWeightsFile, writeWeightsFile } from "../core/weights.ts";
-import { encodeZip } from "../core/zip.ts";
+import { D, K, type Params } from "../core/network/network.ts";
+import { encodeNpz, type NpzInput } from "../core/formats/npz.ts";
+import { Rng } from "../core/network/rng.ts";
+import { decodeWeights, encodeWeights, readWeightsFile, writeWeightsFile } from "../core/training/weights.ts";
+import { encodeZip } from "../core/formats/zip.ts";
 import { fromBase64, pythonCanImport, pythonNumpy } from "./_python.ts";
 import { withScratchDir } from "./_scratch_dir.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { deflateSync } from "fflate";
-import { crc32 } from "../core/crc32.ts";
+import { crc32 } from "../core/formats/crc32.ts";
 import {
   decodeZip,
   encodeZip,
@@ -8,8 +8,8 @@ import {
   readZipEntry,
   readZipEntryStart,
   type ZipLimits,
-} from "../core/zip.ts";
-import { Rng } from "../core/rng.ts";
+} from "../core/formats/zip.ts";
+import { Rng } from "../core/network/rng.ts";
 import { fromBase64, python, pythonCanImport } from "./_python.ts";
 
 // ---- python3, when present ----
@@ -17,7 +17,7 @@ import { fromBase64, python, pythonCanImport } from "./_python.ts";
 /** The tests that compare with python's zipfile skip themselves where python3 is missing. */
 const ignore = !(await pythonCanImport("zipfile"));
 
-// ---- reading an archive's layout independently of core/zip.ts, to patch fields ----
+// ---- reading an archive's layout independently of core/formats/zip.ts, to patch fields ----
 
 interface Layout {
   /** Offset of each entry's local header, in central-directory order. */

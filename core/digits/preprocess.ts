@@ -1,0 +1,897 @@
+/**
+ * Turn a person's digit image into an MNIST-like 28x28 input, following MNIST's own recipe.
+ *
+ * MNIST's digits are NIST's bilevel scans, "size normalized to fit in a 20x20 pixel box while
+ * preserving their aspect ratio", anti-aliased by the normalisation, then "centered in a 28x28
+ * image by computing the center of mass of the pixels, and translating the image so as to position
+ * this point at the center of the 28x28 field" (LeCun, Cortes, Burges). A network trained on MNIST
+ * has only ever seen that: white ink on black, a 20-pixel box, the centre of mass at (14, 14),
+ * strokes about 2.4 pixels wide. {@linkcode toMnistInput} reproduces it step by step:
+ *
+ * 1. luminance (done in core/formats/png.ts) and {@linkcode flattenAlpha}: composite transparency onto
+ *    the paper colour that contrasts with the ink; {@linkcode shrinkLarge} caps the work size;
+ * 2. {@linkcode inkOnBlack}: polarity from the border, so the ink is bright and the paper dark;
+ * 3. {@linkcode removeBackground}: subtract the paper (even when it is unevenly lit), zero the
+ *    noise, map the ink level to 1;
+ * 4. {@linkcode removeSpecks} and {@linkcode inkBoundingBox}: crop to the digit, ignoring dust;
+ * 5. {@linkcode fitToBox}: scale the longer side to 20 pixels with area averaging (bilinear when
+ *    enlarging), thickening strokes thinner than MNIST's first ({@linkcode thickenStrokes});
+ * 6. {@linkcode centreByMass}: place the box in 28x28 with the centre of mass at (14, 14),
+ *    shifted by whole pixels as MNIST did.
+ *
+ * Shapes: every image is (height, width), row-major, values in [0, 1]. docs/preprocessing.md
+ * explains each step and why.
+ *
+ * @module
+ */
+
+import { LimitError, ShapeError } from "../base/errors.ts";
+import type { DecodedPng } from "../formats/png.ts";
+import { compositeOnPaper } from "../formats/png.ts";
+import { IMAGE_SIDE } from "../formats/idx.ts";
+export { encodeGrayPng } from "../formats/png.ts";
+
+/** Side of the box MNIST size-normalised every digit into. */
+export const BOX_SIDE = 20;
+/** Where MNIST puts the centre of mass, in pixel-index coordinates (measured: 13.99, 14.01). */
+export const CENTRE = 14;
+/** Median stroke width of MNIST test digits, pixels (2 * ink / total variation, measured). */
+export const MNIST_STROKE_WIDTH = 2.4;
+/** Strokes estimated thinner than this (MNIST's 5th percentile, 1.67) are thickened. */
+export const THIN_STROKE_WIDTH = 1.6;
+/** Images whose longer side exceeds this are shrunk to it first (area averaging): cheaper, same digit. */
+export const MAX_WORK_SIDE = 1024;
+/** Resolution, as a multiple of the 20-pixel box, at which thin strokes are thickened. */
+const OVERSAMPLE = 4;
+/** Ink contrast below this (about 15/255) is no ink at all. */
+const MIN_CONTRAST = 0.06;
+/** Noise floor in robust standard deviations of the paper. */
+const NOISE_SIGMAS = 4;
+/** Values below this fraction of the strongest ink are zeroed as noise. */
+const NOISE_FRACTION = 0.15;
+/** A connected blob with less ink than this fraction of the largest blob is a speck. */
+const SPECK_FRACTION = 0.02;
+/** Bins of the histograms used for percentiles (O(n), no sort). */
+const HISTOGRAM_BINS = 4096;
+
+/** An inclusive pixel rectangle. */
+export interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * Turn a decoded image into the 784 inputs of an MNIST network: white ink on black, in [0, 1].
+ *
+ * @param img A decoded PNG (luminance and alpha, from core/formats/png.ts).
+ * @param name The file name, used in error messages only.
+ * @returns (28, 28) row-major, like an MNIST image divided by 255.
+ * @throws {LimitError} When the image holds no ink (blank or fully transparent).
+ * @throws {ShapeError} When the image's arrays do not match its size.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toMnistInput } from "./preprocess.ts";
+ * // a black vertical bar on white paper, 40x40
+ * const gray = new Float32Array(1600).fill(1);
+ * for (let y = 8; y < 32; y++) for (let x = 18; x < 22; x++) gray[y * 40 + x] = 0;
+ * const input = toMnistInput({ width: 40, height: 40, gray, alpha: null }, "bar.png");
+ * assert.ok(input.length === 784 && input[14 * 28 + 14] > 0.5 && input[0] === 0);
+ * ```
+ */
+export function toMnistInput(img: DecodedPng, name: string): Float32Array {
+  const { width, height } = img;
+  if (img.gray.length !== width * height || (img.alpha !== null && img.alpha.length !== width * height)) {
+    throw new ShapeError(
+      `Cannot read digit "${name}": pixel arrays do not match the size ${width}x${height}`,
+    );
+  }
+  const blank = () => new LimitError(`Cannot read digit "${name}": no digit found (the image is blank)`);
+  const flat = flattenAlpha(img);
+  if (flat === null) throw blank();
+  const small = shrinkLarge(flat, width, height);
+  const ink = removeSpecks(
+    removeBackground(inkOnBlack(small.pixels, small.width, small.height), small.width, small.height),
+    small.width,
+    small.height,
+  );
+  const box = inkBoundingBox(ink, small.width, small.height);
+  if (box === null) throw blank();
+  const cw = box.x1 - box.x0 + 1, ch = box.y1 - box.y0 + 1;
+  const fitted = fitToBox(cropBox(ink, small.width, box), cw, ch);
+  return centreByMass(fitted.pixels, fitted.width, fitted.height);
+}
+
+/**
+ * Step 1b: shrink an image whose longer side exceeds {@linkcode MAX_WORK_SIDE} to that size by
+ * area averaging, keeping the aspect ratio. A 20-pixel box never needs more, and every later
+ * step then costs at most about a million pixels, whatever the photo's resolution.
+ *
+ * @param gray Luminance (height, width).
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @returns The image itself when small enough, else the shrunk copy.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shrinkLarge } from "./preprocess.ts";
+ * const out = shrinkLarge(new Float32Array(2048 * 10), 2048, 10);
+ * assert.ok(out.width === 1024 && out.height === 5);
+ * ```
+ */
+export function shrinkLarge(
+  gray: Float32Array,
+  width: number,
+  height: number,
+): { pixels: Float32Array; width: number; height: number } {
+  const long = Math.max(width, height);
+  if (long <= MAX_WORK_SIDE) return { pixels: gray, width, height };
+  const w = Math.max(1, Math.round((width * MAX_WORK_SIDE) / long));
+  const h = Math.max(1, Math.round((height * MAX_WORK_SIDE) / long));
+  return { pixels: resampleArea(gray, width, height, w, h), width: w, height: h };
+}
+
+/**
+ * Step 1: composite transparency onto paper. A transparent background means the ink is the opaque
+ * part, so the paper takes the colour that contrasts with the ink (white under dark ink, black
+ * under light ink); an opaque border is the paper itself, so holes take the border's colour.
+ *
+ * @param img A decoded PNG.
+ * @returns Luminance (height, width) with alpha composited, or null when every pixel is transparent.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { flattenAlpha } from "./preprocess.ts";
+ * // black ink on a transparent background comes out black on white
+ * const out = flattenAlpha({ width: 3, height: 1, gray: new Float32Array(3), alpha: new Float32Array([0, 1, 0]) });
+ * assert.ok(out !== null && out[0] === 1 && out[1] === 0);
+ * ```
+ */
+export function flattenAlpha(img: DecodedPng): Float32Array | null {
+  const { width, height, gray, alpha } = img;
+  if (alpha === null) return new Float32Array(gray);
+  let mass = 0, sum = 0;
+  for (let i = 0; i < alpha.length; i++) {
+    mass += alpha[i];
+    sum += alpha[i] * gray[i];
+  }
+  // fully transparent, or so nearly that nothing could be seen
+  if (mass < 0.5) return null;
+  const borderAlpha = borderMedian(alpha, width, height);
+  let paper: number;
+  if (borderAlpha < 0.5) {
+    const inkLevel = sum / mass;
+    paper = inkLevel < 0.5 ? 1 : 0;
+  } else {
+    const opaque: number[] = [];
+    _forBorder(width, height, (i) => {
+      if (alpha[i] >= 0.5) opaque.push(gray[i]);
+    });
+    paper = _median(opaque);
+  }
+  return compositeOnPaper(gray, alpha, paper);
+}
+
+/**
+ * Step 2: make the ink bright and the paper dark, as in MNIST. The border is mostly paper, so a
+ * border brighter than the midpoint of the image's extremes means dark ink on light paper.
+ *
+ * @param gray Luminance (height, width).
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @returns A new array: `gray` or `1 - gray`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { inkOnBlack } from "./preprocess.ts";
+ * // white paper with one black pixel in the middle
+ * const out = inkOnBlack(new Float32Array([1, 1, 1, 1, 0, 1, 1, 1, 1]), 3, 3);
+ * assert.ok(out[4] === 1 && out[0] === 0);
+ * ```
+ */
+export function inkOnBlack(gray: Float32Array, width: number, height: number): Float32Array {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of gray) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const paper = borderMedian(gray, width, height);
+  const out = new Float32Array(gray);
+  if (paper > (lo + hi) / 2) { for (let i = 0; i < out.length; i++) out[i] = 1 - out[i]; }
+  return out;
+}
+
+/**
+ * Step 3: remove the paper and normalise the ink. The paper level is estimated locally (low
+ * percentile of coarse cells, opened over neighbouring cells, interpolated), so uneven
+ * lighting and faint pencil both work; it is subtracted, values within the noise floor
+ * (4 robust standard deviations of the paper, and at least 15 % of the strongest ink) become 0,
+ * and the typical ink level (75th percentile of the strong half) maps to 1.
+ *
+ * @param ink Bright-ink image (height, width), from {@linkcode inkOnBlack}.
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @returns A new array in [0, 1]; all zeros when the contrast is below 15/255 (no ink).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { removeBackground } from "./preprocess.ts";
+ * // grey paper (0.3) with faint ink (0.5): the ink becomes 1, the paper 0
+ * const img = new Float32Array(100).fill(0.3);
+ * for (let i = 40; i < 50; i++) img[i] = 0.5;
+ * const out = removeBackground(img, 10, 10);
+ * assert.ok(out[45] === 1 && out[0] === 0);
+ * ```
+ */
+export function removeBackground(ink: Float32Array, width: number, height: number): Float32Array {
+  const background = estimateBackground(ink, width, height);
+  const d = new Float32Array(ink.length);
+  let dMax = 0;
+  for (let i = 0; i < d.length; i++) {
+    d[i] = ink[i] - background[i];
+    if (d[i] > dMax) dMax = d[i];
+  }
+  const out = new Float32Array(ink.length);
+  if (dMax < MIN_CONTRAST) return out;
+  // robust sigma of the paper: 1.4826 * median absolute deviation (ink is the minority)
+  const med = _percentile(d, 0.5, -1, 1);
+  const dev = new Float32Array(d.length);
+  for (let i = 0; i < d.length; i++) dev[i] = Math.abs(d[i] - med);
+  const sigma = 1.4826 * _percentile(dev, 0.5, 0, 2);
+  const floor = Math.max(NOISE_SIGMAS * sigma, NOISE_FRACTION * dMax);
+  const strong = d.filter((v) => v >= dMax / 2);
+  const level = Math.max(floor + 1e-6, _percentile(strong, 0.75, 0, 1));
+  for (let i = 0; i < d.length; i++) out[i] = d[i] < floor ? 0 : Math.min(1, d[i] / level);
+  return out;
+}
+
+/**
+ * The paper level under every pixel of a bright-ink image: the 20th percentile of each coarse
+ * cell (about an eighth of the image), then a grey opening of that grid (the minimum over each
+ * cell's 3x3 neighbourhood, then the maximum), so a cell filled by a thick stroke takes its
+ * neighbours' paper while a lighting gradient is kept; bilinearly interpolated between cell
+ * centres.
+ *
+ * @param ink Bright-ink image (height, width).
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @returns The background (height, width).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { estimateBackground } from "./preprocess.ts";
+ * const bg = estimateBackground(new Float32Array(64).fill(0.25), 8, 8);
+ * assert.ok(Math.abs(bg[27] - 0.25) < 1e-3);
+ * ```
+ */
+export function estimateBackground(ink: Float32Array, width: number, height: number): Float32Array {
+  // about 8 cells along the longer side, at least 4 px each, tiling the image exactly
+  const target = Math.max(4, Math.ceil(Math.max(width, height) / 8));
+  const gw = Math.max(1, Math.round(width / target)), gh = Math.max(1, Math.round(height / target));
+  const cellW = width / gw, cellH = height / gh;
+  const grid = new Float32Array(gw * gh);
+  for (let gy = 0; gy < gh; gy++) {
+    const y0 = Math.floor(gy * cellH), y1 = Math.floor((gy + 1) * cellH);
+    for (let gx = 0; gx < gw; gx++) {
+      const x0 = Math.floor(gx * cellW), x1 = Math.floor((gx + 1) * cellW);
+      const values = new Float32Array((x1 - x0) * (y1 - y0));
+      for (let y = y0; y < y1; y++) {
+        values.set(ink.subarray(y * width + x0, y * width + x1), (y - y0) * (x1 - x0));
+      }
+      grid[gy * gw + gx] = _percentile(values, 0.2, 0, 1);
+    }
+  }
+  const low = _openGrid(grid, gw, gh);
+  // bilinear between cell centres, extrapolated linearly to the image edges
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const [y0, y1, ty] = _between((y + 0.5) / cellH - 0.5, gh);
+    for (let x = 0; x < width; x++) {
+      const [x0, x1, tx] = _between((x + 0.5) / cellW - 0.5, gw);
+      const top = low[y0 * gw + x0] * (1 - tx) + low[y0 * gw + x1] * tx;
+      const bottom = low[y1 * gw + x0] * (1 - tx) + low[y1 * gw + x1] * tx;
+      out[y * width + x] = top * (1 - ty) + bottom * ty;
+    }
+  }
+  return out;
+}
+
+/**
+ * Step 4a: zero isolated specks (dust, noise, stray marks). Ink is grouped into 8-connected blobs;
+ * a blob holding less than 2 % of the largest blob's ink is removed.
+ *
+ * @param ink Normalised ink (height, width), from {@linkcode removeBackground}.
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @returns A new array without the specks.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { removeSpecks } from "./preprocess.ts";
+ * const img = new Float32Array(100);
+ * for (let y = 2; y < 9; y++) for (let x = 2; x < 6; x++) img[y * 10 + x] = 1; // the digit
+ * img[9 * 10 + 9] = 0.5; // a speck
+ * assert.ok(removeSpecks(img, 10, 10)[99] === 0);
+ * ```
+ */
+export function removeSpecks(ink: Float32Array, width: number, height: number): Float32Array {
+  const label = new Int32Array(ink.length).fill(-1);
+  const masses: number[] = [];
+  const stack: number[] = [];
+  for (let start = 0; start < ink.length; start++) {
+    if (ink[start] <= 0 || label[start] >= 0) continue;
+    const id = masses.length;
+    let mass = 0;
+    label[start] = id;
+    stack.push(start);
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      mass += ink[p];
+      const px = p % width, py = (p - px) / width;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const x = px + dx, y = py + dy;
+          if (x < 0 || y < 0 || x >= width || y >= height) continue;
+          const q = y * width + x;
+          if (ink[q] > 0 && label[q] < 0) {
+            label[q] = id;
+            stack.push(q);
+          }
+        }
+      }
+    }
+    masses.push(mass);
+  }
+  let largest = 0;
+  for (const m of masses) if (m > largest) largest = m;
+  const out = new Float32Array(ink);
+  for (let i = 0; i < out.length; i++) {
+    if (label[i] >= 0 && masses[label[i]] < SPECK_FRACTION * largest) out[i] = 0;
+  }
+  return out;
+}
+
+/**
+ * Step 4b: the smallest rectangle holding every ink pixel.
+ *
+ * @param ink Ink image (height, width).
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @returns The inclusive box, or null when there is no ink.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { inkBoundingBox } from "./preprocess.ts";
+ * const img = new Float32Array(16);
+ * img[1 * 4 + 2] = 1;
+ * img[2 * 4 + 1] = 0.5;
+ * assert.ok(JSON.stringify(inkBoundingBox(img, 4, 4)) === '{"x0":1,"y0":1,"x1":2,"y1":2}');
+ * ```
+ */
+export function inkBoundingBox(ink: Float32Array, width: number, height: number): Box | null {
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (ink[y * width + x] <= 0) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  return x1 < 0 ? null : { x0, y0, x1, y1 };
+}
+
+/**
+ * Copy a rectangle out of an image.
+ *
+ * @param pixels Image (height, width).
+ * @param width Width of the image.
+ * @param box The inclusive rectangle.
+ * @returns (box height, box width).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cropBox } from "./preprocess.ts";
+ * const out = cropBox(new Float32Array([0, 1, 2, 3, 4, 5]), 3, { x0: 1, y0: 0, x1: 2, y1: 1 });
+ * assert.ok(out.join() === "1,2,4,5");
+ * ```
+ */
+export function cropBox(pixels: Float32Array, width: number, box: Box): Float32Array {
+  const cw = box.x1 - box.x0 + 1, ch = box.y1 - box.y0 + 1;
+  const out = new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++) {
+    out.set(pixels.subarray((box.y0 + y) * width + box.x0, (box.y0 + y) * width + box.x0 + cw), y * cw);
+  }
+  return out;
+}
+
+/**
+ * Step 5: scale a cropped digit so its longer side is 20 pixels, keeping the aspect ratio, as
+ * MNIST did. Shrinking averages exact source areas (anti-aliasing); enlarging is bilinear. Strokes
+ * thinner than {@linkcode THIN_STROKE_WIDTH} at that scale (a fine pen on a large canvas, a 1-pixel
+ * line on a small one) are first thickened at 4x the box resolution, towards MNIST's median width
+ * ({@linkcode targetStrokeWidth}), and the box then fits the thickened digit. The result is
+ * rescaled so that its brightest pixel is 1, as in 99 % of MNIST digits.
+ *
+ * @param crop The cropped ink (height, width).
+ * @param width Crop width.
+ * @param height Crop height.
+ * @returns The digit in a box of at most 20x20 pixels.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fitToBox } from "./preprocess.ts";
+ * const fitted = fitToBox(new Float32Array(40 * 10).fill(1), 10, 40);
+ * assert.ok(fitted.width === 5 && fitted.height === 20 && fitted.pixels[0] === 1);
+ * ```
+ */
+export function fitToBox(
+  crop: Float32Array,
+  width: number,
+  height: number,
+): { pixels: Float32Array; width: number; height: number } {
+  const long = Math.max(width, height);
+  const side = (n: number, target: number) => Math.max(1, Math.round((n * target) / long));
+  const bw = side(width, BOX_SIDE), bh = side(height, BOX_SIDE);
+  // measure the strokes at 4x the box (80 px): fine enough for sub-pixel strokes, coarse enough
+  // that the staircase of an enlarged pixel-art digit does not pass for outline
+  const ww = side(width, BOX_SIDE * OVERSAMPLE), wh = side(height, BOX_SIDE * OVERSAMPLE);
+  const work = _scaleToMax(resample(crop, width, height, ww, wh));
+  const strokeAtBox = strokeWidth(work, ww, wh) / OVERSAMPLE;
+  if (strokeAtBox >= THIN_STROKE_WIDTH) {
+    return { pixels: _scaleToMax(resample(crop, width, height, bw, bh)), width: bw, height: bh };
+  }
+  // widen each side by half the missing width, in work pixels; a sub-pixel stroke's mask is 1 px
+  const radius = (targetStrokeWidth(strokeAtBox) * OVERSAMPLE - Math.max(1, strokeAtBox * OVERSAMPLE)) / 2;
+  // room for the wider pen, then crop again: the box fits the digit as drawn with that pen
+  const pad = Math.ceil(radius) + 1;
+  const pw = ww + 2 * pad, ph = wh + 2 * pad;
+  const padded = new Float32Array(pw * ph);
+  for (let y = 0; y < wh; y++) padded.set(work.subarray(y * ww, (y + 1) * ww), (y + pad) * pw + pad);
+  const thick = thickenStrokes(padded, pw, ph, radius);
+  const box = inkBoundingBox(thick, pw, ph)!;
+  const tw = box.x1 - box.x0 + 1, th = box.y1 - box.y0 + 1;
+  const tLong = Math.max(tw, th);
+  const fw = Math.max(1, Math.round((tw * BOX_SIDE) / tLong)),
+    fh = Math.max(1, Math.round((th * BOX_SIDE) / tLong));
+  return {
+    pixels: _scaleToMax(resampleArea(cropBox(thick, pw, box), tw, th, fw, fh)),
+    width: fw,
+    height: fh,
+  };
+}
+
+/**
+ * The stroke width a thin digit is thickened to: from {@linkcode THIN_STROKE_WIDTH} for a stroke
+ * just that thin, rising linearly to MNIST's median {@linkcode MNIST_STROKE_WIDTH} for a hairline,
+ * so that the result never jumps as the measured width crosses the threshold.
+ *
+ * @param width The measured stroke width in box pixels, below THIN_STROKE_WIDTH.
+ * @returns The target width in box pixels.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MNIST_STROKE_WIDTH, targetStrokeWidth, THIN_STROKE_WIDTH } from "./preprocess.ts";
+ * assert.ok(targetStrokeWidth(0) === MNIST_STROKE_WIDTH);
+ * assert.ok(Math.abs(targetStrokeWidth(THIN_STROKE_WIDTH) - THIN_STROKE_WIDTH) < 1e-12);
+ * ```
+ */
+export function targetStrokeWidth(width: number): number {
+  const t = Math.min(1, Math.max(0, width / THIN_STROKE_WIDTH));
+  return THIN_STROKE_WIDTH + (MNIST_STROKE_WIDTH - THIN_STROKE_WIDTH) * (1 - t);
+}
+
+/**
+ * Estimate the stroke width of an ink image: for long strokes the ink area is length x width and
+ * the outline is twice the length, so width = 2 * sum(ink) / sum(|gradient|). Soft (anti-aliased)
+ * edges count correctly, since a blurred edge still adds up to one unit of total variation.
+ *
+ * @param ink Ink image (height, width).
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @returns The width in pixels, or 0 for an empty image.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { strokeWidth } from "./preprocess.ts";
+ * const img = new Float32Array(100 * 20);
+ * for (let y = 0; y < 100; y++) for (let x = 8; x < 11; x++) img[y * 20 + x] = 1; // a 3 px bar
+ * assert.ok(Math.abs(strokeWidth(img, 20, 100) - 3) < 0.2);
+ * ```
+ */
+export function strokeWidth(ink: Float32Array, width: number, height: number): number {
+  let mass = 0, variation = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = ink[y * width + x];
+      mass += v;
+      // forward differences with zero outside the image, so the outline of the crop counts
+      const gx = (x + 1 < width ? ink[y * width + x + 1] : 0) - v;
+      const gy = (y + 1 < height ? ink[(y + 1) * width + x] : 0) - v;
+      variation += Math.hypot(gx, gy);
+      if (x === 0) variation += v;
+      if (y === 0) variation += v;
+    }
+  }
+  return variation === 0 ? 0 : (2 * mass) / variation;
+}
+
+/**
+ * Widen every stroke by `radius` pixels on each side with a round, anti-aliased pen: a pixel at
+ * Euclidean distance d from the nearest ink pixel (ink >= 0.5) gets coverage
+ * clamp(radius + 1 - d, 0, 1), and keeps its own ink if that is stronger.
+ *
+ * @param ink Ink image (height, width).
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @param radius Pixels to add on each side, >= 0.
+ * @returns A new array.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { thickenStrokes } from "./preprocess.ts";
+ * const img = new Float32Array(25);
+ * img[12] = 1; // the centre of 5x5
+ * const out = thickenStrokes(img, 5, 5, 1);
+ * assert.ok(out[11] === 1 && out[13] === 1 && out[0] === 0);
+ * ```
+ */
+export function thickenStrokes(
+  ink: Float32Array,
+  width: number,
+  height: number,
+  radius: number,
+): Float32Array {
+  const dist2 = distanceTransform(ink.map((v) => (v >= 0.5 ? 1 : 0)), width, height);
+  const out = new Float32Array(ink);
+  for (let i = 0; i < out.length; i++) {
+    const cover = Math.min(1, Math.max(0, radius + 1 - Math.sqrt(dist2[i])));
+    if (cover > out[i]) out[i] = cover;
+  }
+  return out;
+}
+
+/**
+ * Squared Euclidean distance from every pixel to the nearest nonzero pixel, exact, in O(n)
+ * (Felzenszwalb and Huttenlocher, "Distance transforms of sampled functions", 2012).
+ *
+ * @param mask Image (height, width); nonzero pixels are the targets.
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @returns Squared distances (height, width); Infinity everywhere when the mask is empty.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { distanceTransform } from "./preprocess.ts";
+ * const d = distanceTransform(new Float32Array([1, 0, 0, 0]), 4, 1);
+ * assert.ok(d.join() === "0,1,4,9");
+ * ```
+ */
+export function distanceTransform(mask: Float32Array, width: number, height: number): Float64Array {
+  const d = new Float64Array(width * height);
+  for (let i = 0; i < d.length; i++) d[i] = mask[i] !== 0 ? 0 : Infinity;
+  const n = Math.max(width, height);
+  const f = new Float64Array(n), out = new Float64Array(n), z = new Float64Array(n + 1);
+  const v = new Int32Array(n);
+  for (let x = 0; x < width; x++) {
+    for (let y = 0; y < height; y++) f[y] = d[y * width + x];
+    _distance1d(f, height, out, v, z);
+    for (let y = 0; y < height; y++) d[y * width + x] = out[y];
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) f[x] = d[y * width + x];
+    _distance1d(f, width, out, v, z);
+    for (let x = 0; x < width; x++) d[y * width + x] = out[x];
+  }
+  return d;
+}
+
+/**
+ * Resize an image: area averaging when shrinking, bilinear when enlarging (per axis).
+ *
+ * @param src Image (sh, sw).
+ * @param sw Source width.
+ * @param sh Source height.
+ * @param dw Destination width.
+ * @param dh Destination height.
+ * @returns (dh, dw).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resample } from "./preprocess.ts";
+ * assert.ok(resample(new Float32Array([0, 1, 1, 0]), 4, 1, 2, 1).join() === "0.5,0.5");
+ * ```
+ */
+export function resample(src: Float32Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
+  const rows = dw <= sw ? _areaRows(src, sw, sh, dw) : _bilinearRows(src, sw, sh, dw);
+  const t = _transpose(rows, dw, sh);
+  const cols = dh <= sh ? _areaRows(t, sh, dw, dh) : _bilinearRows(t, sh, dw, dh);
+  return _transpose(cols, dh, dw);
+}
+
+/**
+ * Shrink an image by exact area averaging: each destination pixel is the mean of the source area
+ * it covers, source pixels weighted by their overlap (a box filter; MNIST's anti-aliasing).
+ *
+ * @param src Image (sh, sw).
+ * @param sw Source width.
+ * @param sh Source height.
+ * @param dw Destination width, at most sw.
+ * @param dh Destination height, at most sh.
+ * @returns (dh, dw).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resampleArea } from "./preprocess.ts";
+ * // 3 pixels into 2: [1, 0, 0] -> [(1 + 0.5 * 0) / 1.5, (0.5 * 0 + 0) / 1.5]
+ * const out = resampleArea(new Float32Array([1, 0, 0]), 3, 1, 2, 1);
+ * assert.ok(Math.abs(out[0] - 2 / 3) < 1e-6 && out[1] === 0);
+ * ```
+ */
+export function resampleArea(
+  src: Float32Array,
+  sw: number,
+  sh: number,
+  dw: number,
+  dh: number,
+): Float32Array {
+  return _transpose(_areaRows(_transpose(_areaRows(src, sw, sh, dw), dw, sh), sh, dw, dh), dh, dw);
+}
+
+/**
+ * Step 6: place a digit box in a 28x28 image so its centre of mass (intensity weighted, in
+ * pixel-index coordinates) lands on (14, 14), shifting by whole pixels as MNIST did (the measured
+ * MNIST centres have a spread of 0.29 px, that of rounding), while keeping the whole box inside.
+ *
+ * @param box The digit (bh, bw), at most 28x28.
+ * @param bw Box width.
+ * @param bh Box height.
+ * @returns (28, 28).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { centreByMass } from "./preprocess.ts";
+ * const out = centreByMass(new Float32Array([1]), 1, 1);
+ * assert.ok(out[14 * 28 + 14] === 1);
+ * ```
+ */
+export function centreByMass(box: Float32Array, bw: number, bh: number): Float32Array {
+  let mass = 0, mx = 0, my = 0;
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const v = box[y * bw + x];
+      mass += v;
+      mx += v * x;
+      my += v * y;
+    }
+  }
+  const cx = mass > 0 ? mx / mass : (bw - 1) / 2, cy = mass > 0 ? my / mass : (bh - 1) / 2;
+  const ox = Math.min(IMAGE_SIDE - bw, Math.max(0, Math.round(CENTRE - cx)));
+  const oy = Math.min(IMAGE_SIDE - bh, Math.max(0, Math.round(CENTRE - cy)));
+  const out = new Float32Array(IMAGE_SIDE * IMAGE_SIDE);
+  for (let y = 0; y < bh; y++) out.set(box.subarray(y * bw, (y + 1) * bw), (oy + y) * IMAGE_SIDE + ox);
+  return out;
+}
+
+/**
+ * Draw a 28x28 input as text, one line per row, darkest to brightest with " .:-=+*#%@".
+ *
+ * @param input (28, 28) values in [0, 1].
+ * @returns 28 lines of 28 characters, joined by "\n".
+ * @throws {ShapeError} When the input does not hold 784 values.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { toAsciiArt } from "./preprocess.ts";
+ * const art = toAsciiArt(new Float32Array(784).fill(1));
+ * assert.ok(art.split("\n").length === 28 && art.startsWith("@@@"));
+ * ```
+ */
+export function toAsciiArt(input: Float32Array): string {
+  if (input.length !== IMAGE_SIDE * IMAGE_SIDE) {
+    throw new ShapeError(`Cannot draw input: it holds ${input.length} values, expected 784`);
+  }
+  const ramp = " .:-=+*#%@";
+  const lines: string[] = [];
+  for (let y = 0; y < IMAGE_SIDE; y++) {
+    let line = "";
+    for (let x = 0; x < IMAGE_SIDE; x++) {
+      const v = Math.min(1, Math.max(0, input[y * IMAGE_SIDE + x]));
+      line += ramp[Math.min(ramp.length - 1, Math.floor(v * ramp.length))];
+    }
+    lines.push(line);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * The median of the border pixels: the outer ring, 2 % of the shorter side deep (at least 1 px).
+ *
+ * @param values Image (height, width).
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @returns The median.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { borderMedian } from "./preprocess.ts";
+ * assert.ok(borderMedian(new Float32Array([1, 1, 1, 1, 0, 1, 1, 1, 1]), 3, 3) === 1);
+ * ```
+ */
+export function borderMedian(values: Float32Array, width: number, height: number): number {
+  const border: number[] = [];
+  _forBorder(width, height, (i) => border.push(values[i]));
+  return _median(border);
+}
+
+// --- private helpers ---
+
+function _forBorder(width: number, height: number, visit: (i: number) => void): void {
+  const depth = Math.max(1, Math.floor(Math.min(width, height) / 50));
+  for (let y = 0; y < height; y++) {
+    const edgeRow = y < depth || y >= height - depth;
+    for (let x = 0; x < width; x++) {
+      if (edgeRow || x < depth || x >= width - depth) visit(y * width + x);
+    }
+  }
+}
+
+function _median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The q-quantile of values clamped to [lo, hi], from a histogram: the lower edge of its bin, (hi - lo) / 4096 wide. */
+function _percentile(values: Float32Array, q: number, lo: number, hi: number): number {
+  if (values.length === 0) return lo;
+  const counts = new Uint32Array(HISTOGRAM_BINS);
+  const scale = HISTOGRAM_BINS / (hi - lo);
+  for (const v of values) {
+    counts[Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor((v - lo) * scale)))]++;
+  }
+  const rank = q * (values.length - 1);
+  let seen = 0;
+  for (let b = 0; b < HISTOGRAM_BINS; b++) {
+    seen += counts[b];
+    if (seen > rank) return lo + b / scale;
+  }
+  return hi;
+}
+
+/** 1-D squared distance transform of f (lower envelope of parabolas), into out. */
+function _distance1d(f: Float64Array, n: number, out: Float64Array, v: Int32Array, z: Float64Array): void {
+  let k = -1;
+  for (let q = 0; q < n; q++) {
+    if (f[q] === Infinity) continue;
+    // intersection of the parabola from q with the rightmost one in the envelope
+    while (k >= 0) {
+      const s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+      if (s <= z[k]) k--;
+      else {
+        k++;
+        v[k] = q;
+        z[k] = s;
+        z[k + 1] = Infinity;
+        break;
+      }
+    }
+    if (k < 0) {
+      k = 0;
+      v[0] = q;
+      z[0] = -Infinity;
+      z[1] = Infinity;
+    }
+  }
+  if (k < 0) {
+    out.fill(Infinity, 0, n);
+    return;
+  }
+  let j = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[j + 1] < q) j++;
+    out[q] = (q - v[j]) * (q - v[j]) + f[v[j]];
+  }
+}
+
+/** Area-average every row of (rows, sw) to (rows, dw), dw <= sw. */
+function _areaRows(src: Float32Array, sw: number, rows: number, dw: number): Float32Array {
+  const out = new Float32Array(rows * dw);
+  const ratio = sw / dw;
+  for (let x = 0; x < dw; x++) {
+    // destination pixel x covers source [a, b)
+    const a = x * ratio, b = (x + 1) * ratio;
+    const first = Math.floor(a), last = Math.min(sw - 1, Math.ceil(b) - 1);
+    for (let i = first; i <= last; i++) {
+      const w = (Math.min(b, i + 1) - Math.max(a, i)) / ratio;
+      if (w <= 0) continue;
+      for (let r = 0; r < rows; r++) out[r * dw + x] += w * src[r * sw + i];
+    }
+  }
+  return out;
+}
+
+/** Bilinear resampling of every row of (rows, sw) to (rows, dw), pixel centres aligned. */
+function _bilinearRows(src: Float32Array, sw: number, rows: number, dw: number): Float32Array {
+  const out = new Float32Array(rows * dw);
+  for (let x = 0; x < dw; x++) {
+    const f = Math.min(sw - 1, Math.max(0, ((x + 0.5) * sw) / dw - 0.5));
+    const i0 = Math.floor(f), i1 = Math.min(sw - 1, i0 + 1), t = f - i0;
+    for (let r = 0; r < rows; r++) out[r * dw + x] = src[r * sw + i0] * (1 - t) + src[r * sw + i1] * t;
+  }
+  return out;
+}
+
+/**
+ * Grey opening of a (gh, gw) grid: the 3x3 minimum, then the 3x3 maximum. It removes cells lifted
+ * by ink (bright after inkOnBlack) and keeps linear ramps exactly, also at the edges, because the
+ * grid is first extended by one ring of linearly extrapolated cells.
+ */
+function _openGrid(grid: Float32Array, gw: number, gh: number): Float32Array {
+  const pw = gw + 2, ph = gh + 2;
+  const padded = new Float32Array(pw * ph);
+  for (let y = 0; y < gh; y++) padded.set(grid.subarray(y * gw, (y + 1) * gw), (y + 1) * pw + 1);
+  for (let y = 1; y <= gh; y++) {
+    padded[y * pw] = gw > 1 ? 2 * padded[y * pw + 1] - padded[y * pw + 2] : padded[y * pw + 1];
+    padded[y * pw + gw + 1] = gw > 1
+      ? 2 * padded[y * pw + gw] - padded[y * pw + gw - 1]
+      : padded[y * pw + gw];
+  }
+  for (let x = 0; x < pw; x++) {
+    padded[x] = gh > 1 ? 2 * padded[pw + x] - padded[2 * pw + x] : padded[pw + x];
+    padded[(gh + 1) * pw + x] = gh > 1
+      ? 2 * padded[gh * pw + x] - padded[(gh - 1) * pw + x]
+      : padded[gh * pw + x];
+  }
+  const opened = _filter3x3(_filter3x3(padded, pw, ph, Math.min), pw, ph, Math.max);
+  const out = new Float32Array(gw * gh);
+  for (let y = 0; y < gh; y++) out.set(opened.subarray((y + 1) * pw + 1, (y + 1) * pw + 1 + gw), y * gw);
+  return out;
+}
+
+/** Apply min or max over each cell's 3x3 neighbourhood (clipped at the edges) of a (h, w) grid. */
+function _filter3x3(
+  grid: Float32Array,
+  w: number,
+  h: number,
+  pick: (a: number, b: number) => number,
+): Float32Array {
+  const out = new Float32Array(grid.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let m = grid[y * w + x];
+      for (let j = Math.max(0, y - 1); j <= Math.min(h - 1, y + 1); j++) {
+        for (let i = Math.max(0, x - 1); i <= Math.min(w - 1, x + 1); i++) m = pick(m, grid[j * w + i]);
+      }
+      out[y * w + x] = m;
+    }
+  }
+  return out;
+}
+
+/** The two grid cells to interpolate between at position f (in cells), and the weight of the second. */
+function _between(f: number, n: number): [number, number, number] {
+  if (n === 1) return [0, 0, 0];
+  const i0 = Math.min(n - 2, Math.max(0, Math.floor(f)));
+  // t < 0 or t > 1 extrapolates past the outer cell centres
+  return [i0, i0 + 1, f - i0];
+}
+
+/** Divide by the maximum (in place), so the brightest pixel is 1; an all-zero image stays zero. */
+function _scaleToMax(pixels: Float32Array): Float32Array {
+  let max = 0;
+  for (const v of pixels) if (v > max) max = v;
+  if (max > 0) { for (let i = 0; i < pixels.length; i++) pixels[i] = Math.min(1, pixels[i] / max); }
+  return pixels;
+}
+
+/** Transpose (rows, cols) to (cols, rows). */
+function _transpose(src: Float32Array, cols: number, rows: number): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
+  return out;
+}

@@ -1,0 +1,530 @@
+/**
+ * Read PNG files safely: refuse hostile or broken files before the decoder allocates anything.
+ *
+ * A PNG header declares the image size, and a decoder allocates from it: a 68-byte file can
+ * demand gigabytes. pngjs also zero-fills image data that ends early, so a truncated file would
+ * decode "successfully" into a half-black picture. {@linkcode decodePng} therefore walks the chunks
+ * itself first (signature, file size, CRC of every chunk, IHDR fields and size caps, IHDR first,
+ * at least one IDAT, IEND), inflates the image data with a bounded streaming inflater and requires
+ * exactly the number of bytes the header implies. Only then does pngjs decode the pixels.
+ *
+ * Every colour type and bit depth is supported (grey, grey+alpha, RGB, RGBA, palette with tRNS;
+ * 1, 2, 4, 8 and 16 bits; Adam7 interlace). Colour is reduced to luminance with the ITU-R BT.601
+ * weights `Y = 0.299 R + 0.587 G + 0.114 B` on the stored (gamma-encoded) values, the same
+ * formula as PIL's `convert("L")`, which most MNIST-style pipelines use.
+ *
+ * @module
+ */
+
+// @ts-types="@types/pngjs"
+import { PNG } from "pngjs";
+import { Buffer } from "node:buffer";
+import { Unzlib, zlibSync } from "fflate";
+import { concatBytes } from "../base/bytes.ts";
+import { crc32 } from "./crc32.ts";
+import { fileErrorReason, FormatError, InputFileError, LimitError, ShapeError } from "../base/errors.ts";
+
+/** Safety caps applied before any pixel is decoded. */
+export interface PngLimits {
+  /** Largest accepted file, in bytes. */
+  readonly maxFileBytes: number;
+  /** Largest accepted width, in pixels. */
+  readonly maxWidth: number;
+  /** Largest accepted height, in pixels. */
+  readonly maxHeight: number;
+  /** Largest accepted width * height. */
+  readonly maxPixels: number;
+}
+
+/** The default caps: 20 MiB files, 8000 px per side, 40 million pixels. */
+export const DEFAULT_PNG_LIMITS: Readonly<PngLimits> = Object.freeze({
+  maxFileBytes: 20 * 1024 * 1024,
+  maxWidth: 8000,
+  maxHeight: 8000,
+  maxPixels: 40_000_000,
+});
+
+/** A decoded image: luminance and (when any pixel is not opaque) straight alpha, both in [0, 1]. */
+export interface DecodedPng {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** Luminance (BT.601) of the stored colour, not composited: (height, width), row-major. */
+  gray: Float32Array;
+  /** Opacity: (height, width), row-major; null when every pixel is fully opaque. */
+  alpha: Float32Array | null;
+}
+
+/** The 8 bytes every PNG file starts with. */
+export const PNG_SIGNATURE: Uint8Array = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** The largest chunk length the PNG specification allows: 2^31 - 1. */
+const MAX_CHUNK_LENGTH = 0x7fffffff;
+
+/** Bytes of compressed data handed to the inflater at once; bounds the output of one step. */
+const INFLATE_STEP = 16 * 1024;
+
+/** Samples per pixel for each colour type (0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA). */
+const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/** Bit depths the PNG specification allows for each colour type. */
+const ALLOWED_DEPTHS: Readonly<Record<number, readonly number[]>> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
+
+/** Adam7 passes: [x0, y0, dx, dy]. */
+const ADAM7: readonly (readonly [number, number, number, number])[] = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
+
+/** The fields of an IHDR chunk. */
+export interface PngHeader {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: number;
+  interlace: number;
+}
+
+/**
+ * Decode a PNG file into luminance and alpha, after checking it is safe to decode.
+ *
+ * @param bytes The whole file.
+ * @param name The file name, used in error messages only.
+ * @param limits Safety caps; {@linkcode DEFAULT_PNG_LIMITS} unless given.
+ * @returns Width, height, luminance and alpha (null when fully opaque), row-major, in [0, 1].
+ * @throws {FormatError} When the bytes are not a PNG, a chunk is corrupt or missing, the image
+ *   data is truncated, or the decoder rejects the file.
+ * @throws {LimitError} When the file or the declared image exceeds the limits.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodePng, encodeGrayPng } from "./png.ts";
+ * const bytes = encodeGrayPng(new Uint8Array([0, 255]), 2, 1);
+ * const img = decodePng(bytes, "two.png");
+ * assert.ok(img.width === 2 && img.gray[0] === 0 && img.gray[1] === 1 && img.alpha === null);
+ * ```
+ */
+export function decodePng(
+  bytes: Uint8Array,
+  name: string,
+  limits: PngLimits = DEFAULT_PNG_LIMITS,
+): DecodedPng {
+  const { header, end } = _walkPng(bytes, name, limits);
+  let decoded: { data: ArrayLike<number> };
+  try {
+    // bytes after IEND are ignored, as libpng does; pngjs would reject them
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, end);
+    // skipRescale keeps 16-bit samples (and low bit depths) exact; they are scaled below
+    decoded = PNG.sync.read(buffer, { skipRescale: true, checkCRC: true });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new FormatError(`Cannot read PNG "${name}": the decoder rejected it (${reason})`);
+  }
+  return _toGray(decoded.data, header);
+}
+
+/**
+ * Check a PNG file without decoding its pixels: signature, size, chunk CRCs, IHDR and caps,
+ * chunk order, and the exact length of the inflated image data.
+ *
+ * @param bytes The whole file.
+ * @param name The file name, used in error messages only.
+ * @param limits Safety caps.
+ * @returns The IHDR fields.
+ * @throws {FormatError} When the file is not a valid, complete PNG.
+ * @throws {LimitError} When the file or the declared image exceeds the limits.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkPng, encodeGrayPng } from "./png.ts";
+ * const header = checkPng(encodeGrayPng(new Uint8Array(6), 3, 2), "x.png");
+ * assert.ok(header.width === 3 && header.height === 2 && header.colorType === 0);
+ * ```
+ */
+export function checkPng(bytes: Uint8Array, name: string, limits: PngLimits = DEFAULT_PNG_LIMITS): PngHeader {
+  return _walkPng(bytes, name, limits).header;
+}
+
+/**
+ * The exact number of bytes the image data inflates to: one filter byte per row plus the packed
+ * samples, summed over the seven Adam7 passes when interlaced.
+ *
+ * @param header The IHDR fields.
+ * @returns The inflated length in bytes.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pngDataLength } from "./png.ts";
+ * // 3 rows of (1 filter byte + ceil(10 px * 1 channel * 1 bit / 8) = 2 bytes)
+ * assert.ok(pngDataLength({ width: 10, height: 3, bitDepth: 1, colorType: 0, interlace: 0 }) === 9);
+ * ```
+ */
+export function pngDataLength(header: PngHeader): number {
+  const bitsPerPixel = CHANNELS[header.colorType] * header.bitDepth;
+  const rows = (
+    w: number,
+    h: number,
+  ) => (w === 0 || h === 0 ? 0 : h * (1 + Math.ceil((w * bitsPerPixel) / 8)));
+  if (header.interlace === 0) return rows(header.width, header.height);
+  let total = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    total += rows(
+      Math.ceil(Math.max(0, header.width - x0) / dx),
+      Math.ceil(Math.max(0, header.height - y0) / dy),
+    );
+  }
+  return total;
+}
+
+/**
+ * Composite straight alpha onto a uniform paper: `out = gray * alpha + paper * (1 - alpha)`.
+ *
+ * @param gray Luminance, any shape, in [0, 1].
+ * @param alpha Opacity of the same length, or null for fully opaque.
+ * @param paper The paper luminance in [0, 1] (1 = white, 0 = black).
+ * @returns A new array of the same length.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compositeOnPaper } from "./png.ts";
+ * const out = compositeOnPaper(new Float32Array([0, 0]), new Float32Array([1, 0]), 1);
+ * assert.ok(out[0] === 0 && out[1] === 1);
+ * ```
+ */
+export function compositeOnPaper(
+  gray: Float32Array,
+  alpha: Float32Array | null,
+  paper: number,
+): Float32Array {
+  const out = new Float32Array(gray);
+  if (alpha === null) return out;
+  for (let i = 0; i < out.length; i++) out[i] = gray[i] * alpha[i] + paper * (1 - alpha[i]);
+  return out;
+}
+
+/**
+ * Read a PNG file from disk: refuse a missing file, a folder or an oversize file before reading
+ * it, then {@linkcode decodePng}.
+ *
+ * @param path The file to read.
+ * @param limits Safety caps; {@linkcode DEFAULT_PNG_LIMITS} unless given.
+ * @returns The decoded image.
+ * @throws {InputFileError} When the file is missing, is not a file, or cannot be read.
+ * @throws {LimitError} When the file or the declared image exceeds the limits.
+ * @throws {FormatError} When the file is not a valid PNG.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeGrayPng, readPngFile } from "./png.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".png" });
+ * await Deno.writeFile(path, encodeGrayPng(new Uint8Array([128]), 1, 1));
+ * assert.ok((await readPngFile(path)).width === 1);
+ * await Deno.remove(path);
+ * ```
+ */
+export async function readPngFile(path: string, limits: PngLimits = DEFAULT_PNG_LIMITS): Promise<DecodedPng> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new InputFileError(`Cannot read PNG "${path}": file does not exist`);
+    }
+    throw new InputFileError(
+      `Cannot read PNG "${path}": ${fileErrorReason(error) ?? (error as Error).message}`,
+    );
+  }
+  if (!info.isFile) throw new InputFileError(`Cannot read PNG "${path}": not a file`);
+  if (info.size > limits.maxFileBytes) {
+    throw new LimitError(
+      `Cannot read PNG "${path}": file is ${info.size} bytes, the limit is ${limits.maxFileBytes}`,
+    );
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    throw new InputFileError(
+      `Cannot read PNG "${path}": ${fileErrorReason(error) ?? (error as Error).message}`,
+    );
+  }
+  return decodePng(bytes, path, limits);
+}
+
+/**
+ * Encode an 8-bit greyscale PNG (colour type 0, no interlace, filter 0 on every row).
+ *
+ * The compressor is fflate (pure JavaScript, pinned by the lockfile), so the same pixels always
+ * give the same bytes, whatever the Deno version: the sample images are reproducible byte for byte.
+ *
+ * @param pixels Luminance, (height, width) row-major: floats in [0, 1] (clamped, rounded) or bytes.
+ * @param width Width in pixels, at least 1.
+ * @param height Height in pixels, at least 1.
+ * @returns The PNG file.
+ * @throws {LimitError} When the sizes are not positive integers.
+ * @throws {ShapeError} When the number of pixels is not width * height.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodePng, encodeGrayPng } from "./png.ts";
+ * const png = encodeGrayPng(new Float32Array([0, 0.5, 1, 0.25]), 2, 2);
+ * assert.ok(decodePng(png, "x.png").gray[2] === 1);
+ * ```
+ */
+export function encodeGrayPng(pixels: Float32Array | Uint8Array, width: number, height: number): Uint8Array {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new LimitError(`Cannot encode PNG: size is ${width}x${height}, expected positive integers`);
+  }
+  if (pixels.length !== width * height) {
+    throw new ShapeError(`Cannot encode PNG: ${pixels.length} pixels given, expected ${width}x${height}`);
+  }
+  const raw = new Uint8Array(height * (width + 1));
+  for (let y = 0; y < height; y++) {
+    // filter type 0 (none) leads each row
+    const row = raw.subarray(y * (width + 1) + 1, (y + 1) * (width + 1));
+    for (let x = 0; x < width; x++) {
+      const v = pixels[y * width + x];
+      row[x] = pixels instanceof Uint8Array ? v : Math.round(Math.min(1, Math.max(0, v)) * 255);
+    }
+  }
+  const ihdr = new Uint8Array(13);
+  const hv = new DataView(ihdr.buffer);
+  hv.setUint32(0, width);
+  hv.setUint32(4, height);
+  ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit, grey, deflate, filter method 0, no interlace
+  return concatBytes([
+    PNG_SIGNATURE,
+    _chunk("IHDR", ihdr),
+    _chunk("IDAT", zlibSync(raw, { level: 9 })),
+    _chunk("IEND", new Uint8Array(0)),
+  ]);
+}
+
+// --- private helpers ---
+
+/** Check the file chunk by chunk; return the header and the offset just past IEND. */
+function _walkPng(bytes: Uint8Array, name: string, limits: PngLimits): { header: PngHeader; end: number } {
+  const fail = (state: string) => new FormatError(`Cannot read PNG "${name}": ${state}`);
+  if (!_startsWith(bytes, PNG_SIGNATURE)) throw fail(`not a PNG file${_sniff(bytes)}`);
+  if (bytes.length > limits.maxFileBytes) {
+    throw new LimitError(
+      `Cannot read PNG "${name}": file is ${bytes.length} bytes, the limit is ${limits.maxFileBytes}`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let header: PngHeader | null = null;
+  let hasPalette = false;
+  const idat: Uint8Array[] = [];
+  let pos = PNG_SIGNATURE.length;
+  let ended = false;
+  while (pos < bytes.length) {
+    if (bytes.length - pos < 12) {
+      throw fail(`file is truncated (${bytes.length - pos} bytes at byte ${pos} are too few for a chunk)`);
+    }
+    const length = view.getUint32(pos);
+    const type = _chunkType(bytes.subarray(pos + 4, pos + 8));
+    if (type === null) throw fail(`chunk at byte ${pos} has an invalid type`);
+    if (length > MAX_CHUNK_LENGTH) {
+      throw fail(
+        `chunk "${type}" at byte ${pos} declares length ${length}, the maximum is ${MAX_CHUNK_LENGTH}`,
+      );
+    }
+    const end = pos + 12 + length;
+    if (end > bytes.length) {
+      const what = type === "IDAT" ? "image data" : "file";
+      throw fail(
+        `${what} is truncated (chunk "${type}" at byte ${pos} declares ${length} bytes, ` +
+          `only ${Math.max(0, bytes.length - pos - 12)} remain)`,
+      );
+    }
+    const data = bytes.subarray(pos + 8, pos + 8 + length);
+    const stored = view.getUint32(pos + 8 + length);
+    const computed = crc32(bytes.subarray(pos + 4, pos + 8 + length));
+    if (stored !== computed) {
+      throw fail(`chunk "${type}" at byte ${pos} has CRC ${_hex(stored)}, computed ${_hex(computed)}`);
+    }
+    if (header === null) {
+      if (type !== "IHDR") throw fail(`first chunk is "${type}", expected "IHDR"`);
+      header = _parseHeader(data, name, limits);
+    } else if (type === "IHDR") {
+      throw fail(`chunk "IHDR" at byte ${pos} repeats the header`);
+    } else if (type === "PLTE") {
+      if (length === 0 || length % 3 !== 0 || length > 768) {
+        throw fail(`chunk "PLTE" has length ${length}, expected a multiple of 3 from 3 to 768`);
+      }
+      hasPalette = true;
+    } else if (type === "IDAT") {
+      if (header.colorType === 3 && !hasPalette) {
+        throw fail(`palette image has no "PLTE" chunk before its data`);
+      }
+      idat.push(data);
+    }
+    pos = end;
+    if (type === "IEND") {
+      ended = true;
+      break;
+    }
+  }
+  if (header === null) throw fail("file is truncated (no IHDR chunk)");
+  if (idat.length === 0) throw fail(`image data is truncated (no "IDAT" chunk)`);
+  if (!ended) throw fail(`file is truncated (no "IEND" chunk after byte ${pos})`);
+  _checkImageDataLength(idat, pngDataLength(header), fail);
+  return { header, end: pos };
+}
+
+function _parseHeader(data: Uint8Array, name: string, limits: PngLimits): PngHeader {
+  const fail = (state: string) => new FormatError(`Cannot read PNG "${name}": ${state}`);
+  if (data.length !== 13) throw fail(`chunk "IHDR" has length ${data.length}, expected 13`);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const header: PngHeader = {
+    width: view.getUint32(0),
+    height: view.getUint32(4),
+    bitDepth: data[8],
+    colorType: data[9],
+    interlace: data[12],
+  };
+  const { width, height, bitDepth, colorType } = header;
+  if (width === 0 || height === 0) throw fail(`image is ${width}x${height} pixels, expected at least 1x1`);
+  if (width > limits.maxWidth) {
+    throw new LimitError(
+      `Cannot read PNG "${name}": width is ${width} pixels, the limit is ${limits.maxWidth}`,
+    );
+  }
+  if (height > limits.maxHeight) {
+    throw new LimitError(
+      `Cannot read PNG "${name}": height is ${height} pixels, the limit is ${limits.maxHeight}`,
+    );
+  }
+  if (width * height > limits.maxPixels) {
+    throw new LimitError(
+      `Cannot read PNG "${name}": image is ${width}x${height} = ${width * height} pixels, ` +
+        `the limit is ${limits.maxPixels}`,
+    );
+  }
+  const depths = ALLOWED_DEPTHS[colorType];
+  if (depths === undefined) throw fail(`colour type is ${colorType}, expected 0, 2, 3, 4 or 6`);
+  if (!depths.includes(bitDepth)) {
+    throw fail(`bit depth is ${bitDepth} for colour type ${colorType}, expected one of ${depths.join(", ")}`);
+  }
+  if (data[10] !== 0) throw fail(`compression method is ${data[10]}, expected 0`);
+  if (data[11] !== 0) throw fail(`filter method is ${data[11]}, expected 0`);
+  if (header.interlace > 1) throw fail(`interlace method is ${header.interlace}, expected 0 or 1`);
+  return header;
+}
+
+/** Inflate the IDAT stream step by step, counting bytes, never holding more than one step's output. */
+function _checkImageDataLength(
+  idat: Uint8Array[],
+  expected: number,
+  fail: (state: string) => FormatError,
+): void {
+  const pieces: Uint8Array[] = [];
+  for (const data of idat) {
+    for (let off = 0; off < data.length; off += INFLATE_STEP) {
+      pieces.push(data.subarray(off, off + INFLATE_STEP));
+    }
+  }
+  if (pieces.length === 0) throw fail(`image data is truncated (every "IDAT" chunk is empty)`);
+  let total = 0;
+  const inflater = new Unzlib((chunk) => {
+    total += chunk.length;
+  });
+  try {
+    for (let i = 0; i < pieces.length; i++) {
+      inflater.push(pieces[i], i === pieces.length - 1);
+      // a deflate bomb stops here: one step inflates to at most ~1032 x INFLATE_STEP bytes
+      if (total > expected) {
+        throw fail(
+          `image data is too long (it inflates to more than the ${expected} bytes the header needs)`,
+        );
+      }
+    }
+  } catch (error) {
+    if (error instanceof FormatError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    if (reason === "unexpected EOF") {
+      throw fail(
+        `image data is truncated (the compressed stream ends early; the header needs ${expected} bytes)`,
+      );
+    }
+    throw fail(`image data is corrupt (${reason})`);
+  }
+  if (total !== expected) {
+    throw fail(`image data is truncated (it inflates to ${total} bytes, the header needs ${expected})`);
+  }
+}
+
+/** Convert pngjs's RGBA samples (raw values, skipRescale) to BT.601 luminance and alpha. */
+function _toGray(data: ArrayLike<number>, header: PngHeader): DecodedPng {
+  const { width, height, colorType, bitDepth } = header;
+  const n = width * height;
+  // palette entries are always 8-bit; other samples keep their bit depth
+  const scale = 1 / (colorType === 3 ? 255 : 2 ** bitDepth - 1);
+  const gray = new Float32Array(n);
+  const alpha = new Float32Array(n);
+  let opaque = true;
+  for (let i = 0; i < n; i++) {
+    const r = data[4 * i], g = data[4 * i + 1], b = data[4 * i + 2];
+    // grey samples are exact; colour uses Y = 0.299 R + 0.587 G + 0.114 B (BT.601)
+    gray[i] = (r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b) * scale;
+    alpha[i] = data[4 * i + 3] * scale;
+    if (alpha[i] < 1) opaque = false;
+  }
+  return { width, height, gray, alpha: opaque ? null : alpha };
+}
+
+function _startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (bytes.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
+}
+
+/** A hint of what the bytes are instead, for the "not a PNG" message. */
+function _sniff(bytes: Uint8Array): string {
+  const known: [string, number[]][] = [
+    ["a JPEG", [0xff, 0xd8, 0xff]],
+    ["a GIF", [0x47, 0x49, 0x46, 0x38]],
+    ["a BMP", [0x42, 0x4d]],
+    ["a WebP or other RIFF file", [0x52, 0x49, 0x46, 0x46]],
+    ["a PDF", [0x25, 0x50, 0x44, 0x46]],
+    ["a TIFF", [0x49, 0x49, 0x2a, 0x00]],
+    ["a TIFF", [0x4d, 0x4d, 0x00, 0x2a]],
+  ];
+  if (bytes.length === 0) return " (it is empty)";
+  for (const [what, magic] of known) {
+    if (_startsWith(bytes, new Uint8Array(magic))) return ` (it starts like ${what})`;
+  }
+  return "";
+}
+
+/** The chunk type as text, or null when its bytes are not four ASCII letters. */
+function _chunkType(bytes: Uint8Array): string | null {
+  for (const b of bytes) if (!((b >= 65 && b <= 90) || (b >= 97 && b <= 122))) return null;
+  return String.fromCharCode(...bytes);
+}
+
+function _hex(n: number): string {
+  return "0x" + n.toString(16).padStart(8, "0");
+}
+
+function _chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}

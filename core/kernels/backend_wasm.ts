@@ -1,0 +1,502 @@
+/**
+ * The WebAssembly SIMD backend: the kernels of core/kernels/kernels.wat on buffers in wasm linear memory.
+ *
+ * Shapes as in core/network/network.ts: N = batch size, D = 784 pixels, H = hidden units, K = 10 classes;
+ * row-major float32. Every buffer (parameters, batch input, workspace) is allocated once in one
+ * shared `WebAssembly.Memory`, and the backend's `params`, `x` and `probs` are `Float32Array` views
+ * of it: nothing is copied per step. Softmax and cross-entropy run in TypeScript on those views with
+ * the reference `softmaxCrossEntropy` of core/network/network.ts; everything else runs in wasm.
+ *
+ * A step is two phases over the hidden units, which are cut into {@linkcode HIDDEN_CHUNKS} fixed
+ * chunks: forward (z0, a0 and per-chunk partial logits) and backward (dZ0 and the updates of w1, b0
+ * and the w0 columns). This module runs both phases on the calling thread; core/kernels/backend_threads.ts
+ * spreads the chunks over workers and gives the same bytes. See docs/kernels.md.
+ *
+ * @module
+ */
+
+import { type Backend, checkBatchCall, checkImageRows } from "./backend.ts";
+import { LimitError } from "../base/errors.ts";
+import { compileWasmFile } from "./wasm_file.ts";
+import { type Activation, D, K, type Params, softmaxCrossEntropy, softmaxRow } from "../network/network.ts";
+
+/** NC, the fixed number of chunks the hidden units are cut into; the most threads a backend can use. */
+export const HIDDEN_CHUNKS = 16;
+
+/** The largest wasm memory a backend may allocate, in bytes (2 GiB). */
+export const MAX_WASM_BYTES = 2 ** 31;
+
+/** Byte offset of the thread control words in wasm memory; they must end before byte 2048, where the
+ * kernels keep their scan table (see core/kernels/kernels.wat). */
+export const CONTROL_OFFSET = 256;
+
+/** Bytes of wasm memory before the first buffer: the kernels' header, then the control words. */
+const HEADER_BYTES = 4096;
+const PAGE_BYTES = 65536;
+/** Row stride of the per-chunk partial logits: K padded to 3 quads. */
+const PARTIAL_FLOATS = 12;
+
+/** Where each buffer lives in wasm memory: byte offsets, as written in the kernels' header. */
+export interface WasmLayout {
+  /** H. */
+  readonly hidden: number;
+  /** The largest batch N. */
+  readonly capacity: number;
+  /** Size of the memory in 64 KiB pages. */
+  readonly pages: number;
+  /** w0 (D, H), b0 (H), w1 (H, K), b1 (K). */
+  readonly w0: number;
+  readonly b0: number;
+  readonly w1: number;
+  readonly b1: number;
+  /** x (capacity, D). */
+  readonly x: number;
+  /** z0, a0, dZ0: (capacity, H). */
+  readonly z0: number;
+  readonly a0: number;
+  readonly dZ0: number;
+  /** logits, probs, dLogits: (capacity, K). */
+  readonly logits: number;
+  readonly probs: number;
+  readonly dLogits: number;
+  /** Partial logits of each hidden chunk, (NC, capacity, 12). */
+  readonly partials: number;
+  /** Per-sample lists of non-zero pixels: w0 row offsets (capacity, D) i32, values (capacity, D), counts (capacity) i32. */
+  readonly nzIdx: number;
+  readonly nzVal: number;
+  readonly nzCount: number;
+  /** Per-pixel bit masks of the samples that have it, (ceil(capacity / 64), D) i64. */
+  readonly masks: number;
+  /** Images as bytes, (capacity, D) u8, which load_pixels turns into rows of x. */
+  readonly pixels: number;
+  /** For predictions split over threads: the rows' labels (capacity) u8, and their losses (capacity) f64. */
+  readonly labels: number;
+  readonly rowLoss: number;
+}
+
+/** The functions core/kernels/kernels.wasm exports (see the comments in core/kernels/kernels.wat). */
+export interface WasmKernelExports {
+  /** Writes the scan's swizzle table into the header; called once per memory, before any kernel. */
+  init(): void;
+  /** First hidden unit of chunk c; chunk_start(NC) = H. */
+  chunk_start(c: number): number;
+  /** x[s, i] = pixels[s, i] / 255 for rows [s0, s1). */
+  load_pixels(s0: number, s1: number): void;
+  /** Lists the non-zero pixels of rows [s0, s1) of x; with masks = 1 (and s0 = 0) also the per-pixel sample masks. */
+  scan(s0: number, s1: number, masks: number): void;
+  /** z0 and a0 of hidden units [j0, j1) for rows [s0, s1). */
+  hidden_forward(j0: number, j1: number, s0: number, s1: number): void;
+  /** Partial logits of chunks [c0, c1) for rows [s0, s1). */
+  output_partial(c0: number, c1: number, s0: number, s1: number): void;
+  /** logits = b1 + the partials of every chunk, in chunk order, for rows [s0, s1). */
+  output_reduce(s0: number, s1: number): void;
+  /** b1 -= lr Σ dLogits. */
+  bias1_update(n: number, lr: number): void;
+  /** dZ0, and the updates of w1 and b0, for hidden units [j0, j1). */
+  hidden_backward(j0: number, j1: number, n: number, lr: number): void;
+  /** w0[:, j0..j1) -= lr xᵀ·dZ0[:, j0..j1), over the non-zero pixels only. */
+  input_update(j0: number, j1: number, n: number, lr: number): void;
+  /** hidden_forward and output_partial of chunks [c0, c1). */
+  forward_part(c0: number, c1: number, n: number): void;
+  /** hidden_backward and input_update of chunks [c0, c1). */
+  backward_part(c0: number, c1: number, n: number, lr: number): void;
+  /** Lists the non-zero pixels of rows [s0, s1) from the byte images, as load_pixels then scan would (no masks), without writing x. */
+  scan_pixels(s0: number, s1: number): void;
+  /**
+   * scan (or scan_pixels when fromPixels is 1), hidden_forward, output_partial and output_reduce of
+   * rows [s0, s1), every chunk.
+   */
+  predict_rows(s0: number, s1: number, fromPixels: number): void;
+}
+
+/** A wasm instance with its memory laid out for one network, and typed views of every buffer. */
+export interface WasmCore {
+  readonly memory: WebAssembly.Memory;
+  readonly layout: WasmLayout;
+  readonly kernels: WasmKernelExports;
+  readonly activation: Activation;
+  /** Views of w0, b0, w1, b1. */
+  readonly params: Params;
+  /** Views of the batch buffers: x (capacity, D); z0, a0, dZ0 (capacity, H); logits, probs, dLogits (capacity, K). */
+  readonly x: Float32Array;
+  readonly z0: Float32Array;
+  readonly a0: Float32Array;
+  readonly dZ0: Float32Array;
+  readonly logits: Float32Array;
+  readonly probs: Float32Array;
+  readonly dLogits: Float32Array;
+  /** View of the byte images, (capacity, D). */
+  readonly pixels: Uint8Array;
+}
+
+/**
+ * How a backend runs the parallel phases: the two of a training step over all
+ * {@linkcode HIDDEN_CHUNKS} chunks, and those of loading and predicting over all rows.
+ */
+export interface PhaseRunner {
+  /** forward_part over every chunk, for n rows. */
+  forward(n: number): void;
+  /** backward_part over every chunk, for n rows. */
+  backward(n: number, lr: number): void;
+  /** load_pixels over the first n rows. */
+  load(n: number): void;
+  /**
+   * predict_rows and the softmax over the first n rows, from x or (fromPixels) from the byte images;
+   * returns the summed loss, summed in row order (0 without labels), as {@linkcode softmaxCrossEntropy}
+   * gives it.
+   */
+  predict(labels: ArrayLike<number> | null, offset: number, n: number, fromPixels: boolean): number;
+  /** Release what the runner holds (workers). */
+  dispose(): void;
+}
+
+/**
+ * Check the arguments every backend factory takes.
+ *
+ * @param name The backend, for the message: "wasm" or "ts".
+ * @throws {LimitError} When hidden or capacity is not a positive integer, or the activation is unknown.
+ */
+export function checkBackendShape(
+  hidden: number,
+  activation: Activation,
+  capacity: number,
+  name = "wasm",
+): void {
+  if (!Number.isInteger(hidden) || hidden < 1) {
+    throw new LimitError(
+      `Cannot create the ${name} backend: hidden size is ${hidden}, expected a positive integer`,
+    );
+  }
+  if (!Number.isInteger(capacity) || capacity < 1) {
+    throw new LimitError(
+      `Cannot create the ${name} backend: capacity is ${capacity}, expected a positive integer`,
+    );
+  }
+  if (activation !== "relu" && activation !== "sigmoid") {
+    throw new LimitError(
+      `Cannot create the ${name} backend: activation is "${activation}", expected "relu" or "sigmoid"`,
+    );
+  }
+}
+
+/**
+ * Lay out every buffer of a network in wasm memory, each on a 64-byte boundary.
+ *
+ * @param hidden H.
+ * @param capacity The largest batch N.
+ * @returns Byte offsets and the size in pages.
+ * @throws {LimitError} When hidden or capacity is not a positive integer, or the memory would exceed
+ *   {@linkcode MAX_WASM_BYTES}.
+ * @example
+ * ```ts
+ * import { wasmLayout } from "./backend_wasm.ts";
+ * const layout = wasmLayout(128, 64);
+ * console.assert(layout.b0 - layout.w0 === 784 * 128 * 4);
+ * ```
+ */
+export function wasmLayout(hidden: number, capacity: number): WasmLayout {
+  checkBackendShape(hidden, "relu", capacity);
+  let end = HEADER_BYTES;
+  const take = (bytes: number): number => {
+    const at = end;
+    end += Math.ceil(bytes / 64) * 64;
+    return at;
+  };
+  const H = hidden, N = capacity;
+  const layout = {
+    hidden,
+    capacity,
+    w0: take(D * H * 4),
+    b0: take(H * 4),
+    w1: take(H * K * 4),
+    b1: take(K * 4),
+    x: take(N * D * 4),
+    z0: take(N * H * 4),
+    a0: take(N * H * 4),
+    dZ0: take(N * H * 4),
+    logits: take(N * K * 4),
+    probs: take(N * K * 4),
+    dLogits: take(N * K * 4),
+    partials: take(HIDDEN_CHUNKS * N * PARTIAL_FLOATS * 4),
+    nzIdx: take(N * D * 4),
+    nzVal: take(N * D * 4),
+    nzCount: take(N * 4),
+    masks: take(Math.ceil(N / 64) * D * 8),
+    pixels: take(N * D),
+    labels: take(N),
+    rowLoss: take(N * 8),
+    pages: 0,
+  };
+  if (end > MAX_WASM_BYTES) {
+    throw new LimitError(
+      `Cannot create the wasm backend: hidden size ${hidden} and capacity ${capacity} need ${end} bytes, ` +
+        `expected at most ${MAX_WASM_BYTES}`,
+    );
+  }
+  layout.pages = Math.ceil(end / PAGE_BYTES);
+  return layout;
+}
+
+/**
+ * Read and compile core/kernels/kernels.wasm (built from core/kernels/kernels.wat by scripts/build_wasm.ts).
+ *
+ * @returns The compiled module, which can be instantiated many times and posted to workers.
+ * @throws {InputFileError} When the file cannot be read.
+ * @throws {FormatError} When it is not a valid wasm module for this engine.
+ * @example
+ * ```ts
+ * import { loadKernelModule } from "./backend_wasm.ts";
+ * const module = await loadKernelModule();
+ * console.assert(WebAssembly.Module.exports(module).some((e) => e.name === "scan"));
+ * ```
+ */
+export function loadKernelModule(): Promise<WebAssembly.Module> {
+  return compileWasmFile(new URL("./kernels.wasm", import.meta.url), "wasm kernels");
+}
+
+/**
+ * Instantiate the kernels on a memory that a {@linkcode WasmLayout} has been written to.
+ *
+ * @param module From {@linkcode loadKernelModule}.
+ * @param memory A shared memory, laid out by {@linkcode createWasmCore}.
+ */
+export function instantiateKernels(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+): WasmKernelExports {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports as unknown as WasmKernelExports;
+}
+
+/**
+ * Allocate a shared wasm memory for one network, write the kernels' header and instantiate them.
+ * Parameters start at 0.
+ *
+ * @param module From {@linkcode loadKernelModule}.
+ * @param hidden H.
+ * @param activation The hidden non-linearity.
+ * @param capacity The largest batch N.
+ * @returns The instance with views of every buffer.
+ * @throws {LimitError} For a bad hidden size, capacity or activation, or a memory over the cap.
+ * @example
+ * ```ts
+ * import { createWasmCore, loadKernelModule } from "./backend_wasm.ts";
+ * const core = createWasmCore(await loadKernelModule(), 8, "relu", 2);
+ * console.assert(core.params.w0.buffer === core.memory.buffer);
+ * ```
+ */
+export function createWasmCore(
+  module: WebAssembly.Module,
+  hidden: number,
+  activation: Activation,
+  capacity: number,
+): WasmCore {
+  checkBackendShape(hidden, activation, capacity);
+  const layout = wasmLayout(hidden, capacity);
+  const memory = new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
+  const header = new Int32Array(memory.buffer, 0, 20);
+  header.set([
+    hidden,
+    activation === "relu" ? 0 : 1,
+    HIDDEN_CHUNKS,
+    capacity,
+    layout.w0,
+    layout.b0,
+    layout.w1,
+    layout.b1,
+    layout.x,
+    layout.z0,
+    layout.a0,
+    layout.logits,
+    layout.dLogits,
+    layout.dZ0,
+    layout.partials,
+    layout.nzIdx,
+    layout.nzVal,
+    layout.nzCount,
+    layout.masks,
+    layout.pixels,
+  ]);
+  const kernels = instantiateKernels(module, memory);
+  kernels.init();
+  const f32 = (at: number, length: number) => new Float32Array(memory.buffer, at, length);
+  const H = hidden, N = capacity;
+  return {
+    memory,
+    layout,
+    kernels,
+    activation,
+    params: {
+      hidden,
+      w0: f32(layout.w0, D * H),
+      b0: f32(layout.b0, H),
+      w1: f32(layout.w1, H * K),
+      b1: f32(layout.b1, K),
+    },
+    x: f32(layout.x, N * D),
+    z0: f32(layout.z0, N * H),
+    a0: f32(layout.a0, N * H),
+    dZ0: f32(layout.dZ0, N * H),
+    logits: f32(layout.logits, N * K),
+    probs: f32(layout.probs, N * K),
+    dLogits: f32(layout.dLogits, N * K),
+    pixels: new Uint8Array(memory.buffer, layout.pixels, N * D),
+  };
+}
+
+/**
+ * Make a {@linkcode Backend} of a {@linkcode WasmCore} whose parallel phases a runner executes.
+ *
+ * @param core The instance and its views.
+ * @param runner Runs forward_part / backward_part over all chunks (here, or on workers).
+ * @returns The backend; its dispose() calls the runner's.
+ */
+export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
+  const k = core.kernels, capacity = core.layout.capacity;
+  let disposed = false;
+  const checkLive = () => {
+    if (disposed) throw new Error("Cannot use the wasm backend: it was disposed");
+  };
+  return {
+    kind: "wasm",
+    params: core.params,
+    activation: core.activation,
+    capacity,
+    x: core.x,
+    probs: core.probs,
+    loadImages(pixels, start, n, order) {
+      checkLive();
+      checkImageRows(pixels, start, n, order, capacity);
+      if (!order) core.pixels.set(pixels.subarray(start * D, (start + n) * D));
+      else {
+        for (let r = 0; r < n; r++) {
+          const from = order[start + r] * D;
+          core.pixels.set(pixels.subarray(from, from + D), r * D);
+        }
+      }
+      runner.load(n);
+    },
+    predictImages(pixels, start, n, labels) {
+      checkLive();
+      checkImageRows(pixels, start, n, undefined, capacity);
+      checkBatchCall("predict", labels, start, n, 0, capacity);
+      core.pixels.set(pixels.subarray(start * D, (start + n) * D));
+      return runner.predict(labels, start, n, true);
+    },
+    trainStep(labels, offset, n, lr) {
+      checkLive();
+      checkBatchCall("run a training step", labels, offset, n, lr, capacity);
+      k.scan(0, n, n > 1 ? 1 : 0); // masks only for the batched w0 update
+      runner.forward(n);
+      k.output_reduce(0, n);
+      const loss = softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, core.dLogits);
+      k.bias1_update(n, lr);
+      runner.backward(n, lr);
+      return loss;
+    },
+    predict(labels, offset, n) {
+      checkLive();
+      checkBatchCall("predict", labels, offset, n, 0, capacity);
+      return runner.predict(labels, offset, n, false);
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      runner.dispose();
+    },
+  };
+}
+
+/**
+ * predict_rows and the softmax of the first n rows on the calling thread, from x or (fromPixels)
+ * from the byte images; returns the summed loss.
+ */
+export function predictOnThisThread(
+  core: WasmCore,
+  labels: ArrayLike<number> | null,
+  offset: number,
+  n: number,
+  fromPixels: boolean,
+): number {
+  core.kernels.predict_rows(0, n, fromPixels ? 1 : 0);
+  return softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, null);
+}
+
+/**
+ * The part of a prediction a thread does for rows [s0, s1) of n: predict_rows (from x, or from the
+ * byte images when fromPixels is true), then each row's softmax, its loss stored in `rowLoss`
+ * (labels from `labels`, or none when hasLabels is false).
+ *
+ * @param views The logits, probs, labels and rowLoss buffers of the shared memory, as seen by this thread.
+ */
+export function predictRows(
+  kernels: WasmKernelExports,
+  views: RowViews,
+  s0: number,
+  s1: number,
+  n: number,
+  hasLabels: boolean,
+  fromPixels: boolean,
+): void {
+  kernels.predict_rows(s0, s1, fromPixels ? 1 : 0);
+  for (let s = s0; s < s1; s++) {
+    views.rowLoss[s] = softmaxRow(views.logits, s, hasLabels ? views.labels[s] : -1, n, views.probs, null);
+  }
+}
+
+/** Views of the buffers a thread needs for the softmax of its rows. */
+export interface RowViews {
+  readonly logits: Float32Array;
+  readonly probs: Float32Array;
+  readonly labels: Uint8Array;
+  readonly rowLoss: Float64Array;
+}
+
+/** The {@linkcode RowViews} of a laid-out memory. */
+export function rowViews(memory: WebAssembly.Memory, layout: WasmLayout): RowViews {
+  const N = layout.capacity;
+  return {
+    logits: new Float32Array(memory.buffer, layout.logits, N * K),
+    probs: new Float32Array(memory.buffer, layout.probs, N * K),
+    labels: new Uint8Array(memory.buffer, layout.labels, N),
+    rowLoss: new Float64Array(memory.buffer, layout.rowLoss, N),
+  };
+}
+
+/**
+ * The WebAssembly SIMD backend, on the calling thread.
+ *
+ * @param hidden H.
+ * @param activation The hidden non-linearity.
+ * @param capacity The largest batch N.
+ * @returns A backend whose parameters are all 0 until set, with `params`, `x` and `probs` viewing
+ *   wasm memory.
+ * @throws {LimitError} For a bad hidden size, activation or capacity.
+ * @throws {InputFileError} When core/kernels/kernels.wasm cannot be read.
+ * @example
+ * ```ts
+ * import { createWasmBackend } from "./backend_wasm.ts";
+ * const b = await createWasmBackend(8, "relu", 2);
+ * b.x.fill(0.5);
+ * b.predict(null, 0, 2);
+ * console.assert(Math.abs(b.probs[0] - 0.1) < 1e-6); // zero weights: uniform probabilities
+ * b.dispose();
+ * ```
+ */
+export async function createWasmBackend(
+  hidden: number,
+  activation: Activation,
+  capacity: number,
+): Promise<Backend> {
+  checkBackendShape(hidden, activation, capacity);
+  wasmLayout(hidden, capacity); // refuse an oversized memory before reading the file
+  const core = createWasmCore(await loadKernelModule(), hidden, activation, capacity);
+  const k = core.kernels;
+  return backendOnCore(core, {
+    forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
+    backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, n, lr),
+    load: (n) => k.load_pixels(0, n),
+    predict: (labels, offset, n, fromPixels) => predictOnThisThread(core, labels, offset, n, fromPixels),
+    dispose() {},
+  });
+}

@@ -1,0 +1,1249 @@
+;; The network's kernels in WebAssembly with 128-bit SIMD (f32x4), for core/kernels/backend_wasm.ts.
+;;
+;; Shape legend, as in core/network/network.ts: N = batch size, D = 784 pixels, H = hidden units,
+;; K = 10 classes; every matrix is row-major float32.
+;;
+;; Every buffer lives in the one imported shared memory; a header at byte 0, written once by
+;; wasmLayout() in core/kernels/backend_wasm.ts, holds H, the activation and the byte address of each
+;; buffer (i32 each):
+;;
+;;    0 H          4 activation (0 relu, 1 sigmoid)   8 NC, the hidden chunks   12 capacity
+;;   16 w0 (D, H)  20 b0 (H)   24 w1 (H, K)   28 b1 (K)   32 x (capacity, D)
+;;   36 z0 (capacity, H)   40 a0 (capacity, H)   44 logits (capacity, K)   48 dLogits (capacity, K)
+;;   52 dZ0 (capacity, H)  56 partials (NC, capacity, 12): the logits of each hidden chunk
+;;   60 nzIdx (capacity, D) i32: byte offset i * 4H of the w0 row of each non-zero pixel i
+;;   64 nzVal (capacity, D): the value of each non-zero pixel   68 nzCount (capacity) i32
+;;   72 masks (ceil(capacity / 64), D) i64: bit s % 64 of masks[s / 64, i] is set when x[s, i] != 0
+;;   76 pixels (capacity, D) u8: images as bytes, for $load_pixels
+;; Bytes 256 to 2047 hold the thread control words of core/kernels/backend_threads.ts (not used here) and
+;; bytes 2048 to 2303 the swizzle table of $scan, written by $init.
+;;
+;; The hidden dimension is cut into NC chunks whose bounds are multiples of 4 (see $chunk_start).
+;; Every kernel that works on hidden units takes a range [j0, j1) made of whole chunks; the result
+;; for unit j never depends on the range it was computed in, and the only sum across hidden units,
+;; the logits, is summed per chunk and the chunks reduced in a fixed order ($output_reduce). So the
+;; bytes are the same however the chunks are spread over threads.
+;;
+;; Arithmetic is IEEE float32 (f32 and f32x4 lanes round alike), without fused multiply-add, so the
+;; same inputs give the same bytes on every run and machine.
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; ------------------------------------------------------------------------------------------
+  ;; Hidden chunks.
+
+  ;; First hidden unit of chunk c: 4 * floor(c * Q / NC) with Q = ceil(H / 4) quads, capped at H.
+  ;; chunk_start(NC) = H, so chunk c is [chunk_start(c), chunk_start(c + 1)).
+  (func $chunk_start (export "chunk_start") (param $c i32) (result i32)
+    (local $h i32) (local $j i32)
+    (local.set $h (i32.load (i32.const 0)))
+    (local.set $j
+      (i32.shl
+        (i32.div_u
+          (i32.mul (local.get $c) (i32.shr_u (i32.add (local.get $h) (i32.const 3)) (i32.const 2)))
+          (i32.load (i32.const 8)))
+        (i32.const 2)))
+    (select (local.get $j) (local.get $h) (i32.lt_u (local.get $j) (local.get $h))))
+
+  ;; ------------------------------------------------------------------------------------------
+  ;; exp and the activations, four lanes at a time.
+
+  ;; e^x for each lane (Cephes expf): x = n ln2 + r with n = round(x / ln2) and |r| <= ln2 / 2,
+  ;; e^r by a degree-7 polynomial (relative error about 1e-7), then 2^n = 2^n1 * 2^(n - n1) so each
+  ;; factor stays a normal float. x is clamped to [-87.3, 88.8]: below, e^x < 1.2e-38 is returned as
+  ;; about 1.2e-38 (so 1 / (1 + e^x) is exactly 1 either way); above, the product overflows to +inf.
+  ;; NaN stays NaN.
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128) (local $ni v128) (local $n1 v128)
+    (local.set $x
+      (f32x4.min
+        (f32x4.max (local.get $x) (v128.const f32x4 -87.3 -87.3 -87.3 -87.3))
+        (v128.const f32x4 88.8 88.8 88.8 88.8)))
+    ;; n = round(x * log2(e))
+    (local.set $n
+      (f32x4.nearest
+        (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    ;; r = x - n ln2, with ln2 split in two (Cody-Waite) so n * ln2_hi is exact
+    (local.set $r
+      (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r
+      (f32x4.add (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 2.12194440e-4 2.12194440e-4 2.12194440e-4 2.12194440e-4))))
+    ;; e^r = 1 + r + r^2 (c0 + c1 r + ... + c5 r^5)
+    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p
+      (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p
+      (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p
+      (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p
+      (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p
+      (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $p
+      (f32x4.add
+        (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+        (v128.const f32x4 1 1 1 1)))
+    ;; 2^n1 * 2^(n - n1), n1 = floor(n / 2): n in [-126, 128] keeps both exponents in [-63, 64]
+    (local.set $ni (i32x4.trunc_sat_f32x4_s (local.get $n)))
+    (local.set $n1 (i32x4.shr_s (local.get $ni) (i32.const 1)))
+    (f32x4.mul
+      (f32x4.mul
+        (local.get $p)
+        (i32x4.shl (i32x4.add (local.get $n1) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
+      (i32x4.shl
+        (i32x4.add (i32x4.sub (local.get $ni) (local.get $n1)) (v128.const i32x4 127 127 127 127))
+        (i32.const 23))))
+
+  ;; a = act(z) for each lane. relu: z if z > 0 else +0 (NaN gives 0, as in network.ts).
+  ;; sigmoid: 1 / (1 + e^-z).
+  (func $act4 (param $z v128) (param $act i32) (result v128)
+    (if (result v128) (local.get $act)
+      (then
+        (f32x4.div
+          (v128.const f32x4 1 1 1 1)
+          (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.neg (local.get $z))))))
+      (else
+        (v128.and (local.get $z) (f32x4.gt (local.get $z) (v128.const f32x4 0 0 0 0))))))
+
+  ;; ap[0..len) = act(zp[0..len)); the last len % 4 values go one at a time through $act4's lane 0.
+  (func $activation_forward (param $zp i32) (param $ap i32) (param $len i32)
+    (local $act i32) (local $end i32)
+    (local.set $act (i32.load (i32.const 4)))
+    (local.set $end (i32.add (local.get $zp) (i32.shl (i32.and (local.get $len) (i32.const -4)) (i32.const 2))))
+    (block $quads
+      (br_if $quads (i32.ge_u (local.get $zp) (local.get $end)))
+      (loop $q
+        (v128.store (local.get $ap) (call $act4 (v128.load (local.get $zp)) (local.get $act)))
+        (local.set $zp (i32.add (local.get $zp) (i32.const 16)))
+        (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
+        (br_if $q (i32.lt_u (local.get $zp) (local.get $end)))))
+    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $len) (i32.const 3)) (i32.const 2))))
+    (block $tail
+      (br_if $tail (i32.ge_u (local.get $zp) (local.get $end)))
+      (loop $t
+        (f32.store (local.get $ap)
+          (f32x4.extract_lane 0 (call $act4 (v128.load32_splat (local.get $zp)) (local.get $act))))
+        (local.set $zp (i32.add (local.get $zp) (i32.const 4)))
+        (local.set $ap (i32.add (local.get $ap) (i32.const 4)))
+        (br_if $t (i32.lt_u (local.get $zp) (local.get $end))))))
+
+  ;; ------------------------------------------------------------------------------------------
+  ;; Input rows from bytes.
+
+  ;; x[s, i] = pixels[s, i] / 255 for the rows s0 <= s < s1, as float32 division, which rounds the exact
+  ;; quotient once; core/network/input.ts's PIXEL_TO_INPUT rounds it to a double first and then to a
+  ;; float, and double rounding through a double is harmless for a quotient (53 >= 2 * 24 + 2 bits),
+  ;; so the floats are the same (tests/backend_wasm_test.ts checks all 256). 16 pixels at a time; a
+  ;; group of 16 paper pixels (0) is written as zeros without dividing.
+  (func $load_pixels (export "load_pixels") (param $s0 i32) (param $s1 i32)
+    (local $src i32) (local $end i32) (local $dst i32) (local $v v128) (local $h v128)
+    (local.set $src (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s0) (i32.const 784))))
+    (local.set $end (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s1) (i32.const 784))))
+    (local.set $dst (i32.add (i32.load (i32.const 32)) (i32.mul (local.get $s0) (i32.const 3136))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (loop $group
+        (local.set $v (v128.load (local.get $src)))
+        (if (v128.any_true (local.get $v))
+          (then
+            (local.set $h (i16x8.extend_low_i8x16_u (local.get $v)))
+            (v128.store offset=0 (local.get $dst)
+              (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (local.get $h)))
+                (v128.const f32x4 255 255 255 255)))
+            (v128.store offset=16 (local.get $dst)
+              (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (local.get $h)))
+                (v128.const f32x4 255 255 255 255)))
+            (local.set $h (i16x8.extend_high_i8x16_u (local.get $v)))
+            (v128.store offset=32 (local.get $dst)
+              (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (local.get $h)))
+                (v128.const f32x4 255 255 255 255)))
+            (v128.store offset=48 (local.get $dst)
+              (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (local.get $h)))
+                (v128.const f32x4 255 255 255 255))))
+          (else
+            (v128.store offset=0 (local.get $dst) (v128.const i32x4 0 0 0 0))
+            (v128.store offset=16 (local.get $dst) (v128.const i32x4 0 0 0 0))
+            (v128.store offset=32 (local.get $dst) (v128.const i32x4 0 0 0 0))
+            (v128.store offset=48 (local.get $dst) (v128.const i32x4 0 0 0 0))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+        (br_if $group (i32.lt_u (local.get $src) (local.get $end))))))
+
+  ;; ------------------------------------------------------------------------------------------
+  ;; Input sparsity.
+
+  ;; Write the compaction table of $scan at byte 2048 of the header: for each 4-bit mask m of the
+  ;; non-zero lanes of a quad, the i8x16.swizzle indices that move those lanes, in order, to the
+  ;; front (255 selects 0). Called once, before any other kernel.
+  (func $init (export "init")
+    (v128.store offset=2048 (i32.const 0) (v128.const i8x16 255 255 255 255 255 255 255 255 255 255 255 255 255 255 255 255))
+    (v128.store offset=2064 (i32.const 0) (v128.const i8x16 0 1 2 3 255 255 255 255 255 255 255 255 255 255 255 255))
+    (v128.store offset=2080 (i32.const 0) (v128.const i8x16 4 5 6 7 255 255 255 255 255 255 255 255 255 255 255 255))
+    (v128.store offset=2096 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 255 255 255 255 255 255 255 255))
+    (v128.store offset=2112 (i32.const 0) (v128.const i8x16 8 9 10 11 255 255 255 255 255 255 255 255 255 255 255 255))
+    (v128.store offset=2128 (i32.const 0) (v128.const i8x16 0 1 2 3 8 9 10 11 255 255 255 255 255 255 255 255))
+    (v128.store offset=2144 (i32.const 0) (v128.const i8x16 4 5 6 7 8 9 10 11 255 255 255 255 255 255 255 255))
+    (v128.store offset=2160 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 255 255 255 255))
+    (v128.store offset=2176 (i32.const 0) (v128.const i8x16 12 13 14 15 255 255 255 255 255 255 255 255 255 255 255 255))
+    (v128.store offset=2192 (i32.const 0) (v128.const i8x16 0 1 2 3 12 13 14 15 255 255 255 255 255 255 255 255))
+    (v128.store offset=2208 (i32.const 0) (v128.const i8x16 4 5 6 7 12 13 14 15 255 255 255 255 255 255 255 255))
+    (v128.store offset=2224 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 12 13 14 15 255 255 255 255))
+    (v128.store offset=2240 (i32.const 0) (v128.const i8x16 8 9 10 11 12 13 14 15 255 255 255 255 255 255 255 255))
+    (v128.store offset=2256 (i32.const 0) (v128.const i8x16 0 1 2 3 8 9 10 11 12 13 14 15 255 255 255 255))
+    (v128.store offset=2272 (i32.const 0) (v128.const i8x16 4 5 6 7 8 9 10 11 12 13 14 15 255 255 255 255))
+    (v128.store offset=2288 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)))
+
+  ;; For each row s0 <= s < s1 of x: the list of its non-zero pixels i in increasing order
+  ;; (nzIdx[s, m] = i * 4H, nzVal[s, m] = x[s, i], nzCount[s]); and, when $withMasks is 1, the bit
+  ;; masks of the samples that have pixel i, for the batched w0 update (rows from s0 = 0 only). A
+  ;; group of 16 pixels that are all +0 is skipped with one test; in the others each quad is packed
+  ;; without branches: the mask of its non-zero lanes picks a swizzle from the $init table, and the
+  ;; lists advance by its popcount (0 for a quad of zeros). The packed stores may write up to 3
+  ;; entries past the end of a list, never past its row of D entries.
+  (func $scan (export "scan") (param $s0 i32) (param $s1 i32) (param $withMasks i32)
+    (local $s i32) (local $rowBytes i32) (local $xp i32) (local $xend i32) (local $ip i32) (local $ip0 i32)
+    (local $vp i32) (local $mp i32) (local $m i32) (local $count i32) (local $gend i32)
+    (local $v v128) (local $nz v128) (local $sh v128) (local $idx v128) (local $step v128) (local $step4 v128)
+    (local $bit v128)
+    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $step (i32x4.splat (i32.shl (local.get $rowBytes) (i32.const 2))))
+    (local.set $step4 (i32x4.shl (local.get $step) (i32.const 2)))
+    (if (local.get $withMasks)
+      (then
+        ;; ceil(s1 / 64) groups of D masks of 8 bytes
+        (memory.fill
+          (i32.load (i32.const 72))
+          (i32.const 0)
+          (i32.mul (i32.shr_u (i32.add (local.get $s1) (i32.const 63)) (i32.const 6)) (i32.const 6272)))))
+    (local.set $s (local.get $s0))
+    (block $samples
+      (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
+      (loop $sample
+        (local.set $xp (i32.add (i32.load (i32.const 32)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $xend (i32.add (local.get $xp) (i32.const 3136)))
+        (local.set $ip0 (i32.add (i32.load (i32.const 60)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $ip (local.get $ip0))
+        (local.set $vp (i32.add (i32.load (i32.const 64)) (i32.mul (local.get $s) (i32.const 3136))))
+        ;; w0 row offsets of the 4 pixels of the current quad: (4q + l) * 4H
+        (local.set $idx (i32x4.mul (i32x4.splat (local.get $rowBytes)) (v128.const i32x4 0 1 2 3)))
+        (local.set $mp
+          (i32.add (i32.load (i32.const 72)) (i32.mul (i32.shr_u (local.get $s) (i32.const 6)) (i32.const 6272))))
+        (local.set $bit (i64x2.splat (i64.shl (i64.const 1) (i64.extend_i32_u (i32.and (local.get $s) (i32.const 63))))))
+        ;; 16 pixels at a time: a group whose bits are all 0 (paper) is skipped with one test; within
+        ;; the others every quad is packed without a branch (an all-zero quad packs nothing), since
+        ;; which quads of a digit's row hold ink is too irregular for the branch predictor.
+        (loop $group
+          (if (v128.any_true
+                (v128.or
+                  (v128.or (v128.load offset=0 (local.get $xp)) (v128.load offset=16 (local.get $xp)))
+                  (v128.or (v128.load offset=32 (local.get $xp)) (v128.load offset=48 (local.get $xp)))))
+            (then
+              (local.set $gend (i32.add (local.get $xp) (i32.const 64)))
+              (loop $quad
+                (local.set $v (v128.load (local.get $xp)))
+                (local.set $nz (f32x4.ne (local.get $v) (v128.const f32x4 0 0 0 0)))
+                (local.set $m (i32x4.bitmask (local.get $nz)))
+                (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
+                (v128.store (local.get $vp) (i8x16.swizzle (local.get $v) (local.get $sh)))
+                (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
+                (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
+                (local.set $vp (i32.add (local.get $vp) (local.get $count)))
+                (local.set $ip (i32.add (local.get $ip) (local.get $count)))
+                (if (local.get $withMasks)
+                  (then
+                    ;; masks[s / 64, 4q + l] |= bit for the non-zero lanes l (a lane of nz is all ones)
+                    (v128.store offset=0 (local.get $mp)
+                      (v128.or (v128.load offset=0 (local.get $mp))
+                        (v128.and (local.get $bit) (i64x2.extend_low_i32x4_s (local.get $nz)))))
+                    (v128.store offset=16 (local.get $mp)
+                      (v128.or (v128.load offset=16 (local.get $mp))
+                        (v128.and (local.get $bit) (i64x2.extend_high_i32x4_s (local.get $nz)))))))
+                (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
+                (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
+                (local.set $mp (i32.add (local.get $mp) (i32.const 32)))
+                (br_if $quad (i32.lt_u (local.get $xp) (local.get $gend)))))
+            (else
+              (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
+              (local.set $idx (i32x4.add (local.get $idx) (local.get $step4)))
+              (local.set $mp (i32.add (local.get $mp) (i32.const 128)))))
+          (br_if $group (i32.lt_u (local.get $xp) (local.get $xend))))
+        (i32.store
+          (i32.add (i32.load (i32.const 68)) (i32.shl (local.get $s) (i32.const 2)))
+          (i32.shr_u (i32.sub (local.get $ip) (local.get $ip0)) (i32.const 2)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
+
+  ;; $scan without masks, from the byte images instead of x: for each row s0 <= s < s1 of pixels,
+  ;; nzIdx, nzVal and nzCount as $scan gives them for the x that $load_pixels would make (the same
+  ;; f32x4.div by 255, non-zero exactly where the byte is), without writing x. For predictions.
+  (func $scan_pixels (export "scan_pixels") (param $s0 i32) (param $s1 i32)
+    (local $s i32) (local $rowBytes i32) (local $src i32) (local $send i32) (local $ip i32) (local $ip0 i32)
+    (local $vp i32) (local $bits i32) (local $m i32) (local $count i32)
+    (local $v v128) (local $sh v128) (local $idx v128) (local $step v128) (local $step4 v128)
+    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $step (i32x4.splat (i32.shl (local.get $rowBytes) (i32.const 2))))
+    (local.set $step4 (i32x4.shl (local.get $step) (i32.const 2)))
+    (local.set $s (local.get $s0))
+    (block $samples
+      (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
+      (loop $sample
+        (local.set $src (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s) (i32.const 784))))
+        (local.set $send (i32.add (local.get $src) (i32.const 784)))
+        (local.set $ip0 (i32.add (i32.load (i32.const 60)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $ip (local.get $ip0))
+        (local.set $vp (i32.add (i32.load (i32.const 64)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $idx (i32x4.mul (i32x4.splat (local.get $rowBytes)) (v128.const i32x4 0 1 2 3)))
+        ;; 16 pixels at a time; a group of paper (all 0) is skipped with one test
+        (loop $group
+          (local.set $v (v128.load (local.get $src)))
+          (local.set $bits (i8x16.bitmask (i8x16.ne (local.get $v) (v128.const i32x4 0 0 0 0))))
+          (if (local.get $bits)
+            (then
+              ;; quad 0: pixels 0 to 3 of the group
+              (local.set $m (i32.and (local.get $bits) (i32.const 15)))
+              (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
+              (v128.store (local.get $vp)
+                (i8x16.swizzle
+                  (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (local.get $v))))
+                    (v128.const f32x4 255 255 255 255))
+                  (local.get $sh)))
+              (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
+              (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
+              (local.set $vp (i32.add (local.get $vp) (local.get $count)))
+              (local.set $ip (i32.add (local.get $ip) (local.get $count)))
+              (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
+              ;; quad 1: pixels 4 to 7 of the group
+              (local.set $m (i32.and (i32.shr_u (local.get $bits) (i32.const 4)) (i32.const 15)))
+              (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
+              (v128.store (local.get $vp)
+                (i8x16.swizzle
+                  (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (i16x8.extend_low_i8x16_u (local.get $v))))
+                    (v128.const f32x4 255 255 255 255))
+                  (local.get $sh)))
+              (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
+              (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
+              (local.set $vp (i32.add (local.get $vp) (local.get $count)))
+              (local.set $ip (i32.add (local.get $ip) (local.get $count)))
+              (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
+              ;; quad 2: pixels 8 to 11 of the group
+              (local.set $m (i32.and (i32.shr_u (local.get $bits) (i32.const 8)) (i32.const 15)))
+              (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
+              (v128.store (local.get $vp)
+                (i8x16.swizzle
+                  (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_high_i8x16_u (local.get $v))))
+                    (v128.const f32x4 255 255 255 255))
+                  (local.get $sh)))
+              (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
+              (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
+              (local.set $vp (i32.add (local.get $vp) (local.get $count)))
+              (local.set $ip (i32.add (local.get $ip) (local.get $count)))
+              (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
+              ;; quad 3: pixels 12 to 15 of the group
+              (local.set $m (i32.and (i32.shr_u (local.get $bits) (i32.const 12)) (i32.const 15)))
+              (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
+              (v128.store (local.get $vp)
+                (i8x16.swizzle
+                  (f32x4.div (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (i16x8.extend_high_i8x16_u (local.get $v))))
+                    (v128.const f32x4 255 255 255 255))
+                  (local.get $sh)))
+              (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
+              (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
+              (local.set $vp (i32.add (local.get $vp) (local.get $count)))
+              (local.set $ip (i32.add (local.get $ip) (local.get $count)))
+              (local.set $idx (i32x4.add (local.get $idx) (local.get $step))))
+            (else (local.set $idx (i32x4.add (local.get $idx) (local.get $step4)))))
+          (local.set $src (i32.add (local.get $src) (i32.const 16)))
+          (br_if $group (i32.lt_u (local.get $src) (local.get $send))))
+        (i32.store
+          (i32.add (i32.load (i32.const 68)) (i32.shl (local.get $s) (i32.const 2)))
+          (i32.shr_u (i32.sub (local.get $ip) (local.get $ip0)) (i32.const 2)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
+
+  ;; ------------------------------------------------------------------------------------------
+  ;; Layer 0 forward: z0 = x·w0 + b0 over the non-zero pixels, a0 = act(z0).
+
+  ;; One sample, 32 hidden units: z[0..32) = b[0..32) + Σ_m val[m] * w0[idx[m] + 0..32), the
+  ;; 8 quads of z held in registers while the pixel list streams past. wb = &w0[0, j], bp = &b0[j],
+  ;; zp = &z0[s, j].
+  (func $fwd8 (param $ip i32) (param $iend i32) (param $vp i32) (param $wb i32) (param $bp i32) (param $zp i32)
+    (local $p i32) (local $q i32) (local $v v128) (local $u v128)
+    (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $z3 v128)
+    (local $z4 v128) (local $z5 v128) (local $z6 v128) (local $z7 v128)
+    (local.set $z0 (v128.load offset=0 (local.get $bp)))
+    (local.set $z1 (v128.load offset=16 (local.get $bp)))
+    (local.set $z2 (v128.load offset=32 (local.get $bp)))
+    (local.set $z3 (v128.load offset=48 (local.get $bp)))
+    (local.set $z4 (v128.load offset=64 (local.get $bp)))
+    (local.set $z5 (v128.load offset=80 (local.get $bp)))
+    (local.set $z6 (v128.load offset=96 (local.get $bp)))
+    (local.set $z7 (v128.load offset=112 (local.get $bp)))
+    ;; an odd pixel first, then two per turn (z + a + b is (z + a) + b, the order of one at a time)
+    (if (i32.and (i32.sub (local.get $iend) (local.get $ip)) (i32.const 4))
+      (then
+        (local.set $p (i32.add (local.get $wb) (i32.load (local.get $ip))))
+        (local.set $v (v128.load32_splat (local.get $vp)))
+        (local.set $z0 (f32x4.add (local.get $z0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $p)))))
+        (local.set $z1 (f32x4.add (local.get $z1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $p)))))
+        (local.set $z2 (f32x4.add (local.get $z2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $p)))))
+        (local.set $z3 (f32x4.add (local.get $z3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $p)))))
+        (local.set $z4 (f32x4.add (local.get $z4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $p)))))
+        (local.set $z5 (f32x4.add (local.get $z5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $p)))))
+        (local.set $z6 (f32x4.add (local.get $z6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $p)))))
+        (local.set $z7 (f32x4.add (local.get $z7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $p)))))
+        (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
+        (local.set $vp (i32.add (local.get $vp) (i32.const 4)))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $ip) (local.get $iend)))
+      (loop $m
+        (local.set $p (i32.add (local.get $wb) (i32.load (local.get $ip))))
+        (local.set $q (i32.add (local.get $wb) (i32.load offset=4 (local.get $ip))))
+        (local.set $v (v128.load32_splat (local.get $vp)))
+        (local.set $u (v128.load32_splat offset=4 (local.get $vp)))
+        (local.set $z0
+          (f32x4.add (f32x4.add (local.get $z0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=0 (local.get $q)))))
+        (local.set $z1
+          (f32x4.add (f32x4.add (local.get $z1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=16 (local.get $q)))))
+        (local.set $z2
+          (f32x4.add (f32x4.add (local.get $z2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=32 (local.get $q)))))
+        (local.set $z3
+          (f32x4.add (f32x4.add (local.get $z3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=48 (local.get $q)))))
+        (local.set $z4
+          (f32x4.add (f32x4.add (local.get $z4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=64 (local.get $q)))))
+        (local.set $z5
+          (f32x4.add (f32x4.add (local.get $z5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=80 (local.get $q)))))
+        (local.set $z6
+          (f32x4.add (f32x4.add (local.get $z6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=96 (local.get $q)))))
+        (local.set $z7
+          (f32x4.add (f32x4.add (local.get $z7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $p))))
+            (f32x4.mul (local.get $u) (v128.load offset=112 (local.get $q)))))
+        (local.set $ip (i32.add (local.get $ip) (i32.const 8)))
+        (local.set $vp (i32.add (local.get $vp) (i32.const 8)))
+        (br_if $m (i32.lt_u (local.get $ip) (local.get $iend)))))
+    (v128.store offset=0 (local.get $zp) (local.get $z0))
+    (v128.store offset=16 (local.get $zp) (local.get $z1))
+    (v128.store offset=32 (local.get $zp) (local.get $z2))
+    (v128.store offset=48 (local.get $zp) (local.get $z3))
+    (v128.store offset=64 (local.get $zp) (local.get $z4))
+    (v128.store offset=80 (local.get $zp) (local.get $z5))
+    (v128.store offset=96 (local.get $zp) (local.get $z6))
+    (v128.store offset=112 (local.get $zp) (local.get $z7)))
+
+  ;; $fwd8 for 4 hidden units.
+  (func $fwd1 (param $ip i32) (param $iend i32) (param $vp i32) (param $wb i32) (param $bp i32) (param $zp i32)
+    (local $z v128)
+    (local.set $z (v128.load (local.get $bp)))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $ip) (local.get $iend)))
+      (loop $m
+        (local.set $z
+          (f32x4.add (local.get $z)
+            (f32x4.mul
+              (v128.load32_splat (local.get $vp))
+              (v128.load (i32.add (local.get $wb) (i32.load (local.get $ip)))))))
+        (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
+        (local.set $vp (i32.add (local.get $vp) (i32.const 4)))
+        (br_if $m (i32.lt_u (local.get $ip) (local.get $iend)))))
+    (v128.store (local.get $zp) (local.get $z)))
+
+  ;; $fwd8 for 1 hidden unit.
+  (func $fwd0 (param $ip i32) (param $iend i32) (param $vp i32) (param $wb i32) (param $bp i32) (param $zp i32)
+    (local $z f32)
+    (local.set $z (f32.load (local.get $bp)))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $ip) (local.get $iend)))
+      (loop $m
+        (local.set $z
+          (f32.add (local.get $z)
+            (f32.mul (f32.load (local.get $vp)) (f32.load (i32.add (local.get $wb) (i32.load (local.get $ip)))))))
+        (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
+        (local.set $vp (i32.add (local.get $vp) (i32.const 4)))
+        (br_if $m (i32.lt_u (local.get $ip) (local.get $iend)))))
+    (f32.store (local.get $zp) (local.get $z)))
+
+  ;; z0[s, j0..j1) = x[s]·w0[:, j0..j1) + b0[j0..j1) and a0 = act(z0) there, for s0 <= s < s1; needs
+  ;; $scan of those rows.
+  ;; Blocks of 32 units, then of 4, then single units.
+  (func $hidden_forward (export "hidden_forward") (param $j0 i32) (param $j1 i32) (param $s0 i32) (param $s1 i32)
+    (local $s i32) (local $rowBytes i32) (local $ip i32) (local $iend i32) (local $vp i32)
+    (local $zrow i32) (local $jb i32) (local $jend i32) (local $w0 i32) (local $b0 i32)
+    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $w0 (i32.load (i32.const 16)))
+    (local.set $b0 (i32.load (i32.const 20)))
+    (local.set $jend (i32.shl (local.get $j1) (i32.const 2)))
+    (local.set $s (local.get $s0))
+    (block $samples
+      (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
+      (loop $sample
+        (local.set $ip (i32.add (i32.load (i32.const 60)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $vp (i32.add (i32.load (i32.const 64)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $iend
+          (i32.add (local.get $ip)
+            (i32.shl (i32.load (i32.add (i32.load (i32.const 68)) (i32.shl (local.get $s) (i32.const 2)))) (i32.const 2))))
+        (local.set $zrow (i32.add (i32.load (i32.const 36)) (i32.mul (local.get $s) (local.get $rowBytes))))
+        (local.set $jb (i32.shl (local.get $j0) (i32.const 2)))
+        (block $b8
+          (loop $l8
+            (br_if $b8 (i32.gt_u (i32.add (local.get $jb) (i32.const 128)) (local.get $jend)))
+            (call $fwd8 (local.get $ip) (local.get $iend) (local.get $vp)
+              (i32.add (local.get $w0) (local.get $jb)) (i32.add (local.get $b0) (local.get $jb))
+              (i32.add (local.get $zrow) (local.get $jb)))
+            (local.set $jb (i32.add (local.get $jb) (i32.const 128)))
+            (br $l8)))
+        (block $b1
+          (loop $l1
+            (br_if $b1 (i32.gt_u (i32.add (local.get $jb) (i32.const 16)) (local.get $jend)))
+            (call $fwd1 (local.get $ip) (local.get $iend) (local.get $vp)
+              (i32.add (local.get $w0) (local.get $jb)) (i32.add (local.get $b0) (local.get $jb))
+              (i32.add (local.get $zrow) (local.get $jb)))
+            (local.set $jb (i32.add (local.get $jb) (i32.const 16)))
+            (br $l1)))
+        (block $b0
+          (loop $l0
+            (br_if $b0 (i32.ge_u (local.get $jb) (local.get $jend)))
+            (call $fwd0 (local.get $ip) (local.get $iend) (local.get $vp)
+              (i32.add (local.get $w0) (local.get $jb)) (i32.add (local.get $b0) (local.get $jb))
+              (i32.add (local.get $zrow) (local.get $jb)))
+            (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
+            (br $l0)))
+        (call $activation_forward
+          (i32.add (local.get $zrow) (i32.shl (local.get $j0) (i32.const 2)))
+          (i32.add
+            (i32.add (i32.load (i32.const 40)) (i32.mul (local.get $s) (local.get $rowBytes)))
+            (i32.shl (local.get $j0) (i32.const 2)))
+          (i32.sub (local.get $j1) (local.get $j0)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
+
+  ;; ------------------------------------------------------------------------------------------
+  ;; Layer 1 forward: z1 = a0·w1 + b1, summed per hidden chunk.
+
+;; partials[c, s, 0..K) = Σ_{j in chunk c} a0[s, j] * w1[j, 0..K) for chunks c0 <= c < c1 and
+  ;; s0 <= s < s1; a row of w1 is read as quads k 0..3, 4..7 and the pair 8..9 (lanes 10, 11 are 0).
+  ;; Two samples per turn share each load of a w1 row; each sample's sum runs over j in order, as
+  ;; one sample at a time would.
+  (func $output_partial (export "output_partial") (param $c0 i32) (param $c1 i32) (param $s0 i32) (param $s1 i32)
+    (local $c i32) (local $s i32) (local $rowBytes i32) (local $ja i32) (local $len i32)
+    (local $ap i32) (local $aend i32) (local $wp i32) (local $wp0 i32) (local $pp i32)
+    (local $v v128) (local $u v128) (local $wa v128) (local $wb v128) (local $wc v128)
+    (local $pa v128) (local $pb v128) (local $pc v128) (local $qa v128) (local $qb v128) (local $qc v128)
+    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $c (local.get $c0))
+    (block $chunks
+      (br_if $chunks (i32.ge_u (local.get $c) (local.get $c1)))
+      (loop $chunk
+        (local.set $ja (call $chunk_start (local.get $c)))
+        (local.set $len
+          (i32.shl (i32.sub (call $chunk_start (i32.add (local.get $c) (i32.const 1))) (local.get $ja)) (i32.const 2)))
+        (local.set $wp0 (i32.add (i32.load (i32.const 24)) (i32.mul (local.get $ja) (i32.const 40))))
+        (local.set $pp
+          (i32.add (i32.load (i32.const 56))
+            (i32.mul (i32.add (i32.mul (local.get $c) (i32.load (i32.const 12))) (local.get $s0)) (i32.const 48))))
+        (local.set $s (local.get $s0))
+        (block $pairs
+          (loop $pair
+            (br_if $pairs (i32.gt_u (i32.add (local.get $s) (i32.const 2)) (local.get $s1)))
+            (local.set $pa (v128.const i32x4 0 0 0 0))
+            (local.set $pb (v128.const i32x4 0 0 0 0))
+            (local.set $pc (v128.const i32x4 0 0 0 0))
+            (local.set $qa (v128.const i32x4 0 0 0 0))
+            (local.set $qb (v128.const i32x4 0 0 0 0))
+            (local.set $qc (v128.const i32x4 0 0 0 0))
+            (local.set $ap
+              (i32.add
+                (i32.add (i32.load (i32.const 40)) (i32.mul (local.get $s) (local.get $rowBytes)))
+                (i32.shl (local.get $ja) (i32.const 2))))
+            (local.set $aend (i32.add (local.get $ap) (local.get $len)))
+            (local.set $wp (local.get $wp0))
+            (block $units
+              (br_if $units (i32.ge_u (local.get $ap) (local.get $aend)))
+              (loop $unit
+                (local.set $v (v128.load32_splat (local.get $ap)))
+                (local.set $u (v128.load32_splat (i32.add (local.get $ap) (local.get $rowBytes))))
+                (local.set $wa (v128.load offset=0 (local.get $wp)))
+                (local.set $wb (v128.load offset=16 (local.get $wp)))
+                (local.set $wc (v128.load64_zero offset=32 (local.get $wp)))
+                (local.set $pa (f32x4.add (local.get $pa) (f32x4.mul (local.get $v) (local.get $wa))))
+                (local.set $pb (f32x4.add (local.get $pb) (f32x4.mul (local.get $v) (local.get $wb))))
+                (local.set $pc (f32x4.add (local.get $pc) (f32x4.mul (local.get $v) (local.get $wc))))
+                (local.set $qa (f32x4.add (local.get $qa) (f32x4.mul (local.get $u) (local.get $wa))))
+                (local.set $qb (f32x4.add (local.get $qb) (f32x4.mul (local.get $u) (local.get $wb))))
+                (local.set $qc (f32x4.add (local.get $qc) (f32x4.mul (local.get $u) (local.get $wc))))
+                (local.set $ap (i32.add (local.get $ap) (i32.const 4)))
+                (local.set $wp (i32.add (local.get $wp) (i32.const 40)))
+                (br_if $unit (i32.lt_u (local.get $ap) (local.get $aend)))))
+            (v128.store offset=0 (local.get $pp) (local.get $pa))
+            (v128.store offset=16 (local.get $pp) (local.get $pb))
+            (v128.store offset=32 (local.get $pp) (local.get $pc))
+            (v128.store offset=48 (local.get $pp) (local.get $qa))
+            (v128.store offset=64 (local.get $pp) (local.get $qb))
+            (v128.store offset=80 (local.get $pp) (local.get $qc))
+            (local.set $pp (i32.add (local.get $pp) (i32.const 96)))
+            (local.set $s (i32.add (local.get $s) (i32.const 2)))
+            (br $pair)))
+        ;; an odd last sample alone
+        (if (i32.lt_u (local.get $s) (local.get $s1))
+          (then
+            (local.set $pa (v128.const i32x4 0 0 0 0))
+            (local.set $pb (v128.const i32x4 0 0 0 0))
+            (local.set $pc (v128.const i32x4 0 0 0 0))
+            (local.set $ap
+              (i32.add
+                (i32.add (i32.load (i32.const 40)) (i32.mul (local.get $s) (local.get $rowBytes)))
+                (i32.shl (local.get $ja) (i32.const 2))))
+            (local.set $aend (i32.add (local.get $ap) (local.get $len)))
+            (local.set $wp (local.get $wp0))
+            (block $units
+              (br_if $units (i32.ge_u (local.get $ap) (local.get $aend)))
+              (loop $unit
+                (local.set $v (v128.load32_splat (local.get $ap)))
+                (local.set $pa (f32x4.add (local.get $pa) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $wp)))))
+                (local.set $pb (f32x4.add (local.get $pb) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $wp)))))
+                (local.set $pc
+                  (f32x4.add (local.get $pc) (f32x4.mul (local.get $v) (v128.load64_zero offset=32 (local.get $wp)))))
+                (local.set $ap (i32.add (local.get $ap) (i32.const 4)))
+                (local.set $wp (i32.add (local.get $wp) (i32.const 40)))
+                (br_if $unit (i32.lt_u (local.get $ap) (local.get $aend)))))
+            (v128.store offset=0 (local.get $pp) (local.get $pa))
+            (v128.store offset=16 (local.get $pp) (local.get $pb))
+            (v128.store offset=32 (local.get $pp) (local.get $pc))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br_if $chunk (i32.lt_u (local.get $c) (local.get $c1))))))
+
+  ;; logits[s] = b1 + partials[0, s] + partials[1, s] + ... + partials[NC - 1, s], in that order,
+  ;; for s0 <= s < s1.
+  (func $output_reduce (export "output_reduce") (param $s0 i32) (param $s1 i32)
+    (local $s i32) (local $c i32) (local $nc i32) (local $stride i32) (local $pp i32) (local $lp i32) (local $b1 i32)
+    (local $la v128) (local $lb v128) (local $lc v128)
+    (local.set $nc (i32.load (i32.const 8)))
+    (local.set $stride (i32.mul (i32.load (i32.const 12)) (i32.const 48)))
+    (local.set $b1 (i32.load (i32.const 28)))
+    (local.set $s (local.get $s0))
+    (block $samples
+      (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
+      (loop $sample
+        (local.set $la (v128.load offset=0 (local.get $b1)))
+        (local.set $lb (v128.load offset=16 (local.get $b1)))
+        (local.set $lc (v128.load64_zero offset=32 (local.get $b1)))
+        (local.set $pp (i32.add (i32.load (i32.const 56)) (i32.mul (local.get $s) (i32.const 48))))
+        (local.set $c (i32.const 0))
+        (loop $chunk
+          (local.set $la (f32x4.add (local.get $la) (v128.load offset=0 (local.get $pp))))
+          (local.set $lb (f32x4.add (local.get $lb) (v128.load offset=16 (local.get $pp))))
+          (local.set $lc (f32x4.add (local.get $lc) (v128.load offset=32 (local.get $pp))))
+          (local.set $pp (i32.add (local.get $pp) (local.get $stride)))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br_if $chunk (i32.lt_u (local.get $c) (local.get $nc))))
+        (local.set $lp (i32.add (i32.load (i32.const 44)) (i32.mul (local.get $s) (i32.const 40))))
+        (v128.store offset=0 (local.get $lp) (local.get $la))
+        (v128.store offset=16 (local.get $lp) (local.get $lb))
+        (v128.store64_lane offset=32 0 (local.get $lp) (local.get $lc))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
+
+  ;; ------------------------------------------------------------------------------------------
+  ;; Backward and update.
+
+  ;; b1 -= lr * Σ_s dLogits[s] (dL/db1 of the mean loss; dLogits already carries the 1 / N).
+  (func $bias1_update (export "bias1_update") (param $n i32) (param $lr f32)
+    (local $s i32) (local $dp i32) (local $b1 i32) (local $lrv v128)
+    (local $ga v128) (local $gb v128) (local $gc v128)
+    (local.set $dp (i32.load (i32.const 48)))
+    (block $samples
+      (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
+      (loop $sample
+        (local.set $ga (f32x4.add (local.get $ga) (v128.load offset=0 (local.get $dp))))
+        (local.set $gb (f32x4.add (local.get $gb) (v128.load offset=16 (local.get $dp))))
+        (local.set $gc (f32x4.add (local.get $gc) (v128.load64_zero offset=32 (local.get $dp))))
+        (local.set $dp (i32.add (local.get $dp) (i32.const 40)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $sample (i32.lt_u (local.get $s) (local.get $n)))))
+    (local.set $b1 (i32.load (i32.const 28)))
+    (local.set $lrv (f32x4.splat (local.get $lr)))
+    (v128.store offset=0 (local.get $b1)
+      (f32x4.sub (v128.load offset=0 (local.get $b1)) (f32x4.mul (local.get $lrv) (local.get $ga))))
+    (v128.store offset=16 (local.get $b1)
+      (f32x4.sub (v128.load offset=16 (local.get $b1)) (f32x4.mul (local.get $lrv) (local.get $gb))))
+    (v128.store64_lane offset=32 0 (local.get $b1)
+      (f32x4.sub (v128.load64_zero offset=32 (local.get $b1)) (f32x4.mul (local.get $lrv) (local.get $gc)))))
+
+  ;; hidden_backward for the 4 units j..j+3, vectorized across the units: lane l of each vector
+  ;; belongs to unit j + l, and each lane does exactly the operations of $hidden_backward1 in the same
+  ;; order, so the bytes are the same (the + 0 stands for the zero lanes 10 and 11 of dLogits there).
+  ;; w1 is read as 10 vectors W_k = w1[j..j+3, k]; pass 1 gives dZ0 and Σ dZ0, pass 2 Σ a0 dLogits.
+  (func $hidden_backward4 (param $j i32) (param $n i32) (param $lr f32) (param $act i32)
+    (local $s i32) (local $rowBytes i32) (local $dp i32) (local $e i32) (local $wp i32) (local $k i32)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128)
+    (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $w8 v128) (local $w9 v128)
+    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $g4 v128)
+    (local $g5 v128) (local $g6 v128) (local $g7 v128) (local $g8 v128) (local $g9 v128)
+    (local $a v128) (local $da v128) (local $dz v128) (local $gb v128) (local $lrv v128)
+    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $wp (i32.add (i32.load (i32.const 24)) (i32.mul (local.get $j) (i32.const 40))))
+    (local.set $w0
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=0 (local.get $wp)) (f32.load offset=40 (local.get $wp)))
+          (f32.load offset=80 (local.get $wp)))
+        (f32.load offset=120 (local.get $wp))))
+    (local.set $w1
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=4 (local.get $wp)) (f32.load offset=44 (local.get $wp)))
+          (f32.load offset=84 (local.get $wp)))
+        (f32.load offset=124 (local.get $wp))))
+    (local.set $w2
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=8 (local.get $wp)) (f32.load offset=48 (local.get $wp)))
+          (f32.load offset=88 (local.get $wp)))
+        (f32.load offset=128 (local.get $wp))))
+    (local.set $w3
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=12 (local.get $wp)) (f32.load offset=52 (local.get $wp)))
+          (f32.load offset=92 (local.get $wp)))
+        (f32.load offset=132 (local.get $wp))))
+    (local.set $w4
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=16 (local.get $wp)) (f32.load offset=56 (local.get $wp)))
+          (f32.load offset=96 (local.get $wp)))
+        (f32.load offset=136 (local.get $wp))))
+    (local.set $w5
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=20 (local.get $wp)) (f32.load offset=60 (local.get $wp)))
+          (f32.load offset=100 (local.get $wp)))
+        (f32.load offset=140 (local.get $wp))))
+    (local.set $w6
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=24 (local.get $wp)) (f32.load offset=64 (local.get $wp)))
+          (f32.load offset=104 (local.get $wp)))
+        (f32.load offset=144 (local.get $wp))))
+    (local.set $w7
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=28 (local.get $wp)) (f32.load offset=68 (local.get $wp)))
+          (f32.load offset=108 (local.get $wp)))
+        (f32.load offset=148 (local.get $wp))))
+    (local.set $w8
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=32 (local.get $wp)) (f32.load offset=72 (local.get $wp)))
+          (f32.load offset=112 (local.get $wp)))
+        (f32.load offset=152 (local.get $wp))))
+    (local.set $w9
+      (f32x4.replace_lane 3
+        (f32x4.replace_lane 2
+          (f32x4.replace_lane 1 (v128.load32_splat offset=36 (local.get $wp)) (f32.load offset=76 (local.get $wp)))
+          (f32.load offset=116 (local.get $wp)))
+        (f32.load offset=156 (local.get $wp))))
+    ;; pass 1: dA0 = dLogits·w1ᵀ, dZ0 = dA0 * act'(z0), and the b0 gradient
+    (local.set $dp (i32.load (i32.const 48)))
+    (local.set $e (i32.shl (local.get $j) (i32.const 2)))
+    (block $done1
+      (br_if $done1 (i32.ge_u (local.get $s) (local.get $n)))
+      (loop $sample1
+        (local.set $da
+          (f32x4.add
+            (f32x4.add
+              (f32x4.add (f32x4.add (f32x4.mul (v128.load32_splat offset=0 (local.get $dp)) (local.get $w0)) (f32x4.mul (v128.load32_splat offset=16 (local.get $dp)) (local.get $w4))) (f32x4.mul (v128.load32_splat offset=32 (local.get $dp)) (local.get $w8)))
+              (f32x4.add (f32x4.add (f32x4.mul (v128.load32_splat offset=8 (local.get $dp)) (local.get $w2)) (f32x4.mul (v128.load32_splat offset=24 (local.get $dp)) (local.get $w6))) (v128.const f32x4 0 0 0 0)))
+            (f32x4.add
+              (f32x4.add (f32x4.add (f32x4.mul (v128.load32_splat offset=4 (local.get $dp)) (local.get $w1)) (f32x4.mul (v128.load32_splat offset=20 (local.get $dp)) (local.get $w5))) (f32x4.mul (v128.load32_splat offset=36 (local.get $dp)) (local.get $w9)))
+              (f32x4.add (f32x4.add (f32x4.mul (v128.load32_splat offset=12 (local.get $dp)) (local.get $w3)) (f32x4.mul (v128.load32_splat offset=28 (local.get $dp)) (local.get $w7))) (v128.const f32x4 0 0 0 0)))))
+        (if (local.get $act)
+          (then
+            (local.set $a (v128.load (i32.add (i32.load (i32.const 40)) (local.get $e))))
+            (local.set $dz
+              (f32x4.mul (local.get $da)
+                (f32x4.mul (local.get $a) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $a))))))
+          (else
+            (local.set $dz
+              (v128.and (local.get $da)
+                (f32x4.gt (v128.load (i32.add (i32.load (i32.const 36)) (local.get $e))) (v128.const f32x4 0 0 0 0))))))
+        (v128.store (i32.add (i32.load (i32.const 52)) (local.get $e)) (local.get $dz))
+        (local.set $gb (f32x4.add (local.get $gb) (local.get $dz)))
+        (local.set $dp (i32.add (local.get $dp) (i32.const 40)))
+        (local.set $e (i32.add (local.get $e) (local.get $rowBytes)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $sample1 (i32.lt_u (local.get $s) (local.get $n)))))
+    ;; pass 2: the w1 gradient Σ_s a0[s, j..j+3] * dLogits[s, k]
+    (local.set $dp (i32.load (i32.const 48)))
+    (local.set $e (i32.add (i32.load (i32.const 40)) (i32.shl (local.get $j) (i32.const 2))))
+    (local.set $s (i32.const 0))
+    (block $done2
+      (br_if $done2 (i32.ge_u (local.get $s) (local.get $n)))
+      (loop $sample2
+        (local.set $a (v128.load (local.get $e)))
+        (local.set $g0 (f32x4.add (local.get $g0) (f32x4.mul (local.get $a) (v128.load32_splat offset=0 (local.get $dp)))))
+        (local.set $g1 (f32x4.add (local.get $g1) (f32x4.mul (local.get $a) (v128.load32_splat offset=4 (local.get $dp)))))
+        (local.set $g2 (f32x4.add (local.get $g2) (f32x4.mul (local.get $a) (v128.load32_splat offset=8 (local.get $dp)))))
+        (local.set $g3 (f32x4.add (local.get $g3) (f32x4.mul (local.get $a) (v128.load32_splat offset=12 (local.get $dp)))))
+        (local.set $g4 (f32x4.add (local.get $g4) (f32x4.mul (local.get $a) (v128.load32_splat offset=16 (local.get $dp)))))
+        (local.set $g5 (f32x4.add (local.get $g5) (f32x4.mul (local.get $a) (v128.load32_splat offset=20 (local.get $dp)))))
+        (local.set $g6 (f32x4.add (local.get $g6) (f32x4.mul (local.get $a) (v128.load32_splat offset=24 (local.get $dp)))))
+        (local.set $g7 (f32x4.add (local.get $g7) (f32x4.mul (local.get $a) (v128.load32_splat offset=28 (local.get $dp)))))
+        (local.set $g8 (f32x4.add (local.get $g8) (f32x4.mul (local.get $a) (v128.load32_splat offset=32 (local.get $dp)))))
+        (local.set $g9 (f32x4.add (local.get $g9) (f32x4.mul (local.get $a) (v128.load32_splat offset=36 (local.get $dp)))))
+        (local.set $dp (i32.add (local.get $dp) (i32.const 40)))
+        (local.set $e (i32.add (local.get $e) (local.get $rowBytes)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $sample2 (i32.lt_u (local.get $s) (local.get $n)))))
+    ;; w1[j + l, k] -= lr * g_k[l]; b0[j..j+3] -= lr * Σ dZ0
+    (local.set $lrv (f32x4.splat (local.get $lr)))
+    (local.set $w0 (f32x4.sub (local.get $w0) (f32x4.mul (local.get $lrv) (local.get $g0))))
+    (f32.store offset=0 (local.get $wp) (f32x4.extract_lane 0 (local.get $w0)))
+    (f32.store offset=40 (local.get $wp) (f32x4.extract_lane 1 (local.get $w0)))
+    (f32.store offset=80 (local.get $wp) (f32x4.extract_lane 2 (local.get $w0)))
+    (f32.store offset=120 (local.get $wp) (f32x4.extract_lane 3 (local.get $w0)))
+    (local.set $w1 (f32x4.sub (local.get $w1) (f32x4.mul (local.get $lrv) (local.get $g1))))
+    (f32.store offset=4 (local.get $wp) (f32x4.extract_lane 0 (local.get $w1)))
+    (f32.store offset=44 (local.get $wp) (f32x4.extract_lane 1 (local.get $w1)))
+    (f32.store offset=84 (local.get $wp) (f32x4.extract_lane 2 (local.get $w1)))
+    (f32.store offset=124 (local.get $wp) (f32x4.extract_lane 3 (local.get $w1)))
+    (local.set $w2 (f32x4.sub (local.get $w2) (f32x4.mul (local.get $lrv) (local.get $g2))))
+    (f32.store offset=8 (local.get $wp) (f32x4.extract_lane 0 (local.get $w2)))
+    (f32.store offset=48 (local.get $wp) (f32x4.extract_lane 1 (local.get $w2)))
+    (f32.store offset=88 (local.get $wp) (f32x4.extract_lane 2 (local.get $w2)))
+    (f32.store offset=128 (local.get $wp) (f32x4.extract_lane 3 (local.get $w2)))
+    (local.set $w3 (f32x4.sub (local.get $w3) (f32x4.mul (local.get $lrv) (local.get $g3))))
+    (f32.store offset=12 (local.get $wp) (f32x4.extract_lane 0 (local.get $w3)))
+    (f32.store offset=52 (local.get $wp) (f32x4.extract_lane 1 (local.get $w3)))
+    (f32.store offset=92 (local.get $wp) (f32x4.extract_lane 2 (local.get $w3)))
+    (f32.store offset=132 (local.get $wp) (f32x4.extract_lane 3 (local.get $w3)))
+    (local.set $w4 (f32x4.sub (local.get $w4) (f32x4.mul (local.get $lrv) (local.get $g4))))
+    (f32.store offset=16 (local.get $wp) (f32x4.extract_lane 0 (local.get $w4)))
+    (f32.store offset=56 (local.get $wp) (f32x4.extract_lane 1 (local.get $w4)))
+    (f32.store offset=96 (local.get $wp) (f32x4.extract_lane 2 (local.get $w4)))
+    (f32.store offset=136 (local.get $wp) (f32x4.extract_lane 3 (local.get $w4)))
+    (local.set $w5 (f32x4.sub (local.get $w5) (f32x4.mul (local.get $lrv) (local.get $g5))))
+    (f32.store offset=20 (local.get $wp) (f32x4.extract_lane 0 (local.get $w5)))
+    (f32.store offset=60 (local.get $wp) (f32x4.extract_lane 1 (local.get $w5)))
+    (f32.store offset=100 (local.get $wp) (f32x4.extract_lane 2 (local.get $w5)))
+    (f32.store offset=140 (local.get $wp) (f32x4.extract_lane 3 (local.get $w5)))
+    (local.set $w6 (f32x4.sub (local.get $w6) (f32x4.mul (local.get $lrv) (local.get $g6))))
+    (f32.store offset=24 (local.get $wp) (f32x4.extract_lane 0 (local.get $w6)))
+    (f32.store offset=64 (local.get $wp) (f32x4.extract_lane 1 (local.get $w6)))
+    (f32.store offset=104 (local.get $wp) (f32x4.extract_lane 2 (local.get $w6)))
+    (f32.store offset=144 (local.get $wp) (f32x4.extract_lane 3 (local.get $w6)))
+    (local.set $w7 (f32x4.sub (local.get $w7) (f32x4.mul (local.get $lrv) (local.get $g7))))
+    (f32.store offset=28 (local.get $wp) (f32x4.extract_lane 0 (local.get $w7)))
+    (f32.store offset=68 (local.get $wp) (f32x4.extract_lane 1 (local.get $w7)))
+    (f32.store offset=108 (local.get $wp) (f32x4.extract_lane 2 (local.get $w7)))
+    (f32.store offset=148 (local.get $wp) (f32x4.extract_lane 3 (local.get $w7)))
+    (local.set $w8 (f32x4.sub (local.get $w8) (f32x4.mul (local.get $lrv) (local.get $g8))))
+    (f32.store offset=32 (local.get $wp) (f32x4.extract_lane 0 (local.get $w8)))
+    (f32.store offset=72 (local.get $wp) (f32x4.extract_lane 1 (local.get $w8)))
+    (f32.store offset=112 (local.get $wp) (f32x4.extract_lane 2 (local.get $w8)))
+    (f32.store offset=152 (local.get $wp) (f32x4.extract_lane 3 (local.get $w8)))
+    (local.set $w9 (f32x4.sub (local.get $w9) (f32x4.mul (local.get $lrv) (local.get $g9))))
+    (f32.store offset=36 (local.get $wp) (f32x4.extract_lane 0 (local.get $w9)))
+    (f32.store offset=76 (local.get $wp) (f32x4.extract_lane 1 (local.get $w9)))
+    (f32.store offset=116 (local.get $wp) (f32x4.extract_lane 2 (local.get $w9)))
+    (f32.store offset=156 (local.get $wp) (f32x4.extract_lane 3 (local.get $w9)))
+    (local.set $wp (i32.add (i32.load (i32.const 20)) (i32.shl (local.get $j) (i32.const 2))))
+    (v128.store (local.get $wp) (f32x4.sub (v128.load (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $gb)))))
+
+  ;; For each hidden unit j0 <= j < j1, with w1 before its update:
+  ;;   dA0[s, j] = Σ_k dLogits[s, k] * w1[j, k]              (dL/da0 = dLogits·w1ᵀ)
+  ;;   dZ0[s, j] = dA0[s, j] * act'(z0[s, j])                 (relu: z > 0 ? 1 : 0; sigmoid: a(1 − a))
+  ;;   w1[j, :] -= lr * Σ_s a0[s, j] * dLogits[s, :]          (dL/dw1 = a0ᵀ·dLogits)
+  ;;   b0[j]    -= lr * Σ_s dZ0[s, j]                         (dL/db0)
+  (func $hidden_backward1 (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
+    (local $j i32) (local $s i32) (local $act i32) (local $rowBytes i32) (local $wp i32) (local $dp i32)
+    (local $e i32) (local $a f32) (local $da f32) (local $dz f32) (local $gb0 f32) (local $lrv v128)
+    (local $wa v128) (local $wb v128) (local $wc v128) (local $la v128) (local $lb v128) (local $lc v128)
+    (local $ga v128) (local $gb v128) (local $gc v128) (local $t v128) (local $av v128)
+    (local $z0 i32) (local $a0 i32) (local $dZ0 i32) (local $b0 i32)
+    (local.set $act (i32.load (i32.const 4)))
+    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $z0 (i32.load (i32.const 36)))
+    (local.set $a0 (i32.load (i32.const 40)))
+    (local.set $dZ0 (i32.load (i32.const 52)))
+    (local.set $b0 (i32.load (i32.const 20)))
+    (local.set $lrv (f32x4.splat (local.get $lr)))
+    (local.set $j (local.get $j0))
+    (block $units
+      (br_if $units (i32.ge_u (local.get $j) (local.get $j1)))
+      (loop $unit
+        (local.set $wp (i32.add (i32.load (i32.const 24)) (i32.mul (local.get $j) (i32.const 40))))
+        (local.set $wa (v128.load offset=0 (local.get $wp)))
+        (local.set $wb (v128.load offset=16 (local.get $wp)))
+        (local.set $wc (v128.load64_zero offset=32 (local.get $wp)))
+        (local.set $ga (v128.const i32x4 0 0 0 0))
+        (local.set $gb (v128.const i32x4 0 0 0 0))
+        (local.set $gc (v128.const i32x4 0 0 0 0))
+        (local.set $gb0 (f32.const 0))
+        (local.set $dp (i32.load (i32.const 48)))
+        (local.set $e (i32.shl (local.get $j) (i32.const 2)))
+        (local.set $s (i32.const 0))
+        (block $samples
+          (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
+          (loop $sample
+            (local.set $la (v128.load offset=0 (local.get $dp)))
+            (local.set $lb (v128.load offset=16 (local.get $dp)))
+            (local.set $lc (v128.load64_zero offset=32 (local.get $dp)))
+            ;; dA0 = horizontal sum of (la wa + lb wb) + lc wc, lanes summed as (0 + 2) + (1 + 3)
+            (local.set $t
+              (f32x4.add
+                (f32x4.add (f32x4.mul (local.get $la) (local.get $wa)) (f32x4.mul (local.get $lb) (local.get $wb)))
+                (f32x4.mul (local.get $lc) (local.get $wc))))
+            (local.set $t
+              (f32x4.add (local.get $t)
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t) (local.get $t))))
+            (local.set $da
+              (f32.add (f32x4.extract_lane 0 (local.get $t)) (f32x4.extract_lane 1 (local.get $t))))
+            (local.set $a (f32.load (i32.add (local.get $a0) (local.get $e))))
+            (if (local.get $act)
+              (then
+                (local.set $dz
+                  (f32.mul (local.get $da) (f32.mul (local.get $a) (f32.sub (f32.const 1) (local.get $a))))))
+              (else
+                (local.set $dz
+                  (select (local.get $da) (f32.const 0)
+                    (f32.gt (f32.load (i32.add (local.get $z0) (local.get $e))) (f32.const 0))))))
+            (f32.store (i32.add (local.get $dZ0) (local.get $e)) (local.get $dz))
+            (local.set $gb0 (f32.add (local.get $gb0) (local.get $dz)))
+            (local.set $av (f32x4.splat (local.get $a)))
+            (local.set $ga (f32x4.add (local.get $ga) (f32x4.mul (local.get $av) (local.get $la))))
+            (local.set $gb (f32x4.add (local.get $gb) (f32x4.mul (local.get $av) (local.get $lb))))
+            (local.set $gc (f32x4.add (local.get $gc) (f32x4.mul (local.get $av) (local.get $lc))))
+            (local.set $dp (i32.add (local.get $dp) (i32.const 40)))
+            (local.set $e (i32.add (local.get $e) (local.get $rowBytes)))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br_if $sample (i32.lt_u (local.get $s) (local.get $n)))))
+        (v128.store offset=0 (local.get $wp) (f32x4.sub (local.get $wa) (f32x4.mul (local.get $lrv) (local.get $ga))))
+        (v128.store offset=16 (local.get $wp) (f32x4.sub (local.get $wb) (f32x4.mul (local.get $lrv) (local.get $gb))))
+        (v128.store64_lane offset=32 0 (local.get $wp)
+          (f32x4.sub (local.get $wc) (f32x4.mul (local.get $lrv) (local.get $gc))))
+        (f32.store (i32.add (local.get $b0) (i32.shl (local.get $j) (i32.const 2)))
+          (f32.sub
+            (f32.load (i32.add (local.get $b0) (i32.shl (local.get $j) (i32.const 2))))
+            (f32.mul (local.get $lr) (local.get $gb0))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $unit (i32.lt_u (local.get $j) (local.get $j1))))))
+
+  ;; For the units j0 <= j < j1: quads of units through $hidden_backward4, the rest one at a time.
+  (func $hidden_backward (export "hidden_backward") (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
+    (local $act i32)
+    (local.set $act (i32.load (i32.const 4)))
+    (block $quads
+      (loop $quad
+        (br_if $quads (i32.gt_u (i32.add (local.get $j0) (i32.const 4)) (local.get $j1)))
+        (call $hidden_backward4 (local.get $j0) (local.get $n) (local.get $lr) (local.get $act))
+        (local.set $j0 (i32.add (local.get $j0) (i32.const 4)))
+        (br $quad)))
+    (call $hidden_backward1 (local.get $j0) (local.get $j1) (local.get $n) (local.get $lr)))
+
+  ;; w0 update for one sample (n = 1), 32 units: w0[i, j..j+32) += x[i] * (−lr dZ0[0, j..j+32)) for
+  ;; each non-zero pixel i; the scaled dZ0 quads stay in registers. wb = &w0[0, j], dp = &dZ0[0, j].
+  (func $upd8s (param $ip i32) (param $iend i32) (param $vp i32) (param $wb i32) (param $dp i32) (param $nlr v128)
+    (local $p i32) (local $v v128)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
+    (local $d4 v128) (local $d5 v128) (local $d6 v128) (local $d7 v128)
+    (local.set $d0 (f32x4.mul (local.get $nlr) (v128.load offset=0 (local.get $dp))))
+    (local.set $d1 (f32x4.mul (local.get $nlr) (v128.load offset=16 (local.get $dp))))
+    (local.set $d2 (f32x4.mul (local.get $nlr) (v128.load offset=32 (local.get $dp))))
+    (local.set $d3 (f32x4.mul (local.get $nlr) (v128.load offset=48 (local.get $dp))))
+    (local.set $d4 (f32x4.mul (local.get $nlr) (v128.load offset=64 (local.get $dp))))
+    (local.set $d5 (f32x4.mul (local.get $nlr) (v128.load offset=80 (local.get $dp))))
+    (local.set $d6 (f32x4.mul (local.get $nlr) (v128.load offset=96 (local.get $dp))))
+    (local.set $d7 (f32x4.mul (local.get $nlr) (v128.load offset=112 (local.get $dp))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $ip) (local.get $iend)))
+      (loop $m
+        (local.set $p (i32.add (local.get $wb) (i32.load (local.get $ip))))
+        (local.set $v (v128.load32_splat (local.get $vp)))
+        (v128.store offset=0 (local.get $p)
+          (f32x4.add (v128.load offset=0 (local.get $p)) (f32x4.mul (local.get $v) (local.get $d0))))
+        (v128.store offset=16 (local.get $p)
+          (f32x4.add (v128.load offset=16 (local.get $p)) (f32x4.mul (local.get $v) (local.get $d1))))
+        (v128.store offset=32 (local.get $p)
+          (f32x4.add (v128.load offset=32 (local.get $p)) (f32x4.mul (local.get $v) (local.get $d2))))
+        (v128.store offset=48 (local.get $p)
+          (f32x4.add (v128.load offset=48 (local.get $p)) (f32x4.mul (local.get $v) (local.get $d3))))
+        (v128.store offset=64 (local.get $p)
+          (f32x4.add (v128.load offset=64 (local.get $p)) (f32x4.mul (local.get $v) (local.get $d4))))
+        (v128.store offset=80 (local.get $p)
+          (f32x4.add (v128.load offset=80 (local.get $p)) (f32x4.mul (local.get $v) (local.get $d5))))
+        (v128.store offset=96 (local.get $p)
+          (f32x4.add (v128.load offset=96 (local.get $p)) (f32x4.mul (local.get $v) (local.get $d6))))
+        (v128.store offset=112 (local.get $p)
+          (f32x4.add (v128.load offset=112 (local.get $p)) (f32x4.mul (local.get $v) (local.get $d7))))
+        (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
+        (local.set $vp (i32.add (local.get $vp) (i32.const 4)))
+        (br_if $m (i32.lt_u (local.get $ip) (local.get $iend))))))
+
+  ;; $upd8s for 4 units.
+  (func $upd1s (param $ip i32) (param $iend i32) (param $vp i32) (param $wb i32) (param $dp i32) (param $nlr v128)
+    (local $p i32) (local $d v128)
+    (local.set $d (f32x4.mul (local.get $nlr) (v128.load (local.get $dp))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $ip) (local.get $iend)))
+      (loop $m
+        (local.set $p (i32.add (local.get $wb) (i32.load (local.get $ip))))
+        (v128.store (local.get $p)
+          (f32x4.add (v128.load (local.get $p)) (f32x4.mul (v128.load32_splat (local.get $vp)) (local.get $d))))
+        (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
+        (local.set $vp (i32.add (local.get $vp) (i32.const 4)))
+        (br_if $m (i32.lt_u (local.get $ip) (local.get $iend))))))
+
+  ;; $upd8s for 1 unit.
+  (func $upd0s (param $ip i32) (param $iend i32) (param $vp i32) (param $wb i32) (param $dp i32) (param $nlr v128)
+    (local $p i32) (local $d f32)
+    (local.set $d (f32.mul (f32x4.extract_lane 0 (local.get $nlr)) (f32.load (local.get $dp))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $ip) (local.get $iend)))
+      (loop $m
+        (local.set $p (i32.add (local.get $wb) (i32.load (local.get $ip))))
+        (f32.store (local.get $p)
+          (f32.add (f32.load (local.get $p)) (f32.mul (f32.load (local.get $vp)) (local.get $d))))
+        (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
+        (local.set $vp (i32.add (local.get $vp) (i32.const 4)))
+        (br_if $m (i32.lt_u (local.get $ip) (local.get $iend))))))
+
+  ;; w0 update for a batch, one pixel i and 32 units: g = Σ_s x[s, i] * dZ0[s, j..j+32) over the
+  ;; samples whose bit is set in the masks of pixel i (increasing s), then w0[i, j..j+32) -= lr * g.
+  ;; wp = &w0[i, j], mp = &masks[0, i], xp = &x[0, i], dp = &dZ0[0, j].
+  (func $upd8b (param $wp i32) (param $mp i32) (param $groups i32) (param $xp i32) (param $dp i32)
+    (param $rowBytes i32) (param $lrv v128)
+    (local $g i32) (local $mask i64) (local $s i32) (local $q i32) (local $r i32) (local $v v128) (local $u v128)
+    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128)
+    (local $g4 v128) (local $g5 v128) (local $g6 v128) (local $g7 v128)
+    (loop $group
+      (local.set $mask (i64.load (local.get $mp)))
+      (block $bits
+        (br_if $bits (i64.eqz (local.get $mask)))
+        (loop $bit
+          (local.set $s (i32.add (i32.shl (local.get $g) (i32.const 6)) (i32.wrap_i64 (i64.ctz (local.get $mask)))))
+          (local.set $mask (i64.and (local.get $mask) (i64.sub (local.get $mask) (i64.const 1))))
+          (local.set $v (v128.load32_splat (i32.add (local.get $xp) (i32.mul (local.get $s) (i32.const 3136)))))
+          (local.set $q (i32.add (local.get $dp) (i32.mul (local.get $s) (local.get $rowBytes))))
+          (if (i64.eqz (local.get $mask))
+            (then
+              (local.set $g0 (f32x4.add (local.get $g0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $q)))))
+              (local.set $g1 (f32x4.add (local.get $g1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $q)))))
+              (local.set $g2 (f32x4.add (local.get $g2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $q)))))
+              (local.set $g3 (f32x4.add (local.get $g3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $q)))))
+              (local.set $g4 (f32x4.add (local.get $g4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $q)))))
+              (local.set $g5 (f32x4.add (local.get $g5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $q)))))
+              (local.set $g6 (f32x4.add (local.get $g6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $q)))))
+              (local.set $g7 (f32x4.add (local.get $g7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $q)))))
+              (br $bits)))
+          ;; a second sample in the same turn: (g + a) + b, the order of one at a time
+          (local.set $s (i32.add (i32.shl (local.get $g) (i32.const 6)) (i32.wrap_i64 (i64.ctz (local.get $mask)))))
+          (local.set $mask (i64.and (local.get $mask) (i64.sub (local.get $mask) (i64.const 1))))
+          (local.set $u (v128.load32_splat (i32.add (local.get $xp) (i32.mul (local.get $s) (i32.const 3136)))))
+          (local.set $r (i32.add (local.get $dp) (i32.mul (local.get $s) (local.get $rowBytes))))
+          (local.set $g0
+            (f32x4.add (f32x4.add (local.get $g0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=0 (local.get $r)))))
+          (local.set $g1
+            (f32x4.add (f32x4.add (local.get $g1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=16 (local.get $r)))))
+          (local.set $g2
+            (f32x4.add (f32x4.add (local.get $g2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=32 (local.get $r)))))
+          (local.set $g3
+            (f32x4.add (f32x4.add (local.get $g3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=48 (local.get $r)))))
+          (local.set $g4
+            (f32x4.add (f32x4.add (local.get $g4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=64 (local.get $r)))))
+          (local.set $g5
+            (f32x4.add (f32x4.add (local.get $g5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=80 (local.get $r)))))
+          (local.set $g6
+            (f32x4.add (f32x4.add (local.get $g6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=96 (local.get $r)))))
+          (local.set $g7
+            (f32x4.add (f32x4.add (local.get $g7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $q))))
+              (f32x4.mul (local.get $u) (v128.load offset=112 (local.get $r)))))
+          (br_if $bit (i64.ne (local.get $mask) (i64.const 0)))))
+      (local.set $mp (i32.add (local.get $mp) (i32.const 6272)))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br_if $group (i32.lt_u (local.get $g) (local.get $groups))))
+    (v128.store offset=0 (local.get $wp)
+      (f32x4.sub (v128.load offset=0 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $g0))))
+    (v128.store offset=16 (local.get $wp)
+      (f32x4.sub (v128.load offset=16 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $g1))))
+    (v128.store offset=32 (local.get $wp)
+      (f32x4.sub (v128.load offset=32 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $g2))))
+    (v128.store offset=48 (local.get $wp)
+      (f32x4.sub (v128.load offset=48 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $g3))))
+    (v128.store offset=64 (local.get $wp)
+      (f32x4.sub (v128.load offset=64 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $g4))))
+    (v128.store offset=80 (local.get $wp)
+      (f32x4.sub (v128.load offset=80 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $g5))))
+    (v128.store offset=96 (local.get $wp)
+      (f32x4.sub (v128.load offset=96 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $g6))))
+    (v128.store offset=112 (local.get $wp)
+      (f32x4.sub (v128.load offset=112 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $g7)))))
+
+  ;; $upd8b for 4 units.
+  (func $upd1b (param $wp i32) (param $mp i32) (param $groups i32) (param $xp i32) (param $dp i32)
+    (param $rowBytes i32) (param $lrv v128)
+    (local $g i32) (local $mask i64) (local $s i32) (local $acc v128)
+    (loop $group
+      (local.set $mask (i64.load (local.get $mp)))
+      (block $bits
+        (br_if $bits (i64.eqz (local.get $mask)))
+        (loop $bit
+          (local.set $s (i32.add (i32.shl (local.get $g) (i32.const 6)) (i32.wrap_i64 (i64.ctz (local.get $mask)))))
+          (local.set $mask (i64.and (local.get $mask) (i64.sub (local.get $mask) (i64.const 1))))
+          (local.set $acc
+            (f32x4.add (local.get $acc)
+              (f32x4.mul
+                (v128.load32_splat (i32.add (local.get $xp) (i32.mul (local.get $s) (i32.const 3136))))
+                (v128.load (i32.add (local.get $dp) (i32.mul (local.get $s) (local.get $rowBytes)))))))
+          (br_if $bit (i64.ne (local.get $mask) (i64.const 0)))))
+      (local.set $mp (i32.add (local.get $mp) (i32.const 6272)))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br_if $group (i32.lt_u (local.get $g) (local.get $groups))))
+    (v128.store (local.get $wp)
+      (f32x4.sub (v128.load (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $acc)))))
+
+  ;; $upd8b for 1 unit.
+  (func $upd0b (param $wp i32) (param $mp i32) (param $groups i32) (param $xp i32) (param $dp i32)
+    (param $rowBytes i32) (param $lrv v128)
+    (local $g i32) (local $mask i64) (local $s i32) (local $acc f32)
+    (loop $group
+      (local.set $mask (i64.load (local.get $mp)))
+      (block $bits
+        (br_if $bits (i64.eqz (local.get $mask)))
+        (loop $bit
+          (local.set $s (i32.add (i32.shl (local.get $g) (i32.const 6)) (i32.wrap_i64 (i64.ctz (local.get $mask)))))
+          (local.set $mask (i64.and (local.get $mask) (i64.sub (local.get $mask) (i64.const 1))))
+          (local.set $acc
+            (f32.add (local.get $acc)
+              (f32.mul
+                (f32.load (i32.add (local.get $xp) (i32.mul (local.get $s) (i32.const 3136))))
+                (f32.load (i32.add (local.get $dp) (i32.mul (local.get $s) (local.get $rowBytes)))))))
+          (br_if $bit (i64.ne (local.get $mask) (i64.const 0)))))
+      (local.set $mp (i32.add (local.get $mp) (i32.const 6272)))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br_if $group (i32.lt_u (local.get $g) (local.get $groups))))
+    (f32.store (local.get $wp)
+      (f32.sub (f32.load (local.get $wp)) (f32.mul (f32x4.extract_lane 0 (local.get $lrv)) (local.get $acc)))))
+
+  ;; w0[:, j0..j1) -= lr * xᵀ·dZ0[:, j0..j1), touching only the rows of non-zero pixels: n = 1
+  ;; walks the pixel list of sample 0 ($scan); n > 1 walks the pixels and, per pixel, the samples
+  ;; set in its masks ($scan with masks), summing the batch before one update of the row.
+  (func $input_update (export "input_update") (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
+    (local $ip i32) (local $iend i32) (local $vp i32) (local $jb i32) (local $jend i32) (local $w0 i32)
+    (local $dZ0 i32) (local $nlr v128) (local $lrv v128) (local $i i32) (local $mp i32) (local $g i32)
+    (local $groups i32) (local $any i64) (local $rowBytes i32) (local $wrow i32) (local $xp i32)
+    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $w0 (i32.load (i32.const 16)))
+    (local.set $dZ0 (i32.load (i32.const 52)))
+    (local.set $jend (i32.shl (local.get $j1) (i32.const 2)))
+    (if (i32.eq (local.get $n) (i32.const 1))
+      (then
+        (local.set $ip (i32.load (i32.const 60)))
+        (local.set $vp (i32.load (i32.const 64)))
+        (local.set $iend
+          (i32.add (local.get $ip) (i32.shl (i32.load (i32.load (i32.const 68))) (i32.const 2))))
+        (local.set $nlr (f32x4.splat (f32.neg (local.get $lr))))
+        (local.set $jb (i32.shl (local.get $j0) (i32.const 2)))
+        (block $b8
+          (loop $l8
+            (br_if $b8 (i32.gt_u (i32.add (local.get $jb) (i32.const 128)) (local.get $jend)))
+            (call $upd8s (local.get $ip) (local.get $iend) (local.get $vp)
+              (i32.add (local.get $w0) (local.get $jb)) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $nlr))
+            (local.set $jb (i32.add (local.get $jb) (i32.const 128)))
+            (br $l8)))
+        (block $b1
+          (loop $l1
+            (br_if $b1 (i32.gt_u (i32.add (local.get $jb) (i32.const 16)) (local.get $jend)))
+            (call $upd1s (local.get $ip) (local.get $iend) (local.get $vp)
+              (i32.add (local.get $w0) (local.get $jb)) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $nlr))
+            (local.set $jb (i32.add (local.get $jb) (i32.const 16)))
+            (br $l1)))
+        (block $b0
+          (loop $l0
+            (br_if $b0 (i32.ge_u (local.get $jb) (local.get $jend)))
+            (call $upd0s (local.get $ip) (local.get $iend) (local.get $vp)
+              (i32.add (local.get $w0) (local.get $jb)) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $nlr))
+            (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
+            (br $l0))))
+      (else
+        (local.set $groups (i32.shr_u (i32.add (local.get $n) (i32.const 63)) (i32.const 6)))
+        (local.set $lrv (f32x4.splat (local.get $lr)))
+        (loop $pixel
+          (local.set $mp (i32.add (i32.load (i32.const 72)) (i32.shl (local.get $i) (i32.const 3))))
+          ;; skip the pixel when no sample of the batch has it
+          (local.set $any (i64.const 0))
+          (local.set $g (i32.const 0))
+          (loop $group
+            (local.set $any
+              (i64.or (local.get $any) (i64.load (i32.add (local.get $mp) (i32.mul (local.get $g) (i32.const 6272))))))
+            (local.set $g (i32.add (local.get $g) (i32.const 1)))
+            (br_if $group (i32.lt_u (local.get $g) (local.get $groups))))
+          (if (i64.ne (local.get $any) (i64.const 0))
+            (then
+              (local.set $wrow (i32.add (local.get $w0) (i32.mul (local.get $i) (local.get $rowBytes))))
+              (local.set $xp (i32.add (i32.load (i32.const 32)) (i32.shl (local.get $i) (i32.const 2))))
+              (local.set $jb (i32.shl (local.get $j0) (i32.const 2)))
+              (block $c8
+                (loop $m8
+                  (br_if $c8 (i32.gt_u (i32.add (local.get $jb) (i32.const 128)) (local.get $jend)))
+                  (call $upd8b (i32.add (local.get $wrow) (local.get $jb)) (local.get $mp) (local.get $groups)
+                    (local.get $xp) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $rowBytes) (local.get $lrv))
+                  (local.set $jb (i32.add (local.get $jb) (i32.const 128)))
+                  (br $m8)))
+              (block $c1
+                (loop $m1
+                  (br_if $c1 (i32.gt_u (i32.add (local.get $jb) (i32.const 16)) (local.get $jend)))
+                  (call $upd1b (i32.add (local.get $wrow) (local.get $jb)) (local.get $mp) (local.get $groups)
+                    (local.get $xp) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $rowBytes) (local.get $lrv))
+                  (local.set $jb (i32.add (local.get $jb) (i32.const 16)))
+                  (br $m1)))
+              (block $c0
+                (loop $m0
+                  (br_if $c0 (i32.ge_u (local.get $jb) (local.get $jend)))
+                  (call $upd0b (i32.add (local.get $wrow) (local.get $jb)) (local.get $mp) (local.get $groups)
+                    (local.get $xp) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $rowBytes) (local.get $lrv))
+                  (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
+                  (br $m0)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $pixel (i32.lt_u (local.get $i) (i32.const 784)))))))
+
+  ;; ------------------------------------------------------------------------------------------
+  ;; The parallel phases: the two of a training step, for the chunks c0 <= c < c1 of one thread,
+  ;; and the one of a prediction, for the rows s0 <= s < s1 of one thread.
+
+  ;; Forward of chunks [c0, c1) for the first n rows: z0 and a0 of their hidden units, then their
+  ;; partial logits.
+  (func $forward_part (export "forward_part") (param $c0 i32) (param $c1 i32) (param $n i32)
+    (call $hidden_forward
+      (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (i32.const 0) (local.get $n))
+    (call $output_partial (local.get $c0) (local.get $c1) (i32.const 0) (local.get $n)))
+
+  ;; Backward and update of chunks [c0, c1): dZ0, w1 and b0 of their hidden units, then their w0 columns.
+  (func $backward_part (export "backward_part") (param $c0 i32) (param $c1 i32) (param $n i32) (param $lr f32)
+    (call $hidden_backward
+      (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (local.get $n) (local.get $lr))
+    (call $input_update
+      (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (local.get $n) (local.get $lr)))
+
+  ;; Prediction of the rows [s0, s1): their pixel lists (from x, or from the byte images when
+  ;; $fromPixels is 1), then every chunk's forward and the logits. A row's numbers are computed as
+  ;; in a training step's forward, whoever computes them.
+  (func $predict_rows (export "predict_rows") (param $s0 i32) (param $s1 i32) (param $fromPixels i32)
+    (if (local.get $fromPixels)
+      (then (call $scan_pixels (local.get $s0) (local.get $s1)))
+      (else (call $scan (local.get $s0) (local.get $s1) (i32.const 0))))
+    (call $hidden_forward (i32.const 0) (i32.load (i32.const 0)) (local.get $s0) (local.get $s1))
+    (call $output_partial (i32.const 0) (i32.load (i32.const 8)) (local.get $s0) (local.get $s1))
+    (call $output_reduce (local.get $s0) (local.get $s1))))

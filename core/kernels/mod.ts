@@ -1,0 +1,12 @@
+/**
+ * Where the numbers live and which kernels run on them: the TypeScript reference backend, the
+ * WebAssembly SIMD backend and its worker threads, behind one {@linkcode Backend} interface.
+ *
+ * @module
+ */
+
+export * from "./backend.ts";
+export * from "./backend_factory.ts";
+export * from "./backend_threads.ts";
+export * from "./backend_wasm.ts";
+export * from "./wasm_file.ts";

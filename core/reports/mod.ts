@@ -1,0 +1,13 @@
+/**
+ * Reports of a run: run folders read back, SVG charts, PNG galleries, the confusion table and the
+ * self-contained HTML report.
+ *
+ * @module
+ */
+
+export * from "./confusion_table.ts";
+export * from "./gallery.ts";
+export * from "./report_html.ts";
+export * from "./run.ts";
+export * from "./run_files.ts";
+export * from "./svg_charts.ts";
