@@ -3,12 +3,13 @@
  * SIMD kernels (core/kernels/kernels.wat), on one thread and on two, for the 784-128-10 relu network on
  * real MNIST digits (about 19 % non-zero pixels). Each group compares the same work:
  *
- * - inputForward: z0 = x·w0 + b0 and a0 = relu(z0). TS inputForward + activationForward; wasm
- *   scan (the non-zero pixel lists, and the per-pixel sample masks when N > 1) + hidden_forward.
- * - outputForward: logits = a0·w1 + b1. wasm output_partial over the 16 chunks + output_reduce.
+ * - inputForward: z0 = x·w0 + b0 and a0 = relu(z0). TS denseForward of layer 0 + activationForward;
+ *   wasm scan (the non-zero pixel lists, and the per-pixel sample masks when N > 1) + hidden_forward.
+ * - outputForward: logits = a0·w1 + b1. TS denseForward of layer 1; wasm output_partial over the 16
+ *   chunks + output_reduce.
  * - backward: TS backward (dL/dw1, dL/db1, dL/db0, dZ0); wasm hidden_backward, which also applies
  *   the w1 and b0 updates (the gradients are never stored).
- * - sgdStep: TS sgdStep; wasm input_update (w0) + bias1_update (b1).
+ * - sgdStep: TS step() of the plain sgd optimizer; wasm input_update (w0) + bias1_update (b1).
  * - trainStep N = 1 and N = 64, predict N = 500: whole Backend calls.
  * - epoch: one pass over the 60,000 training images (batch 1 lr 0.01, batch 64 lr 0.1), copying
  *   each batch into `x` from pre-scaled float32 images.
@@ -36,18 +37,18 @@ import {
 } from "../core/kernels/backend_wasm.ts";
 import { loadIdxPair } from "../core/formats/idx.ts";
 import {
-  activationForward,
   backward,
   createGrads,
   createWorkspace,
   D,
   initParams,
-  inputForward,
-  outputForward,
-  sgdStep,
-  softmaxCrossEntropy,
+  K,
   zeroGrads,
 } from "../core/network/network.ts";
+import { activationForward } from "../core/network/activations.ts";
+import { denseForward } from "../core/network/layers.ts";
+import { softmaxCrossEntropy } from "../core/network/loss.ts";
+import { createOptimizer, DEFAULT_OPTIMIZER } from "../core/network/optimizers.ts";
 import { Rng } from "../core/network/rng.ts";
 
 const H = 128, N = 64, PREDICT_N = 500, INFER_N = 1000;
@@ -68,8 +69,10 @@ const params = initParams(H, "relu", new Rng(1));
 const x = images.slice(0, N * D);
 const ws = createWorkspace(H, N);
 const grads = createGrads(H);
+const sgd = createOptimizer(DEFAULT_OPTIMIZER, params.sizes);
 const core = createWasmCore(await loadKernelModule(), H, "relu", N);
-for (const name of ["w0", "b0", "w1", "b1"] as const) core.params[name].set(params[name]);
+params.w.forEach((w, l) => core.params.w[l].set(w));
+params.b.forEach((b, l) => core.params.b[l].set(b));
 core.x.set(x);
 const k = core.kernels;
 // Workspaces as a training step leaves them, so backward and sgdStep see real values.
@@ -81,14 +84,14 @@ k.output_reduce(0, N);
 softmaxCrossEntropy(core.logits, labels, 0, N, core.probs, core.dLogits);
 
 function forward(): void {
-  inputForward(x, N, params, ws.z0);
-  activationForward(ws.z0, N * H, "relu", ws.a0);
-  outputForward(ws.a0, N, params, ws.logits);
+  denseForward(x, N, D, H, params.w[0], params.b[0], ws.z[0]);
+  activationForward(ws.z[0], N * H, "relu", ws.a[0]);
+  denseForward(ws.a[0], N, H, K, params.w[1], params.b[1], ws.logits);
 }
 
 Deno.bench({ name: "inputForward N=64: ts", group: "inputForward N=64", baseline: true }, () => {
-  inputForward(x, N, params, ws.z0);
-  activationForward(ws.z0, N * H, "relu", ws.a0);
+  denseForward(x, N, D, H, params.w[0], params.b[0], ws.z[0]);
+  activationForward(ws.z[0], N * H, "relu", ws.a[0]);
 });
 Deno.bench({ name: "inputForward N=64: wasm", group: "inputForward N=64" }, () => {
   k.scan(0, N, 1);
@@ -96,7 +99,7 @@ Deno.bench({ name: "inputForward N=64: wasm", group: "inputForward N=64" }, () =
 });
 
 Deno.bench({ name: "outputForward N=64: ts", group: "outputForward N=64", baseline: true }, () => {
-  outputForward(ws.a0, N, params, ws.logits);
+  denseForward(ws.a[0], N, H, K, params.w[1], params.b[1], ws.logits);
 });
 Deno.bench({ name: "outputForward N=64: wasm", group: "outputForward N=64" }, () => {
   k.output_partial(0, HIDDEN_CHUNKS, 0, N);
@@ -105,14 +108,14 @@ Deno.bench({ name: "outputForward N=64: wasm", group: "outputForward N=64" }, ()
 
 Deno.bench({ name: "backward N=64: ts", group: "backward N=64", baseline: true }, () => {
   zeroGrads(grads);
-  backward(params, "relu", N, ws, grads);
+  backward(params, "relu", x, N, ws, grads);
 });
 Deno.bench({ name: "backward N=64: wasm (with the w1, b0 updates)", group: "backward N=64" }, () => {
   k.hidden_backward(0, H, N, 0);
 });
 
 Deno.bench({ name: "sgdStep N=64: ts", group: "sgdStep N=64", baseline: true }, () => {
-  sgdStep(params, grads, x, ws.dZ0, N, 0);
+  sgd.step(params, grads, 0, { x, dZ0: ws.dZ[0], n: N });
 });
 Deno.bench({ name: "sgdStep N=64: wasm", group: "sgdStep N=64" }, () => {
   k.input_update(0, H, N, 0);

@@ -28,7 +28,7 @@ import { type Dataset, firstImages } from "../core/training/dataset.ts";
 import { FormatError, LimitError } from "../core/base/errors.ts";
 import { evaluate } from "../core/training/evaluate.ts";
 import { loadIdxPair } from "../core/formats/idx.ts";
-import { D, initParams, K, type Params } from "../core/network/network.ts";
+import { D, hiddenSizes, initParams, K, type Params } from "../core/network/network.ts";
 import { Rng } from "../core/network/rng.ts";
 import { trainEpochs } from "../core/training/train.ts";
 import { helpText, type OptionSpec, parseFlags, runMain, UsageError } from "../scripts/_cli.ts";
@@ -113,7 +113,7 @@ export async function trainOurs(
   settings: OursTrainSettings,
 ): Promise<OursTrainResult> {
   const rng = new _RecordingRng(settings.seed);
-  const initial = initParams(backend.params.hidden, "relu", rng);
+  const initial = initParams(hiddenSizes(backend.params), "relu", rng);
   loadParams(backend, initial);
   const secondsPerEpoch: number[] = [];
   let lastEpochLoss = NaN;
@@ -192,18 +192,18 @@ export function timeInference(
 }
 
 /**
- * Parameters as the bytes of a raw float32 file: w0 | b0 | w1 | b1.
+ * Parameters as the bytes of a raw float32 file: w0 | b0 | w1 | b1 (| w2 | b2 … for deeper networks).
  *
  * @example
  * ```ts
  * import { zeroParams } from "../core/network/network.ts";
  * import { paramsFromBytes, paramsToBytes } from "./ours.ts";
  * const bytes = paramsToBytes(zeroParams(4));
- * console.assert(paramsFromBytes(bytes, 4, "x").w1.length === 40);
+ * console.assert(paramsFromBytes(bytes, 4, "x").w[1].length === 40);
  * ```
  */
 export function paramsToBytes(params: Params): Uint8Array {
-  const parts = [params.w0, params.b0, params.w1, params.b1];
+  const parts = params.w.flatMap((w, l) => [w, params.b[l]]);
   const flat = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
   let offset = 0;
   for (const part of parts) {
@@ -236,7 +236,7 @@ export function paramsFromBytes(bytes: Uint8Array, hidden: number, name: string)
     for (let i = 0; i < size; i++, offset += 4) part[i] = view.getFloat32(offset, true);
     return part;
   });
-  return { hidden, w0, b0, w1, b1 };
+  return { sizes: [D, hidden, K], w: [w0, w1], b: [b0, b1] };
 }
 
 /**

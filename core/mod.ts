@@ -7,7 +7,7 @@
  *
  * | folder | what it holds |
  * |---|---|
- * | network/ | the math: shapes, parameters, forward/backward pairs, softmax cross-entropy, SGD, the seeded generator |
+ * | network/ | the math: shapes, parameters, dense layers, activations, softmax cross-entropy, SGD, momentum and Adam, the seeded generator |
  * | training/ | config.yaml, datasets, the epoch loop, evaluation, predictions, weights.npz, weights.json, checkpoints |
  * | kernels/ | where the numbers live: TS reference kernels, WebAssembly SIMD, worker threads |
  * | formats/ | strict readers and exact writers: IDX, gzip, zip, .npy, .npz, PNG, CRC-32 |

@@ -10,10 +10,10 @@ import {
   initParams,
   K,
   type Params,
-  sgdStep,
-  softmaxCrossEntropy,
   zeroGrads,
 } from "../core/network/network.ts";
+import { softmaxCrossEntropy } from "../core/network/loss.ts";
+import { createOptimizer, DEFAULT_OPTIMIZER } from "../core/network/optimizers.ts";
 import { Rng } from "../core/network/rng.ts";
 import { sparseBatch } from "./_batches.ts";
 
@@ -21,19 +21,20 @@ import { sparseBatch } from "./_batches.ts";
 function randomParams(hidden: number, activation: Activation, seed: number): Params {
   const rng = new Rng(seed);
   const params = initParams(hidden, activation, rng);
-  for (let j = 0; j < hidden; j++) params.b0[j] = rng.nextNormal() * 0.1;
-  for (let k = 0; k < K; k++) params.b1[k] = rng.nextNormal() * 0.1;
+  for (let j = 0; j < hidden; j++) params.b[0][j] = rng.nextNormal() * 0.1;
+  for (let k = 0; k < K; k++) params.b[1][k] = rng.nextNormal() * 0.1;
   return params;
 }
 
 function cloneParams(p: Params): Params {
-  return { hidden: p.hidden, w0: p.w0.slice(), b0: p.b0.slice(), w1: p.w1.slice(), b1: p.b1.slice() };
+  return { sizes: p.sizes.slice(), w: p.w.map((w) => w.slice()), b: p.b.map((b) => b.slice()) };
 }
 
 function assertSameParams(actual: Params, expected: Params, context: string): void {
-  assert.equal(actual.hidden, expected.hidden);
-  for (const key of ["w0", "b0", "w1", "b1"] as const) {
-    assert.deepEqual(actual[key], expected[key], `${context}: ${key}`);
+  assert.deepEqual(actual.sizes, expected.sizes);
+  for (let l = 0; l < 2; l++) {
+    assert.deepEqual(actual.w[l], expected.w[l], `${context}: w${l}`);
+    assert.deepEqual(actual.b[l], expected.b[l], `${context}: b${l}`);
   }
 }
 
@@ -44,13 +45,14 @@ Deno.test("createTsBackend() allocates zero parameters and buffers of the reques
   assert.equal(backend.kind, "ts");
   assert.equal(backend.activation, "sigmoid");
   assert.equal(backend.capacity, 5);
-  assert.equal(backend.params.hidden, 12);
-  assert.equal(backend.params.w0.length, D * 12);
-  assert.equal(backend.params.b0.length, 12);
-  assert.equal(backend.params.w1.length, 12 * K);
-  assert.equal(backend.params.b1.length, K);
-  for (const key of ["w0", "b0", "w1", "b1"] as const) {
-    assert.ok(backend.params[key].every((v) => v === 0), key);
+  assert.deepEqual(backend.params.sizes, [D, 12, K]);
+  assert.equal(backend.params.w[0].length, D * 12);
+  assert.equal(backend.params.b[0].length, 12);
+  assert.equal(backend.params.w[1].length, 12 * K);
+  assert.equal(backend.params.b[1].length, K);
+  for (let l = 0; l < 2; l++) {
+    assert.ok(backend.params.w[l].every((v) => v === 0), `w${l}`);
+    assert.ok(backend.params.b[l].every((v) => v === 0), `b${l}`);
   }
   assert.equal(backend.x.length, 5 * D);
   assert.equal(backend.probs.length, 5 * K);
@@ -67,7 +69,7 @@ Deno.test("createTsBackend() refuses a hidden size of 0 with a RangeError", () =
 // ---- trainStep ---------------------------------------------------------------------------------
 
 for (const activation of ["relu", "sigmoid"] as const) {
-  Deno.test(`trainStep() is bit-identical to forward, loss, backward and sgdStep by hand (${activation})`, () => {
+  Deno.test(`trainStep() is bit-identical to forward, loss, backward and an sgd step by hand (${activation})`, () => {
     const hidden = 7, capacity = 6, lr = 0.05;
     const start = randomParams(hidden, activation, 11);
     const backend = createTsBackend(hidden, activation, capacity);
@@ -77,6 +79,7 @@ for (const activation of ["relu", "sigmoid"] as const) {
     const params = cloneParams(start);
     const ws = createWorkspace(hidden, capacity);
     const grads = createGrads(hidden);
+    const sgd = createOptimizer(DEFAULT_OPTIMIZER, params.sizes);
 
     const rng = new Rng(12);
     const labels = Uint8Array.from({ length: 40 }, () => rng.nextInt(K));
@@ -89,8 +92,8 @@ for (const activation of ["relu", "sigmoid"] as const) {
       forward(params, activation, x, n, ws);
       const expectedLoss = softmaxCrossEntropy(ws.logits, labels, offset, n, ws.probs, ws.dLogits);
       zeroGrads(grads);
-      backward(params, activation, n, ws, grads);
-      sgdStep(params, grads, x, ws.dZ0, n, lr);
+      backward(params, activation, x, n, ws, grads);
+      sgd.step(params, grads, lr, { x, dZ0: ws.dZ[0], n });
 
       assert.equal(loss, expectedLoss, `loss at offset ${offset}`);
       assert.deepEqual(
@@ -101,7 +104,7 @@ for (const activation of ["relu", "sigmoid"] as const) {
       assertSameParams(backend.params, params, `after the step at offset ${offset}`);
     }
     // the steps really trained: the parameters moved away from the start
-    assert.notDeepEqual(backend.params.w1, start.w1);
+    assert.notDeepEqual(backend.params.w[1], start.w[1]);
   });
 }
 
@@ -161,19 +164,19 @@ Deno.test("predict() gives each row the same probabilities whatever the batch ar
 
 Deno.test("loadParams() copies the values into the backend's own buffers", () => {
   const backend = createTsBackend(6, "relu", 2);
-  const { w0, b0, w1, b1 } = backend.params;
+  const [w0, w1] = backend.params.w, [b0, b1] = backend.params.b;
   const source = randomParams(6, "relu", 17);
   loadParams(backend, source);
   assertSameParams(backend.params, source, "after loadParams()");
   // the same buffers, now holding copies
-  assert.equal(backend.params.w0, w0);
-  assert.equal(backend.params.b0, b0);
-  assert.equal(backend.params.w1, w1);
-  assert.equal(backend.params.b1, b1);
-  assert.notEqual(backend.params.w0, source.w0);
+  assert.equal(backend.params.w[0], w0);
+  assert.equal(backend.params.b[0], b0);
+  assert.equal(backend.params.w[1], w1);
+  assert.equal(backend.params.b[1], b1);
+  assert.notEqual(backend.params.w[0], source.w[0]);
   const saved = cloneParams(source);
-  source.w0.fill(9);
-  source.b1.fill(9);
+  source.w[0].fill(9);
+  source.b[1].fill(9);
   assertSameParams(backend.params, saved, "after changing the source");
 });
 
@@ -181,15 +184,15 @@ Deno.test("loadParams() refuses weights of another hidden size with a TypeError 
   const backend = createTsBackend(6, "relu", 2);
   assert.throws(() => loadParams(backend, randomParams(8, "relu", 1)), (error: unknown) => {
     assert.ok(error instanceof TypeError, `got ${error}`);
-    assert.equal(error.message, "Cannot load weights: they have 8 hidden units, the backend 6");
+    assert.equal(error.message, "Cannot load weights: they have layers 784-8-10, the backend 784-6-10");
     return true;
   });
   // nothing was copied
-  assert.ok(backend.params.w0.every((v) => v === 0));
+  assert.ok(backend.params.w[0].every((v) => v === 0));
 });
 
 Deno.test("dispose() can be called and leaves the parameters readable", () => {
   const backend = createTsBackend(3, "relu", 1);
   backend.dispose();
-  assert.equal(backend.params.w0.length, D * 3);
+  assert.equal(backend.params.w[0].length, D * 3);
 });

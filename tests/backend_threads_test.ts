@@ -15,10 +15,10 @@ import { Rng } from "../core/network/rng.ts";
 
 /** Train a backend for `steps` seeded steps; return the bytes of its parameters, losses and probabilities. */
 function train(backend: Backend, activation: Activation, n: number, steps: number, seed: number): Uint8Array {
-  const hidden = backend.params.hidden;
+  const hidden = backend.params.sizes[1];
   const rng = new Rng(seed);
   const params = initParams(hidden, activation, rng);
-  for (let j = 0; j < hidden; j++) params.b0[j] = rng.nextNormal() * 0.1;
+  for (let j = 0; j < hidden; j++) params.b[0][j] = rng.nextNormal() * 0.1;
   loadParams(backend, params);
   const losses = new Float64Array(steps + 1);
   const labels = new Uint8Array(n);
@@ -28,7 +28,7 @@ function train(backend: Backend, activation: Activation, n: number, steps: numbe
     losses[step] = backend.trainStep(labels, 0, n, n === 1 ? 0.01 : 0.1);
   }
   losses[steps] = backend.predict(labels, 0, n);
-  const { w0, b0, w1, b1 } = backend.params;
+  const [w0, w1] = backend.params.w, [b0, b1] = backend.params.b;
   const parts = [w0, b0, w1, b1, backend.probs.subarray(0, n * K), losses];
   return concatBytes(parts.map((p) => new Uint8Array(p.slice().buffer)));
 }

@@ -14,19 +14,16 @@ import { LimitError } from "../core/base/errors.ts";
 import { loadIdxPair } from "../core/formats/idx.ts";
 import {
   type Activation,
-  activationBackward,
-  activationForward,
   createGrads,
   createWorkspace,
   D,
   initParams,
-  inputForward,
   K,
-  outputBackward,
-  outputForward,
   type Params,
-  softmaxCrossEntropy,
 } from "../core/network/network.ts";
+import { activationBackward, activationForward } from "../core/network/activations.ts";
+import { denseBackward, denseForward } from "../core/network/layers.ts";
+import { softmaxCrossEntropy } from "../core/network/loss.ts";
 import { Rng } from "../core/network/rng.ts";
 
 // Tolerance of one step, wasm (float32 arithmetic) against the TS reference (float64 arithmetic
@@ -60,8 +57,8 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
 /** Random parameters with non-zero biases. */
 function randomParams(hidden: number, activation: Activation, rng: Rng): Params {
   const params = initParams(hidden, activation, rng);
-  for (let j = 0; j < hidden; j++) params.b0[j] = rng.nextNormal() * 0.1;
-  for (let k = 0; k < K; k++) params.b1[k] = rng.nextNormal() * 0.1;
+  for (let j = 0; j < hidden; j++) params.b[0][j] = rng.nextNormal() * 0.1;
+  for (let k = 0; k < K; k++) params.b[1][k] = rng.nextNormal() * 0.1;
   return params;
 }
 
@@ -77,6 +74,12 @@ function randomLabels(n: number, rng: Rng): Uint8Array {
   return Uint8Array.from({ length: n }, () => rng.nextInt(K));
 }
 
+/** Copy the values of every parameter array of `from` into `to`. */
+function copyParams(to: Params, from: Params): void {
+  from.w.forEach((w, l) => to.w[l].set(w));
+  from.b.forEach((b, l) => to.b[l].set(b));
+}
+
 /** A wasm core with seeded random parameters, labels for n rows, and the generator for the inputs. */
 function seededCore(
   module: WebAssembly.Module,
@@ -88,7 +91,7 @@ function seededCore(
   const rng = new Rng(seed);
   const core = createWasmCore(module, hidden, activation, n);
   const params = randomParams(hidden, activation, rng);
-  for (const name of ["w0", "b0", "w1", "b1"] as const) core.params[name].set(params[name]);
+  copyParams(core.params, params);
   return { core, rng, labels: randomLabels(n, rng) };
 }
 
@@ -106,8 +109,9 @@ async function pair(hidden: number, activation: Activation, capacity: number, pa
 }
 
 function assertParamsClose(wasm: Backend, ts: Backend, what: string): void {
-  for (const name of ["w0", "b0", "w1", "b1"] as const) {
-    assertClose(wasm.params[name], ts.params[name], `${what} ${name}`);
+  for (let l = 0; l < 2; l++) {
+    assertClose(wasm.params.w[l], ts.params.w[l], `${what} w${l}`);
+    assertClose(wasm.params.b[l], ts.params.b[l], `${what} b${l}`);
   }
 }
 
@@ -148,30 +152,31 @@ for (const activation of ["relu", "sigmoid"] as const) {
     const rng = new Rng(5);
     const core = createWasmCore(await loadKernelModule(), hidden, activation, n);
     const params = randomParams(hidden, activation, rng);
-    for (const name of ["w0", "b0", "w1", "b1"] as const) core.params[name].set(params[name]);
+    copyParams(core.params, params);
     const x = new Float32Array(n * D);
     fillSparse(n, rng, x, core.x);
     const labels = randomLabels(n, rng);
 
     const ws = createWorkspace(hidden, n);
-    inputForward(x, n, params, ws.z0);
-    activationForward(ws.z0, n * hidden, activation, ws.a0);
-    outputForward(ws.a0, n, params, ws.logits);
+    const grads = createGrads(hidden);
+    denseForward(x, n, D, hidden, params.w[0], params.b[0], ws.z[0]);
+    activationForward(ws.z[0], n * hidden, activation, ws.a[0]);
+    denseForward(ws.a[0], n, hidden, K, params.w[1], params.b[1], ws.logits);
     softmaxCrossEntropy(ws.logits, labels, 0, n, ws.probs, ws.dLogits);
-    outputBackward(ws.a0, ws.dLogits, n, params, createGrads(hidden), ws.dZ0);
-    activationBackward(ws.z0, ws.a0, n * hidden, activation, ws.dZ0);
+    denseBackward(ws.a[0], ws.dLogits, n, hidden, K, params.w[1], grads.w[1], grads.b[1], ws.dZ[0]);
+    activationBackward(ws.z[0], ws.a[0], n * hidden, activation, ws.dZ[0]);
 
     const k = core.kernels;
     k.scan(0, n, 1);
     k.hidden_forward(0, hidden, 0, n);
-    assertClose(core.z0, ws.z0, "z0");
-    assertClose(core.a0, ws.a0, "a0");
+    assertClose(core.z0, ws.z[0], "z0");
+    assertClose(core.a0, ws.a[0], "a0");
     k.output_partial(0, HIDDEN_CHUNKS, 0, n);
     k.output_reduce(0, n);
     assertClose(core.logits, ws.logits, "logits");
     softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
     k.hidden_backward(0, hidden, n, 0.1);
-    assertClose(core.dZ0, ws.dZ0, "dZ0");
+    assertClose(core.dZ0, ws.dZ[0], "dZ0");
   });
 
   Deno.test(`a short MNIST training stays within the one-step tolerance of the TS backend (${activation})`, async () => {
@@ -212,10 +217,10 @@ Deno.test("wasm trainStep() gives the same bytes on every run", async () => {
     const p = wasm.params;
     runs.push(
       new Uint8Array([
-        ...new Uint8Array(p.w0.slice().buffer),
-        ...new Uint8Array(p.b0.slice().buffer),
-        ...new Uint8Array(p.w1.slice().buffer),
-        ...new Uint8Array(p.b1.slice().buffer),
+        ...new Uint8Array(p.w[0].slice().buffer),
+        ...new Uint8Array(p.b[0].slice().buffer),
+        ...new Uint8Array(p.w[1].slice().buffer),
+        ...new Uint8Array(p.b[1].slice().buffer),
         ...new TextEncoder().encode(losses),
       ]),
     );
@@ -305,10 +310,10 @@ Deno.test("wasm sigmoid matches 1 / (1 + exp(-z)) from -100 to 100, and NaN stay
   z.push(-88.8, -88.72, -88.5, -87.4, -87.3, 87.3, 87.4, 88.5, 88.72, 88.8, 1e30, -1e30, 0, -0, NaN);
   const hidden = z.length;
   const core = createWasmCore(await loadKernelModule(), hidden, "sigmoid", 1);
-  core.params.b0.set(z); // w0 = 0 and x = 0, so z0 = b0
+  core.params.b[0].set(z); // w0 = 0 and x = 0, so z0 = b0
   core.kernels.scan(0, 1, 0);
   core.kernels.hidden_forward(0, hidden, 0, 1);
-  const expected = core.params.b0.map((v) => 1 / (1 + Math.exp(-v)));
+  const expected = core.params.b[0].map((v) => 1 / (1 + Math.exp(-v)));
   // 1e-6 relative: a few float32 ulps from the polynomial exp; 1e-37 absolute covers denormal outputs
   const ratio = worstRatio(core.a0.subarray(0, hidden - 1), expected.subarray(0, hidden - 1), 1e-6, 1e-37);
   assert.ok(ratio <= 1, `sigmoid off by ${ratio.toFixed(2)} times the tolerance`);
@@ -318,7 +323,7 @@ Deno.test("wasm sigmoid matches 1 / (1 + exp(-z)) from -100 to 100, and NaN stay
 Deno.test("wasm relu gives +0 for -0, negative and NaN pre-activations, like the TS kernel", async () => {
   const z = [-0, 0, -1, NaN, 2.5, -1e-40, 1e-40];
   const core = createWasmCore(await loadKernelModule(), z.length, "relu", 1);
-  core.params.b0.set(z);
+  core.params.b[0].set(z);
   core.kernels.scan(0, 1, 0);
   core.kernels.hidden_forward(0, z.length, 0, 1);
   const expected = new Float32Array(z.length);
@@ -345,19 +350,21 @@ Deno.test("wasm backend handles blank and fully inked images", async () => {
 
 Deno.test("wasm backend exposes views of wasm memory, not copies", async () => {
   const core = createWasmCore(await loadKernelModule(), 8, "relu", 4);
-  for (const view of [core.x, core.probs, core.params.w0, core.params.b0, core.params.w1, core.params.b1]) {
+  for (
+    const view of [core.x, core.probs, core.params.w[0], core.params.b[0], core.params.w[1], core.params.b[1]]
+  ) {
     assert.equal(view.buffer, core.memory.buffer);
   }
   const wasm = await createWasmBackend(8, "relu", 4);
   const { x, probs, params } = wasm;
   wasm.x.fill(0.25);
-  wasm.params.w1.fill(0.5);
+  wasm.params.w[1].fill(0.5);
   wasm.predict([0, 1, 2, 3], 0, 4);
   wasm.trainStep([0, 1, 2, 3], 0, 4, 0.1);
   assert.equal(wasm.x, x);
   assert.equal(wasm.probs, probs);
   assert.equal(wasm.params, params);
-  assert.ok(wasm.params.b1[0] !== 0, "the step wrote through the view");
+  assert.ok(wasm.params.b[1][0] !== 0, "the step wrote through the view");
   wasm.dispose();
 });
 

@@ -59,7 +59,7 @@ Deno.test("argmaxRow() breaks ties towards the lowest index", () => {
 
 Deno.test("evaluate() with zero weights and b1 favouring class 3 predicts 3 for every image", () => {
   const backend = createTsBackend(8, "relu", 5);
-  backend.params.b1[3] = 5;
+  backend.params.b[1][3] = 5;
   const data = randomSet(LABELS, 1);
   const result = evaluate(backend, data);
 
@@ -97,8 +97,8 @@ Deno.test("evaluate() counts a perfect classifier as accuracy 1 with a diagonal 
   const backend = createTsBackend(4, "relu", 3);
   const confusion = Array.from({ length: K }, () => new Array(K).fill(0));
   for (let k = 0; k < K; k++) {
-    backend.params.b1.fill(0);
-    backend.params.b1[k] = 20;
+    backend.params.b[1].fill(0);
+    backend.params.b[1][k] = 20;
     const result = evaluate(backend, randomSet([k, k, k, k], k));
     assert.equal(result.accuracy, 1);
     assert.ok(result.loss < 1e-6);

@@ -17,7 +17,11 @@ function tableFolders(): string[] {
 
 /** The main functions or classes of each module: what the folder's mod.ts and core/mod.ts re-export. */
 const MAIN_EXPORTS: Record<string, readonly string[]> = {
-  "network/network.ts": ["forward", "backward", "softmaxCrossEntropy", "sgdStep", "initParams", "zeroParams"],
+  "network/network.ts": ["forward", "backward", "initParams", "zeroParams", "layerSizes", "drawDropoutMasks"],
+  "network/layers.ts": ["denseForward", "denseBackward", "firstLayerGradient"],
+  "network/activations.ts": ["activationForward", "activationBackward", "isActivation"],
+  "network/loss.ts": ["softmaxCrossEntropy", "softmaxRow"],
+  "network/optimizers.ts": ["createOptimizer", "addWeightDecay", "stateArrayNames"],
   "network/input.ts": ["rowLoader", "loadInputRow"],
   "network/rng.ts": ["Rng"],
   "kernels/backend.ts": ["createTsBackend", "loadParams"],

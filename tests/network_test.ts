@@ -5,16 +5,19 @@ import {
   createGrads,
   createWorkspace,
   D,
-  firstLayerGradient,
   forward,
+  type Grads,
+  hiddenSizes,
   initParams,
   K,
   type Params,
-  sgdStep,
-  softmaxCrossEntropy,
+  type Workspace,
   zeroGrads,
   zeroParams,
 } from "../core/network/network.ts";
+import { firstLayerGradient } from "../core/network/layers.ts";
+import { softmaxCrossEntropy } from "../core/network/loss.ts";
+import { createOptimizer, DEFAULT_OPTIMIZER } from "../core/network/optimizers.ts";
 import { Rng } from "../core/network/rng.ts";
 import { sparseBatch } from "./_batches.ts";
 
@@ -26,9 +29,26 @@ function meanLoss(
   labels: Uint8Array,
   n: number,
 ): number {
-  const ws = createWorkspace(params.hidden, n);
+  const ws = createWorkspace(hiddenSizes(params), n);
   forward(params, activation, x, n, ws);
   return softmaxCrossEntropy(ws.logits, labels, 0, n, ws.probs, null) / n;
+}
+
+/** dL/dw0 = xᵀ·dZ0 as a dense (D, H) float64 matrix. */
+function denseFirstLayerGradient(
+  x: Float32Array,
+  dZ0: Float32Array,
+  n: number,
+  hidden: number,
+): Float64Array {
+  const g = new Float64Array(D * hidden);
+  firstLayerGradient(x, dZ0, n, D, hidden, g);
+  return g;
+}
+
+/** One plain SGD step, as the TS backend takes it: w0 from its factors, then p −= lr·g. */
+function sgdStep(params: Params, grads: Grads, x: Float32Array, ws: Workspace, n: number, lr: number): void {
+  createOptimizer(DEFAULT_OPTIMIZER, params.sizes).step(params, grads, lr, { x, dZ0: ws.dZ[0], n });
 }
 
 for (const activation of ["relu", "sigmoid"] as const) {
@@ -39,7 +59,7 @@ for (const activation of ["relu", "sigmoid"] as const) {
     const rng = new Rng(7);
     const hidden = 5, n = 3;
     const params = initParams(hidden, activation, rng);
-    for (let j = 0; j < hidden; j++) params.b0[j] = rng.nextNormal() * 0.1;
+    for (let j = 0; j < hidden; j++) params.b[0][j] = rng.nextNormal() * 0.1;
     const x = sparseBatch(n, rng);
     const labels = new Uint8Array([3, 0, 9]);
 
@@ -48,18 +68,19 @@ for (const activation of ["relu", "sigmoid"] as const) {
     forward(params, activation, x, n, ws);
     softmaxCrossEntropy(ws.logits, labels, 0, n, ws.probs, ws.dLogits);
     zeroGrads(grads);
-    backward(params, activation, n, ws, grads);
+    backward(params, activation, x, n, ws, grads);
     const analytic: Record<string, ArrayLike<number>> = {
-      w0: firstLayerGradient(x, ws.dZ0, n, hidden),
-      b0: grads.b0,
-      w1: grads.w1,
-      b1: grads.b1,
+      w0: denseFirstLayerGradient(x, ws.dZ[0], n, hidden),
+      b0: grads.b[0],
+      w1: grads.w[1],
+      b1: grads.b[1],
     };
 
     const h = 1e-2;
     let checked = 0;
+    const arrays = { w0: params.w[0], b0: params.b[0], w1: params.w[1], b1: params.b[1] };
     for (const name of ["w0", "b0", "w1", "b1"] as const) {
-      const values = params[name];
+      const values = arrays[name];
       for (let i = 0; i < values.length; i++) {
         // only w0 rows of pixels that are non-zero somewhere in the batch have a gradient; check a
         // sample of the zero rows too, where the gradient must be exactly 0
@@ -115,22 +136,22 @@ Deno.test("softmaxCrossEntropy() gives uniform probabilities and log(10) loss fo
 
 Deno.test("initParams() gives the same weights for the same seed and He-scaled spread", () => {
   const a = initParams(128, "relu", new Rng(42)), b = initParams(128, "relu", new Rng(42));
-  assert.deepEqual(a.w0, b.w0);
-  assert.deepEqual(a.w1, b.w1);
-  assert.notDeepEqual(a.w0, initParams(128, "relu", new Rng(43)).w0);
-  const std = Math.sqrt(a.w0.reduce((s, v) => s + v * v, 0) / a.w0.length);
+  assert.deepEqual(a.w[0], b.w[0]);
+  assert.deepEqual(a.w[1], b.w[1]);
+  assert.notDeepEqual(a.w[0], initParams(128, "relu", new Rng(43)).w[0]);
+  const std = Math.sqrt(a.w[0].reduce((s, v) => s + v * v, 0) / a.w[0].length);
   assert.ok(Math.abs(std - Math.sqrt(2 / D)) < 0.002, `std ${std}`);
-  assert.ok(a.b0.every((v) => v === 0) && a.b1.every((v) => v === 0));
+  assert.ok(a.b[0].every((v) => v === 0) && a.b[1].every((v) => v === 0));
 });
 
 Deno.test("initParams() golden values for seed 42 stay fixed", () => {
   // guards the exact random stream: changing the generator or the draw order changes every model
   const p = initParams(4, "relu", new Rng(42));
-  assert.deepEqual(Array.from(p.w0.subarray(0, 4)), golden.w0);
-  assert.deepEqual(Array.from(p.w1.subarray(0, 4)), golden.w1);
+  assert.deepEqual(Array.from(p.w[0].subarray(0, 4)), golden.w0);
+  assert.deepEqual(Array.from(p.w[1].subarray(0, 4)), golden.w1);
 });
 
-Deno.test("sgdStep() lowers the loss of the batch it was computed on", () => {
+Deno.test("the sgd optimizer's step() lowers the loss of the batch it was computed on", () => {
   const rng = new Rng(3);
   const hidden = 16, n = 4;
   const params = initParams(hidden, "relu", rng);
@@ -140,26 +161,26 @@ Deno.test("sgdStep() lowers the loss of the batch it was computed on", () => {
   forward(params, "relu", x, n, ws);
   softmaxCrossEntropy(ws.logits, labels, 0, n, ws.probs, ws.dLogits);
   zeroGrads(grads);
-  backward(params, "relu", n, ws, grads);
-  sgdStep(params, grads, x, ws.dZ0, n, 0.1);
+  backward(params, "relu", x, n, ws, grads);
+  sgdStep(params, grads, x, ws, n, 0.1);
   assert.ok(meanLoss(params, "relu", x, labels, n) < before);
 });
 
-Deno.test("sgdStep() applies exactly w0 −= lr · xᵀ·dZ0", () => {
+Deno.test("the sgd optimizer's step() applies exactly w0 −= lr · xᵀ·dZ0", () => {
   const rng = new Rng(5);
   const hidden = 3, n = 2;
   const params = initParams(hidden, "sigmoid", rng);
-  const expected = Float64Array.from(params.w0);
+  const expected = Float64Array.from(params.w[0]);
   const x = sparseBatch(n, rng);
   const ws = createWorkspace(hidden, n), grads = createGrads(hidden);
   forward(params, "sigmoid", x, n, ws);
   softmaxCrossEntropy(ws.logits, [0, 1], 0, n, ws.probs, ws.dLogits);
   zeroGrads(grads);
-  backward(params, "sigmoid", n, ws, grads);
-  const g = firstLayerGradient(x, ws.dZ0, n, hidden);
+  backward(params, "sigmoid", x, n, ws, grads);
+  const g = denseFirstLayerGradient(x, ws.dZ[0], n, hidden);
   for (let i = 0; i < g.length; i++) expected[i] -= 0.5 * g[i];
-  sgdStep(params, grads, x, ws.dZ0, n, 0.5);
-  for (let i = 0; i < g.length; i++) assert.ok(Math.abs(params.w0[i] - expected[i]) < 1e-6, `w0[${i}]`);
+  sgdStep(params, grads, x, ws, n, 0.5);
+  for (let i = 0; i < g.length; i++) assert.ok(Math.abs(params.w[0][i] - expected[i]) < 1e-6, `w0[${i}]`);
 });
 
 Deno.test("zeroParams() refuses a hidden size that is not a positive integer", () => {

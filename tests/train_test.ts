@@ -68,9 +68,9 @@ Deno.test("trainEpochs() learns an easy task and reports one record per epoch", 
 
 Deno.test("trainEpochs() is a pure function of the seed", async () => {
   const a = await run(11), b = await run(11), c = await run(12);
-  assert.deepEqual(a.params.w0, b.params.w0);
-  assert.deepEqual(a.params.w1, b.params.w1);
-  assert.notDeepEqual(a.params.w0, c.params.w0);
+  assert.deepEqual(a.params.w[0], b.params.w[0]);
+  assert.deepEqual(a.params.w[1], b.params.w[1]);
+  assert.notDeepEqual(a.params.w[0], c.params.w[0]);
 });
 
 Deno.test("trainEpochs() resumed from a finished epoch gives the same bytes as one uninterrupted run", async () => {
@@ -88,15 +88,15 @@ Deno.test("trainEpochs() resumed from a finished epoch gives the same bytes as o
   const resumed = createTsBackend(16, "relu", 8);
   loadParams(resumed, saved.params);
   await trainEpochs(resumed, train, val, settings, resumedRng, { startEpoch: 1 });
-  assert.deepEqual(resumed.params.w0, whole.params.w0);
-  assert.deepEqual(resumed.params.b1, whole.params.b1);
+  assert.deepEqual(resumed.params.w[0], whole.params.w[0]);
+  assert.deepEqual(resumed.params.b[1], whole.params.b[1]);
 });
 
 Deno.test("trainEpochs() stops with 'diverged' when the loss is not finite", async () => {
   const backend = createTsBackend(4, "relu", 4);
   const params = initParams(4, "relu", new Rng(1));
-  params.w0.fill(1);
-  params.w1.fill(3e38); // logits overflow to ±Infinity, so the loss is NaN
+  params.w[0].fill(1);
+  params.w[1].fill(3e38); // logits overflow to ±Infinity, so the loss is NaN
   loadParams(backend, params);
   const status = await trainEpochs(backend, halves(8, new Rng(1)), null, settings, new Rng(1));
   assert.equal(status, "diverged");

@@ -10,22 +10,45 @@
 
 import { LimitError, ShapeError } from "../base/errors.ts";
 import { rowLoader } from "../network/input.ts";
+import { softmaxCrossEntropy } from "../network/loss.ts";
 import {
   type Activation,
   backward,
   createGrads,
   createWorkspace,
   D,
+  drawDropoutMasks,
   forward,
   type Grads,
+  type Hidden,
   K,
   type Params,
-  sgdStep,
-  softmaxCrossEntropy,
   type Workspace,
   zeroGrads,
   zeroParams,
 } from "../network/network.ts";
+import {
+  createOptimizer,
+  DEFAULT_OPTIMIZER,
+  type Optimizer,
+  type OptimizerSettings,
+} from "../network/optimizers.ts";
+import { Rng } from "../network/rng.ts";
+
+/** How a backend trains, beyond the network's shape: the optimizer and the dropout rates. */
+export interface TrainingSetup {
+  readonly optimizer: OptimizerSettings;
+  /** Dropout rate p of each hidden layer, in [0, 1); empty or all 0 for none. */
+  readonly dropout: readonly number[];
+}
+
+/** Plain SGD, no weight decay, no dropout. */
+export const DEFAULT_TRAINING: TrainingSetup = Object.freeze({ optimizer: DEFAULT_OPTIMIZER, dropout: [] });
+
+/** Whether a setup uses dropout at all. */
+export function usesDropout(setup: TrainingSetup): boolean {
+  return setup.dropout.some((p) => p > 0);
+}
 
 /** Names of the available backends, as written in config.yaml `train.kernel`. */
 export type BackendKind = "ts" | "wasm";
@@ -38,6 +61,13 @@ export interface Backend {
   readonly params: Params;
   /** The hidden non-linearity. */
   readonly activation: Activation;
+  /** The optimizer that {@linkcode Backend.trainStep} applies, with its state (for checkpoints). */
+  readonly optimizer: Optimizer;
+  /**
+   * Seed the dropout masks of the next training steps (the training loop calls it once per epoch
+   * with a draw of the run's generator, when dropout is on). Without dropout it does nothing.
+   */
+  seedDropout(seed: number): void;
   /** Largest batch N. */
   readonly capacity: number;
   /** The batch input buffer, (capacity, D): write pixel values in [0, 1] here before a call. */
@@ -55,7 +85,8 @@ export interface Backend {
   /** Class probabilities of the last {@linkcode Backend.trainStep} or {@linkcode Backend.predict}, (capacity, K). */
   readonly probs: Float32Array;
   /**
-   * One SGD step on the first n rows of `x`: forward, softmax cross-entropy, backward, update.
+   * One training step on the first n rows of `x`: forward (with dropout), softmax cross-entropy,
+   * backward, and the optimizer's update.
    *
    * @param labels Labels of the rows, read from `labels[offset]` on.
    * @returns The summed loss of the n rows, before the update.
@@ -79,27 +110,36 @@ export interface Backend {
 }
 
 /**
- * The reference backend: the plain TypeScript kernels of core/network/network.ts.
+ * The reference backend: the plain TypeScript kernels of core/network/.
  *
- * @param hidden H.
+ * @param hidden The hidden layer sizes.
  * @param activation The hidden non-linearity.
  * @param capacity The largest batch N.
+ * @param training The optimizer and dropout; plain SGD without dropout when left out.
  * @returns A backend whose parameters are all 0 until set.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { createTsBackend } from "./backend.ts";
- * const b = createTsBackend(8, "relu", 2);
+ * const b = createTsBackend([8, 4], "tanh", 2);
  * b.x.fill(0.5);
  * b.predict(null, 0, 2);
  * assert.ok(Math.abs(b.probs[0] - 0.1) < 1e-6); // zero weights: uniform probabilities
  * ```
  */
-export function createTsBackend(hidden: number, activation: Activation, capacity: number): Backend {
+export function createTsBackend(
+  hidden: Hidden,
+  activation: Activation,
+  capacity: number,
+  training: TrainingSetup = DEFAULT_TRAINING,
+): Backend {
   const params = zeroParams(hidden);
-  const ws: Workspace = createWorkspace(hidden, capacity);
+  const dropout = usesDropout(training);
+  const ws: Workspace = createWorkspace(hidden, capacity, dropout);
   const grads: Grads = createGrads(hidden);
+  const optimizer = createOptimizer(training.optimizer, params.sizes);
   const x = new Float32Array(capacity * D);
+  let dropoutRng = new Rng(0);
   let loadedFrom: Uint8Array | null = null, load = rowLoader(new Uint8Array(0));
   /** Rows 0 … n − 1 of x from the images, after the caller has checked the rows. */
   const fillRows = (pixels: Uint8Array, start: number, n: number, order?: ArrayLike<number>) => {
@@ -110,6 +150,7 @@ export function createTsBackend(hidden: number, activation: Activation, capacity
     for (let r = 0; r < n; r++) load(order ? order[start + r] : start + r, x, r);
   };
   const predict = (labels: ArrayLike<number> | null, offset: number, n: number) => {
+    checkBatchCall("predict", labels, offset, n, 0, capacity);
     forward(params, activation, x, n, ws);
     return softmaxCrossEntropy(ws.logits, labels, offset, n, ws.probs, null);
   };
@@ -117,19 +158,25 @@ export function createTsBackend(hidden: number, activation: Activation, capacity
     kind: "ts",
     params,
     activation,
+    optimizer,
     capacity,
     x,
     probs: ws.probs,
+    seedDropout(seed) {
+      dropoutRng = new Rng(seed);
+    },
     loadImages(pixels, start, n, order) {
       checkImageRows(pixels, start, n, order, capacity);
       fillRows(pixels, start, n, order);
     },
     trainStep(labels, offset, n, lr) {
-      forward(params, activation, x, n, ws);
+      checkBatchCall("run a training step", labels, offset, n, lr, capacity);
+      if (dropout) drawDropoutMasks(ws, n, training.dropout, dropoutRng);
+      forward(params, activation, x, n, ws, true);
       const loss = softmaxCrossEntropy(ws.logits, labels, offset, n, ws.probs, ws.dLogits);
       zeroGrads(grads);
-      backward(params, activation, n, ws, grads);
-      sgdStep(params, grads, x, ws.dZ0, n, lr);
+      backward(params, activation, x, n, ws, grads, optimizer.denseFirstLayer);
+      optimizer.step(params, grads, lr, { x, dZ0: ws.dZ[0], n });
       return loss;
     },
     predict,
@@ -181,17 +228,16 @@ export function checkImageRows(
   }
 }
 
-/** Copy parameters into a backend's own buffers (shapes must match). */
+/** Copy parameters into a backend's own buffers (the layer sizes must match). */
 export function loadParams(backend: Backend, params: Params): void {
-  if (params.hidden !== backend.params.hidden) {
+  const want = backend.params.sizes, got = params.sizes;
+  if (want.length !== got.length || want.some((v, i) => v !== got[i])) {
     throw new ShapeError(
-      `Cannot load weights: they have ${params.hidden} hidden units, the backend ${backend.params.hidden}`,
+      `Cannot load weights: they have layers ${got.join("-")}, the backend ${want.join("-")}`,
     );
   }
-  backend.params.w0.set(params.w0);
-  backend.params.b0.set(params.b0);
-  backend.params.w1.set(params.w1);
-  backend.params.b1.set(params.b1);
+  params.w.forEach((w, l) => backend.params.w[l].set(w));
+  params.b.forEach((b, l) => backend.params.b[l].set(b));
 }
 
 /**

@@ -5,7 +5,7 @@
  * row-major float32. Every buffer (parameters, batch input, workspace) is allocated once in one
  * shared `WebAssembly.Memory`, and the backend's `params`, `x` and `probs` are `Float32Array` views
  * of it: nothing is copied per step. Softmax and cross-entropy run in TypeScript on those views with
- * the reference `softmaxCrossEntropy` of core/network/network.ts; everything else runs in wasm.
+ * the reference `softmaxCrossEntropy` of core/network/loss.ts; everything else runs in wasm.
  *
  * A step is two phases over the hidden units, which are cut into {@linkcode HIDDEN_CHUNKS} fixed
  * chunks: forward (z0, a0 and per-chunk partial logits) and backward (dZ0 and the updates of w1, b0
@@ -18,7 +18,9 @@
 import { type Backend, checkBatchCall, checkImageRows } from "./backend.ts";
 import { LimitError } from "../base/errors.ts";
 import { compileWasmFile } from "./wasm_file.ts";
-import { type Activation, D, K, type Params, softmaxCrossEntropy, softmaxRow } from "../network/network.ts";
+import { type Activation, D, K, type Params } from "../network/network.ts";
+import { softmaxCrossEntropy, softmaxRow } from "../network/loss.ts";
+import { createOptimizer, DEFAULT_OPTIMIZER } from "../network/optimizers.ts";
 
 /** NC, the fixed number of chunks the hidden units are cut into; the most threads a backend can use. */
 export const HIDDEN_CHUNKS = 16;
@@ -282,7 +284,7 @@ export function instantiateKernels(
  * ```ts
  * import { createWasmCore, loadKernelModule } from "./backend_wasm.ts";
  * const core = createWasmCore(await loadKernelModule(), 8, "relu", 2);
- * console.assert(core.params.w0.buffer === core.memory.buffer);
+ * console.assert(core.params.w[0].buffer === core.memory.buffer);
  * ```
  */
 export function createWasmCore(
@@ -327,11 +329,9 @@ export function createWasmCore(
     kernels,
     activation,
     params: {
-      hidden,
-      w0: f32(layout.w0, D * H),
-      b0: f32(layout.b0, H),
-      w1: f32(layout.w1, H * K),
-      b1: f32(layout.b1, K),
+      sizes: [D, H, K],
+      w: [f32(layout.w0, D * H), f32(layout.w1, H * K)],
+      b: [f32(layout.b0, H), f32(layout.b1, K)],
     },
     x: f32(layout.x, N * D),
     z0: f32(layout.z0, N * H),
@@ -353,6 +353,8 @@ export function createWasmCore(
  */
 export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
   const k = core.kernels, capacity = core.layout.capacity;
+  // plain SGD, fused into backward_part: the optimizer object only reports that (it keeps no state)
+  const optimizer = createOptimizer(DEFAULT_OPTIMIZER, core.params.sizes);
   let disposed = false;
   const checkLive = () => {
     if (disposed) throw new Error("Cannot use the wasm backend: it was disposed");
@@ -361,6 +363,8 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     kind: "wasm",
     params: core.params,
     activation: core.activation,
+    optimizer,
+    seedDropout() {}, // the fused kernels train without dropout (core/kernels/backend_factory.ts)
     capacity,
     x: core.x,
     probs: core.probs,

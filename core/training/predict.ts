@@ -31,7 +31,7 @@ export interface Prediction {
  * import { createTsBackend } from "../kernels/backend.ts";
  * import { predictDigits } from "./predict.ts";
  * const backend = createTsBackend(4, "relu", 2);
- * backend.params.b1[7] = 5; // a network that always says 7
+ * backend.params.b[1][7] = 5; // a network that always says 7
  * const [p] = predictDigits(backend, [new Float32Array(784)]);
  * assert.equal(p.predicted, 7);
  * assert.equal(p.top3[0][0], 7);

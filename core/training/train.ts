@@ -1,5 +1,5 @@
 /**
- * The training loop: epochs of shuffled mini-batch SGD, with optional augmentation, validation after
+ * The training loop: epochs of shuffled mini-batches, each step the backend's optimizer, with optional augmentation, validation after
  * every epoch, a learning-rate schedule, and clean stops on Ctrl-C or a diverging loss.
  *
  * @module
@@ -58,6 +58,11 @@ export interface TrainHooks {
   readonly augmenter?: EpochAugmenter | null;
   /** Aborting it stops training at the next check, within a fraction of a second. */
   readonly signal?: AbortSignal;
+  /**
+   * Whether the backend trains with dropout: each epoch then draws one more number from the run's
+   * generator, after the augmentation seed, to seed that epoch's dropout masks.
+   */
+  readonly dropout?: boolean;
   /** First epoch to run, 0-based: epochs before it were done by an earlier run (resume). */
   readonly startEpoch?: number;
   /** Called every few thousand samples with progress inside the current epoch. */
@@ -134,6 +139,8 @@ export async function trainEpochs(
     rng.shuffle(order);
     // drawn every epoch, augmenting or not, so the stream after it does not depend on augmentation
     const augmentSeed = rng.nextUint32();
+    // drawn only with dropout, so runs without it keep the stream (and the bytes) they always had
+    if (hooks.dropout) backend.seedDropout(rng.nextUint32());
     hooks.augmenter?.begin(order, augmentSeed);
     const started = performance.now();
     let lossSum = 0, correct = 0, lastCheck = started;
