@@ -18,11 +18,14 @@ export const WASM_FEATURES = { simd: true, threads: true, bulk_memory: true } as
 /** Where the kernels' source and binary live. */
 export const KERNELS_WAT_URL: URL = new URL("../core/kernels/kernels.wat", import.meta.url);
 export const KERNELS_WASM_URL: URL = new URL("../core/kernels/kernels.wasm", import.meta.url);
+export const DENSE_WAT_URL: URL = new URL("../core/kernels/dense.wat", import.meta.url);
+export const DENSE_WASM_URL: URL = new URL("../core/kernels/dense.wasm", import.meta.url);
 export const AUGMENT_WAT_URL: URL = new URL("../core/augment/augment.wat", import.meta.url);
 export const AUGMENT_WASM_URL: URL = new URL("../core/augment/augment.wasm", import.meta.url);
 /** Every module the build makes: [source, binary]. */
 export const WASM_MODULES: readonly (readonly [URL, URL])[] = [
   [KERNELS_WAT_URL, KERNELS_WASM_URL],
+  [DENSE_WAT_URL, DENSE_WASM_URL],
   [AUGMENT_WAT_URL, AUGMENT_WASM_URL],
 ];
 

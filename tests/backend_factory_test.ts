@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { type Backend, loadParams } from "../core/kernels/backend.ts";
-import { createBackend } from "../core/kernels/backend_factory.ts";
+import { type Backend, DEFAULT_TRAINING, loadParams } from "../core/kernels/backend.ts";
+import { createBackend, fusedKernelsFit } from "../core/kernels/backend_factory.ts";
+import { DEFAULT_OPTIMIZER } from "../core/network/optimizers.ts";
 import type { BackendKind } from "../core/kernels/backend.ts";
 import { LimitError } from "../core/base/errors.ts";
 import { PIXEL_TO_INPUT } from "../core/network/input.ts";
@@ -15,7 +16,7 @@ Deno.test("createBackend() makes the ts, wasm and threaded backends, which agree
     try {
       assert.equal(backend.kind, kind);
       assert.equal(backend.capacity, 3);
-      assert.equal(backend.params.hidden, 16);
+      assert.deepEqual(backend.params.sizes, [D, 16, K]);
       loadParams(backend, params);
       for (let i = 0; i < 3 * D; i++) backend.x[i] = (i % 7) / 7;
       backend.predict(null, 0, 3);
@@ -211,4 +212,44 @@ Deno.test("predictImages() refuses a bad batch size, rows outside the images and
       what,
     );
   });
+});
+
+Deno.test("createBackend() routes one relu layer with plain SGD to the fused kernels and every other network to the generic ones", () => {
+  const sgd = DEFAULT_TRAINING,
+    adam = { ...DEFAULT_TRAINING, optimizer: { ...DEFAULT_OPTIMIZER, name: "adam" as const } };
+  assert.ok(fusedKernelsFit(16, "relu", sgd));
+  assert.ok(fusedKernelsFit([16], "sigmoid", sgd));
+  assert.ok(!fusedKernelsFit([16, 8], "relu", sgd));
+  assert.ok(!fusedKernelsFit(16, "tanh", sgd));
+  assert.ok(!fusedKernelsFit(16, "relu", adam));
+  assert.ok(
+    !fusedKernelsFit(16, "relu", { ...sgd, optimizer: { ...DEFAULT_OPTIMIZER, weightDecay: 0.001 } }),
+  );
+  assert.ok(!fusedKernelsFit(16, "relu", { ...sgd, dropout: [0.1] }));
+});
+
+Deno.test("a two-hidden-layer Adam network with dropout trains to the same bytes on 1, 2 and 3 wasm threads", async () => {
+  const training = {
+    optimizer: { ...DEFAULT_OPTIMIZER, name: "adam" as const, weightDecay: 0.0001 },
+    dropout: [0.2, 0.1],
+  };
+  const results: Float32Array[][] = [];
+  for (const threads of [1, 2, 3]) {
+    const backend = await createBackend("wasm", [24, 12], "leaky_relu", 8, threads, training);
+    try {
+      loadParams(backend, initParams([24, 12], "leaky_relu", new Rng(4)));
+      backend.seedDropout(99);
+      const rng = new Rng(5), labels = new Uint8Array(8);
+      for (let step = 0; step < 5; step++) {
+        for (let i = 0; i < 8 * D; i++) backend.x[i] = rng.nextFloat() < 0.2 ? rng.nextFloat() : 0;
+        for (let r = 0; r < 8; r++) labels[r] = rng.nextInt(K);
+        backend.trainStep(labels, 0, 8, 0.01);
+      }
+      results.push([...backend.params.w, ...backend.params.b].map((a) => a.slice()));
+    } finally {
+      backend.dispose();
+    }
+  }
+  assert.deepEqual(results[1], results[0]);
+  assert.deepEqual(results[2], results[0]);
 });

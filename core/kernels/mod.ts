@@ -6,6 +6,7 @@
  */
 
 export * from "./backend.ts";
+export * from "./backend_dense_wasm.ts";
 export * from "./backend_factory.ts";
 export * from "./backend_threads.ts";
 export * from "./backend_wasm.ts";
