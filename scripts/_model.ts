@@ -6,7 +6,9 @@
  */
 
 import { relative } from "node:path";
-import type { Activation, Params } from "../core/network/network.ts";
+import type { Params } from "../core/network/network.ts";
+import { type Activation, ACTIVATIONS, isActivation } from "../core/network/activations.ts";
+import { FormatError } from "../core/base/errors.ts";
 import { modelInfoPath, readModelInfo } from "../core/training/model_info.ts";
 import { sha256Hex } from "../core/base/sha256.ts";
 import { readWeightsFile } from "../core/training/weights.ts";
@@ -16,7 +18,7 @@ export interface LoadedModel {
   readonly params: Params;
   readonly activation: Activation;
   readonly sha256: string;
-  /** e.g. `model weights.npz (sha256 3f2a…, H=256 relu, seed 42, test accuracy 98.21%)`. */
+  /** e.g. `model weights.npz (sha256 3f2a…, layers 784-256-10 relu, seed 42, test accuracy 98.21%)`. */
   readonly line: string;
 }
 
@@ -39,17 +41,25 @@ export async function loadModel(weightsPath: string, configActivation: Activatio
       params,
       sha256,
       activation: configActivation,
-      line:
-        `model ${name} (sha256 ${short}…, H=${params.hidden} ${configActivation} from the config; ${why})`,
+      line: `model ${name} (sha256 ${short}…, layers ${
+        params.sizes.join("-")
+      } ${configActivation} from the config; ${why})`,
     };
   }
-  const model = info.config.model as { activation?: Activation } | undefined;
-  const activation = model?.activation === "sigmoid" ? "sigmoid" : "relu";
+  const model = info.config.model as { activation?: unknown } | undefined;
+  const activation = model?.activation ?? "relu"; // weights.json of the first versions named none: relu
+  if (!isActivation(activation)) {
+    throw new FormatError(
+      `Cannot load model "${name}": weights.json names the activation ${JSON.stringify(activation)}, ` +
+        `expected one of ${ACTIVATIONS.map((a) => `"${a}"`).join(", ")}`,
+    );
+  }
   return {
     params,
     sha256,
     activation,
-    line: `model ${name} (sha256 ${short}…, H=${params.hidden} ${activation}, seed ${info.seed}, ` +
+    line:
+      `model ${name} (sha256 ${short}…, layers ${params.sizes.join("-")} ${activation}, seed ${info.seed}, ` +
       `test accuracy ${(info.test_accuracy * 100).toFixed(2)}%)`,
   };
 }

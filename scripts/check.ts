@@ -4,6 +4,7 @@
  * @module
  */
 
+import { hiddenSizes } from "../core/network/network.ts";
 import { basename, extname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTsBackend, loadParams } from "../core/kernels/backend.ts";
@@ -97,7 +98,7 @@ async function main(): Promise<number> {
       `Cannot check any of the ${results.length} files: ${results[0].error}`,
     );
   }
-  const backend = createTsBackend(model.params.hidden, model.activation, Math.max(1, readable.length));
+  const backend = createTsBackend(hiddenSizes(model.params), model.activation, Math.max(1, readable.length));
   loadParams(backend, model.params);
   predictDigits(backend, readable.map((r) => r.input!)).forEach((p, i) => readable[i].prediction = p);
   backend.dispose();

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { hiddenSizes } from "../core/network/network.ts";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadParams } from "../core/kernels/backend.ts";
@@ -57,7 +58,7 @@ async function main(): Promise<number> {
   const test = await loadTestSet(config);
 
   // the config's kernels, so eval reproduces the accuracy train measured
-  const backend = await createBackend(config.train.kernel, model.params.hidden, model.activation, 500);
+  const backend = await createBackend(config.train.kernel, hiddenSizes(model.params), model.activation, 500);
   loadParams(backend, model.params);
   const scored = evaluate(backend, test);
   backend.dispose();

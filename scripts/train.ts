@@ -8,9 +8,15 @@
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AugmentPipeline } from "../core/augment/augment_pipeline.ts";
-import { type Backend, loadParams } from "../core/kernels/backend.ts";
+import { type Backend, loadParams, usesDropout } from "../core/kernels/backend.ts";
 import { createBackend } from "../core/kernels/backend_factory.ts";
-import { type Config, configToPlain, formatConfig, loadConfig } from "../core/training/config.ts";
+import {
+  type Config,
+  configToPlain,
+  formatConfig,
+  loadConfig,
+  trainingSetup,
+} from "../core/training/config.ts";
 import { loadTestSet, loadTrainSet, verifyDataFiles } from "../core/training/data_files.ts";
 import { type Dataset, firstImages, splitValidation } from "../core/training/dataset.ts";
 import { LimitError } from "../core/base/errors.ts";
@@ -58,7 +64,7 @@ async function main(): Promise<number> {
   if (values.help) {
     console.log(helpText(
       "deno task train [--config FILE] [--set KEY=VALUE]...",
-      "Train the 784→H→10 network as the config says. Writes the weights (output.weights), weights.json beside\n" +
+      "Train the network (784 → hidden layers → 10) as the config says. Writes the weights (output.weights), weights.json beside\n" +
         "them, and a run folder under output.runs_dir holding metrics.jsonl. Ctrl-C stops cleanly and keeps the\n" +
         "previous weights.",
       OPTIONS,
@@ -109,6 +115,7 @@ async function main(): Promise<number> {
   let startEpoch = 0, log: MetricsLog, earlier: MetricsRecord[] = [];
   if (checkpoint) {
     loadParams(backend, checkpoint.params);
+    backend.optimizer.setState(checkpoint.optimizer);
     rng.setState(checkpoint.rng);
     startEpoch = checkpoint.epoch;
     earlier = await _recordsBefore(runDir, startEpoch);
@@ -145,6 +152,7 @@ async function main(): Promise<number> {
   try {
     status = await trainEpochs(backend, train, validation.count ? validation : null, config.train, rng, {
       augmenter,
+      dropout: usesDropout(trainingSetup(config)),
       signal: controller.signal,
       startEpoch,
       onProgress: (epoch, done, total, loss) => progress.update(epoch, done, total, loss),
@@ -159,6 +167,7 @@ async function main(): Promise<number> {
             rng: rng.getState(),
             config: configToPlain(config),
             params: backend.params,
+            optimizer: backend.optimizer.getState(),
           });
         }
       },
@@ -241,6 +250,7 @@ function _createBackend(config: Config): Promise<Backend> {
     config.model.activation,
     capacity,
     config.train.threads,
+    trainingSetup(config),
   );
 }
 

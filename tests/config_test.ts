@@ -73,7 +73,7 @@ const DEFAULT_CONFIG: Config = {
     sha256: {},
     class_names: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
   },
-  model: { hidden: 128, activation: "relu" },
+  model: { hidden: [128], activation: "relu", dropout: [0] },
   train: {
     epochs: 10,
     batch_size: 1,
@@ -84,6 +84,13 @@ const DEFAULT_CONFIG: Config = {
     seed: 42,
     validation: 5000,
     subset: 0,
+    optimizer: "sgd",
+    momentum: 0.9,
+    nesterov: false,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+    weight_decay: 0,
     kernel: "ts",
     threads: 1,
     checkpoint: false,
@@ -125,7 +132,7 @@ Deno.test("loadConfig() reads every key of a complete config", async () => {
       sha256: { train_images: "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609" },
       class_names: ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
     },
-    model: { hidden: 64, activation: "relu" },
+    model: { hidden: [64, 32], activation: "tanh", dropout: [0.25, 0.1] },
     train: {
       epochs: 3,
       batch_size: 32,
@@ -136,6 +143,13 @@ Deno.test("loadConfig() reads every key of a complete config", async () => {
       seed: 4294967295,
       validation: 1000,
       subset: 2000,
+      optimizer: "momentum",
+      momentum: 0.8,
+      nesterov: true,
+      beta1: 0.85,
+      beta2: 0.99,
+      epsilon: 1e-6,
+      weight_decay: 0.0005,
       kernel: "wasm",
       threads: 2,
       checkpoint: true,
@@ -153,6 +167,168 @@ Deno.test("loadConfig() reads every key of a complete config", async () => {
     },
     output: { weights: join(FIXTURES, "out/weights.npz"), runs_dir: join(FIXTURES, "out/runs") },
   });
+});
+
+Deno.test("parseConfig() reads every model key and every optimizer key", () => {
+  const text = DATA +
+    "model:\n  hidden: [512, 256, 32]\n  activation: leaky_relu\n  dropout: [0.5, 0.25, 0]\n" +
+    "train:\n  optimizer: momentum\n  momentum: 0.95\n  nesterov: true\n  beta1: 0.8\n  beta2: 0.99\n" +
+    "  epsilon: 1e-6\n  weight_decay: 5e-4\n";
+  const config = parseConfig(text, SOURCE);
+  assert.deepEqual(config.model, {
+    hidden: [512, 256, 32],
+    activation: "leaky_relu",
+    dropout: [0.5, 0.25, 0],
+  });
+  assert.deepEqual(config.train, {
+    ...DEFAULT_CONFIG.train,
+    optimizer: "momentum",
+    momentum: 0.95,
+    nesterov: true,
+    beta1: 0.8,
+    beta2: 0.99,
+    epsilon: 1e-6,
+    weight_decay: 5e-4,
+  });
+  for (const activation of ["relu", "leaky_relu", "tanh", "sigmoid"]) {
+    assert.equal(
+      parseConfig(DATA + `model: {activation: ${activation}}\n`, SOURCE).model.activation,
+      activation,
+    );
+  }
+  for (const optimizer of ["sgd", "momentum", "adam"]) {
+    assert.equal(parseConfig(DATA + `train: {optimizer: ${optimizer}}\n`, SOURCE).train.optimizer, optimizer);
+  }
+});
+
+Deno.test("parseConfig() reads model.hidden: [512, 256] as two hidden layers and a single number as one", () => {
+  const two = parseConfig(DATA + "model:\n  hidden: [512, 256]\n", SOURCE);
+  assert.deepEqual(two.model.hidden, [512, 256]);
+  assert.deepEqual(two.model.dropout, [0, 0], "one dropout rate per hidden layer");
+  const block = parseConfig(DATA + "model:\n  hidden:\n    - 512\n    - 256\n", SOURCE);
+  assert.deepEqual(block.model, two.model);
+  assert.deepEqual(parseConfig(DATA + "model:\n  hidden: 128\n", SOURCE).model.hidden, [128]);
+  assert.deepEqual(parseConfig(DATA + "model:\n  hidden: [128]\n", SOURCE).model.hidden, [128]);
+  const eight = parseConfig(DATA + "model:\n  hidden: [1, 2, 3, 4, 5, 6, 7, 4096]\n", SOURCE);
+  assert.deepEqual(eight.model.hidden, [1, 2, 3, 4, 5, 6, 7, 4096]);
+});
+
+Deno.test("parseConfig() applies --set model.hidden=[64,32] on top of the file", () => {
+  const config = parseConfig(DATA + "model:\n  hidden: 128\n", SOURCE, ["model.hidden=[64,32]"]);
+  assert.deepEqual(config.model.hidden, [64, 32]);
+  assert.deepEqual(config.model.dropout, [0, 0]);
+  const back = parseConfig(DATA + "model:\n  hidden: [512, 256]\n", SOURCE, ["model.hidden=100"]);
+  assert.deepEqual(back.model.hidden, [100]);
+  assert.deepEqual(back.model.dropout, [0]);
+});
+
+Deno.test("parseConfig() rejects a hidden list that is empty, longer than 8 or holds 0, naming the key", () => {
+  const cases: Array<[string, string]> = [
+    ["[]", '"model.hidden" must list 1 to 8 sizes, got 0'],
+    ["[1, 2, 3, 4, 5, 6, 7, 8, 9]", '"model.hidden" must list 1 to 8 sizes, got 9'],
+    ["[64, 0]", '"model.hidden[1]" must be an integer from 1 to 4096, got 0'],
+    ["[0]", '"model.hidden[0]" must be an integer from 1 to 4096, got 0'],
+    ["[64, 4097]", '"model.hidden[1]" must be an integer from 1 to 4096, got 4097'],
+    ["[64, 1.5]", '"model.hidden[1]" must be an integer from 1 to 4096, got 1.5'],
+  ];
+  for (const [value, problem] of cases) {
+    assertRefused(`model:\n  hidden: ${value}\n`, LimitError, PREFIX + problem);
+    assertRefused(
+      "",
+      LimitError,
+      `Cannot apply --set "model.hidden=${value}" to config "config.yaml": ${problem}`,
+      [`model.hidden=${value}`],
+    );
+  }
+  assertRefused(
+    "model:\n  hidden: [64, wide]\n",
+    ShapeError,
+    PREFIX + '"model.hidden[1]" must be an integer from 1 to 4096, got "wide"',
+  );
+  assertRefused(
+    "model:\n  hidden: [[64]]\n",
+    ShapeError,
+    PREFIX + '"model.hidden[0]" must be an integer from 1 to 4096, got a list',
+  );
+  // each refusal is one line
+  for (const value of ["[]", "[64, 0]", "[1, 2, 3, 4, 5, 6, 7, 8, 9]"]) {
+    assert.throws(() => parseConfig(DATA + `model:\n  hidden: ${value}\n`, "config.yaml"), (e: unknown) => {
+      assert.ok(e instanceof Error && !e.message.includes("\n"), String(e));
+      return true;
+    });
+  }
+});
+
+Deno.test("parseConfig() reads model.dropout as one rate for every hidden layer or one rate per layer", () => {
+  const one = parseConfig(DATA + "model:\n  hidden: [64, 32, 16]\n  dropout: 0.5\n", SOURCE);
+  assert.deepEqual(one.model.dropout, [0.5, 0.5, 0.5]);
+  const listOfOne = parseConfig(DATA + "model:\n  hidden: [64, 32]\n  dropout: [0.2]\n", SOURCE);
+  assert.deepEqual(listOfOne.model.dropout, [0.2, 0.2]);
+  const each = parseConfig(DATA + "model:\n  hidden: [64, 32]\n  dropout: [0.5, 0.95]\n", SOURCE);
+  assert.deepEqual(each.model.dropout, [0.5, 0.95]);
+  assert.deepEqual(parseConfig(DATA + "model:\n  dropout: 0.3\n", SOURCE).model.dropout, [0.3]);
+});
+
+Deno.test("parseConfig() rejects a model.dropout list of the wrong length, and a rate out of range", () => {
+  const wrongLength = (lists: number, layers: number) =>
+    PREFIX + `"model.dropout" must give one rate for every layer or one per hidden layer: ` +
+    `it lists ${lists}, "model.hidden" has ${layers} ${layers === 1 ? "layer" : "layers"}`;
+  assertRefused("model:\n  hidden: [64, 32]\n  dropout: [0.1, 0.2, 0.3]\n", LimitError, wrongLength(3, 2));
+  assertRefused("model:\n  hidden: [64, 32, 16]\n  dropout: [0.1, 0.2]\n", LimitError, wrongLength(2, 3));
+  assertRefused("model:\n  dropout: [0.1, 0.2]\n", LimitError, wrongLength(2, 1));
+  assertRefused(
+    "model:\n  dropout: []\n",
+    LimitError,
+    PREFIX + '"model.dropout" must list 1 to 8 rates, got 0',
+  );
+  assertRefused(
+    "model:\n  dropout: [0, 0, 0, 0, 0, 0, 0, 0, 0]\n",
+    LimitError,
+    PREFIX + '"model.dropout" must list 1 to 8 rates, got 9',
+  );
+  const rate = (key: string, got: string) =>
+    PREFIX + `"${key}" must be a finite number from 0 to 0.95, got ${got}`;
+  assertRefused("model:\n  dropout: 0.96\n", LimitError, rate("model.dropout", "0.96"));
+  assertRefused("model:\n  dropout: -0.1\n", LimitError, rate("model.dropout", "-0.1"));
+  assertRefused("model:\n  hidden: [8, 8]\n  dropout: [0.1, 1]\n", LimitError, rate("model.dropout[1]", "1"));
+  assertRefused("model:\n  dropout: {p: 0.5}\n", ShapeError, rate("model.dropout", "a map"));
+});
+
+Deno.test("parseConfig() rejects each optimizer setting just outside its range", () => {
+  const cases: Array<[string, string]> = [
+    ["momentum: 1", '"train.momentum" must be a finite number from 0 to 0.999, got 1'],
+    ["momentum: -0.1", '"train.momentum" must be a finite number from 0 to 0.999, got -0.1'],
+    ["beta1: 1", '"train.beta1" must be a finite number from 0 to 0.999, got 1'],
+    ["beta1: -0.5", '"train.beta1" must be a finite number from 0 to 0.999, got -0.5'],
+    ["beta2: 1", '"train.beta2" must be a finite number from 0 to 0.99999, got 1'],
+    ["beta2: 0.999991", '"train.beta2" must be a finite number from 0 to 0.99999, got 0.999991'],
+    ["beta2: -1", '"train.beta2" must be a finite number from 0 to 0.99999, got -1'],
+    ["epsilon: 0", '"train.epsilon" must be a finite number > 0 and <= 1, got 0'],
+    ["epsilon: 1.5", '"train.epsilon" must be a finite number > 0 and <= 1, got 1.5'],
+    ["epsilon: .inf", '"train.epsilon" must be a finite number > 0 and <= 1, got .inf'],
+    ["weight_decay: -0.001", '"train.weight_decay" must be a finite number from 0 to 1, got -0.001'],
+    ["weight_decay: 1.1", '"train.weight_decay" must be a finite number from 0 to 1, got 1.1'],
+    ["weight_decay: .nan", '"train.weight_decay" must be a finite number from 0 to 1, got .nan'],
+    ["optimizer: rmsprop", '"train.optimizer" must be one of "sgd", "momentum", "adam", got "rmsprop"'],
+  ];
+  for (const [line, problem] of cases) assertRefused(`train:\n  ${line}\n`, LimitError, PREFIX + problem);
+  assertRefused(
+    "train:\n  optimizer: 3\n",
+    ShapeError,
+    PREFIX + '"train.optimizer" must be one of "sgd", "momentum", "adam", got 3',
+  );
+  assertRefused(
+    "train:\n  nesterov: yes\n",
+    ShapeError,
+    PREFIX + '"train.nesterov" must be true or false, got "yes"',
+  );
+  assertRefused(
+    "",
+    LimitError,
+    'Cannot apply --set "train.beta2=1" to config "config.yaml": ' +
+      '"train.beta2" must be a finite number from 0 to 0.99999, got 1',
+    ["train.beta2=1"],
+  );
 });
 
 Deno.test("loadConfig() resolves relative paths against the config file's folder, not the working folder", async () => {
@@ -230,9 +406,9 @@ Deno.test("parseConfig() suggests a key that starts with the unknown one", () =>
 
 Deno.test("parseConfig() lists the known keys when no key is close to an unknown one", () => {
   assertRefused(
-    "model:\n  dropout: 0.5\n",
+    "model:\n  units: 512\n",
     FormatError,
-    PREFIX + 'unknown key "model.dropout" (expected one of "hidden", "activation")',
+    PREFIX + 'unknown key "model.units" (expected one of "hidden", "activation", "dropout")',
   );
 });
 
@@ -258,7 +434,7 @@ Deno.test("parseConfig() rejects a map where a number belongs", () => {
   assertRefused(
     "model:\n  hidden: {units: 3}\n",
     ShapeError,
-    PREFIX + '"model.hidden" must be an integer from 1 to 4096, got a map',
+    PREFIX + '"model.hidden" must be an integer from 1 to 4096, or a list of 1 to 8 of them, got a map',
   );
 });
 
@@ -294,7 +470,15 @@ Deno.test("parseConfig() rejects a number where a choice of names belongs", () =
   assertRefused(
     "model:\n  activation: 1\n",
     ShapeError,
-    PREFIX + '"model.activation" must be one of "relu", "sigmoid", got 1',
+    PREFIX + '"model.activation" must be one of "relu", "leaky_relu", "tanh", "sigmoid", got 1',
+  );
+});
+
+Deno.test("parseConfig() rejects the activation swish, listing the four it knows", () => {
+  assertRefused(
+    "model:\n  activation: swish\n",
+    LimitError,
+    PREFIX + '"model.activation" must be one of "relu", "leaky_relu", "tanh", "sigmoid", got "swish"',
   );
 });
 
@@ -438,11 +622,23 @@ Deno.test("parseConfig() rejects each augmentation strength just outside its ran
 
 Deno.test("parseConfig() accepts every range bound that is included", () => {
   const text = DATA +
-    "model: {hidden: 4096}\n" +
-    "train: {epochs: 1000, learning_rate: 10, step_factor: 1, seed: 4294967295, validation: 0, threads: 16}\n" +
+    "model: {hidden: 4096, dropout: 0.95}\n" +
+    "train: {epochs: 1000, learning_rate: 10, step_factor: 1, seed: 4294967295, validation: 0, threads: 16,\n" +
+    "  momentum: 0.999, beta1: 0.999, beta2: 0.99999, epsilon: 1, weight_decay: 1}\n" +
     "augment: {rotate_degrees: 45, scale: 0.5, shift: 6, thickness: 1, elastic_alpha: 50, elastic_sigma: 10, probability: 0}\n";
   const config = parseConfig(text, SOURCE);
-  assert.equal(config.model.hidden, 4096);
+  assert.deepEqual(config.model.hidden, [4096]);
+  assert.deepEqual(config.model.dropout, [0.95]);
+  assert.deepEqual(
+    [
+      config.train.momentum,
+      config.train.beta1,
+      config.train.beta2,
+      config.train.epsilon,
+      config.train.weight_decay,
+    ],
+    [0.999, 0.999, 0.99999, 1, 1],
+  );
   assert.deepEqual(
     [config.train.epochs, config.train.learning_rate, config.train.step_factor, config.train.seed],
     [1000, 10, 1, 4294967295],
@@ -450,10 +646,17 @@ Deno.test("parseConfig() accepts every range bound that is included", () => {
   assert.equal(config.augment.probability, 0);
   assert.equal(config.augment.elastic_sigma, 10);
   const low = parseConfig(
-    DATA + "train: {epochs: 1, seed: 0, threads: 1}\naugment: {scale: 0, shift: -0.0}\n",
+    DATA + "model: {hidden: [1], dropout: 0}\n" +
+      "train: {epochs: 1, seed: 0, threads: 1, momentum: 0, beta1: 0, beta2: 0, epsilon: 1e-300, weight_decay: 0}\n" +
+      "augment: {scale: 0, shift: -0.0}\n",
     SOURCE,
   );
   assert.deepEqual([low.train.epochs, low.train.seed, low.augment.scale], [1, 0, 0]);
+  assert.deepEqual([low.model.hidden, low.model.dropout], [[1], [0]]);
+  assert.deepEqual(
+    [low.train.momentum, low.train.beta1, low.train.beta2, low.train.epsilon, low.train.weight_decay],
+    [0, 0, 0, 1e-300, 0],
+  );
   assert.ok(Object.is(low.augment.shift, 0), "-0 is stored as 0");
 });
 
@@ -732,7 +935,7 @@ Deno.test("parseConfig() reports a file section that is not a map when a --set r
 Deno.test("parseConfig() returns a deeply frozen config that throws on assignment", () => {
   const config = parseConfig(DATA + "  sha256:\n    test_images: " + "a".repeat(64) + "\n", SOURCE);
   const loose = config as unknown as {
-    model: { hidden: number };
+    model: { hidden: number | number[]; dropout: number[] };
     data: { class_names: string[]; sha256: Record<string, string> };
     train: unknown;
   };
@@ -743,6 +946,12 @@ Deno.test("parseConfig() returns a deeply frozen config that throws on assignmen
     loose.train = {};
   }, TypeError);
   assert.throws(() => {
+    (config.model.hidden as number[])[0] = 3;
+  }, TypeError);
+  assert.throws(() => {
+    loose.model.dropout.push(0.5);
+  }, TypeError);
+  assert.throws(() => {
     loose.data.class_names[0] = "zero";
   }, TypeError);
   assert.throws(() => {
@@ -751,7 +960,10 @@ Deno.test("parseConfig() returns a deeply frozen config that throws on assignmen
   assert.throws(() => {
     loose.data.sha256.train_images = "x";
   }, TypeError);
-  assert.equal(config.model.hidden, 128);
+  assert.deepEqual(config.model.hidden, [128]);
+  assert.deepEqual(config.model.dropout, [0]);
+  const deep = parseConfig(DATA + "model: {hidden: [8, 4], dropout: [0.1, 0.2]}\n", SOURCE);
+  assert.ok(Object.isFrozen(deep.model.hidden) && Object.isFrozen(deep.model.dropout));
 });
 
 Deno.test("configToPlain() returns mutable copies that survive JSON", () => {
@@ -759,10 +971,51 @@ Deno.test("configToPlain() returns mutable copies that survive JSON", () => {
   const plain = configToPlain(config) as { model: { hidden: number }; data: { class_names: string[] } };
   plain.model.hidden = 3;
   plain.data.class_names.push("ten");
-  assert.equal(config.model.hidden, 128);
+  assert.deepEqual(config.model.hidden, [128]);
   assert.equal(config.data.class_names.length, 10);
   assert.deepEqual(JSON.parse(JSON.stringify(configToPlain(config))), configToPlain(config));
   assert.equal("source" in configToPlain(config), false);
+  const deep = parseConfig(DATA + "model: {hidden: [8, 4], dropout: [0.1, 0.2]}\n", SOURCE);
+  const deepPlain = configToPlain(deep) as { model: { hidden: number[]; dropout: number[] } };
+  deepPlain.model.hidden.push(2);
+  deepPlain.model.dropout[0] = 0.5;
+  assert.deepEqual(deep.model, { hidden: [8, 4], activation: "relu", dropout: [0.1, 0.2] });
+});
+
+Deno.test("configToPlain() writes one hidden layer, or one dropout rate for all, as a single number", () => {
+  const model = (text: string) => configToPlain(parseConfig(DATA + text, SOURCE)).model;
+  assert.deepEqual(model(""), { hidden: 128, activation: "relu", dropout: 0 });
+  assert.deepEqual(model("model: {hidden: [64]}\n"), { hidden: 64, activation: "relu", dropout: 0 });
+  assert.deepEqual(model("model: {hidden: [512, 256]}\n"), {
+    hidden: [512, 256],
+    activation: "relu",
+    dropout: 0,
+  });
+  assert.deepEqual(
+    model("model: {hidden: [512, 256], dropout: [0.5, 0.5]}\n"),
+    { hidden: [512, 256], activation: "relu", dropout: 0.5 },
+  );
+  assert.deepEqual(
+    model("model: {hidden: [512, 256], dropout: [0.5, 0.2]}\n"),
+    { hidden: [512, 256], activation: "relu", dropout: [0.5, 0.2] },
+  );
+  const plain = configToPlain(parseConfig(DATA + "train: {optimizer: adam, weight_decay: 0.001}\n", SOURCE));
+  const { optimizer, momentum, nesterov, beta1, beta2, epsilon, weight_decay } = plain.train as Record<
+    string,
+    unknown
+  >;
+  assert.deepEqual(
+    { optimizer, momentum, nesterov, beta1, beta2, epsilon, weight_decay },
+    {
+      optimizer: "adam",
+      momentum: 0.9,
+      nesterov: false,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      weight_decay: 0.001,
+    },
+  );
 });
 
 Deno.test("formatConfig() text parses back to an equal config", async () => {
@@ -774,6 +1027,17 @@ Deno.test("formatConfig() text parses back to an equal config", async () => {
       'data.class_names=["0", "yes", "~", "*a", "!x", "1e3", "a: b", "#", "- x", "é"]',
       "data.train_images='dir with spaces/x: y.gz'",
     ]),
+    parseConfig(DATA, SOURCE, [
+      "model.hidden=[512, 256, 8]",
+      "model.dropout=[0.5, 0.25, 0]",
+      "model.activation=tanh",
+      "train.optimizer=adam",
+      "train.beta2=0.99999",
+      "train.epsilon=1e-300",
+      "train.weight_decay=0.0005",
+      "train.nesterov=true",
+    ]),
+    parseConfig(DATA + "model: {hidden: [64, 32], dropout: 0.3}\n", SOURCE),
   ];
   for (const config of configs) {
     const text = formatConfig(config);

@@ -15,7 +15,7 @@ Deno.test("eval scores the shipped model and says which model it uses", async ()
   const info = JSON.parse(await Deno.readTextFile(new URL("../weights.json", import.meta.url)));
   assert.match(
     r.stdout,
-    /^model weights\.npz \(sha256 [0-9a-f]{12}…, H=256 relu, seed 42, test accuracy \d+\.\d\d%\)$/m,
+    /^model weights\.npz \(sha256 [0-9a-f]{12}…, layers 784-256-10 relu, seed 42, test accuracy \d+\.\d\d%\)$/m,
   );
   assert.ok(r.stdout.includes(`test accuracy ${(info.test_accuracy * 100).toFixed(2)}%`), r.stdout);
   assert.match(r.stdout, /^true \\ predicted\s+0\s+1\s+2\s+3\s+4\s+5\s+6\s+7\s+8\s+9\s+accuracy$/m);
@@ -93,3 +93,23 @@ for (const task of ["train", "eval", "check", "report"]) {
     assert.ok(!r.stdout.includes("\x1b["));
   });
 }
+
+Deno.test("eval refuses weights whose weights.json names an activation it does not know, in one line", async () => {
+  const dir = await scratchDir("eval-unknown-activation");
+  await Deno.copyFile(new URL("../weights.npz", import.meta.url), `${dir}/weights.npz`);
+  const info = JSON.parse(await Deno.readTextFile(new URL("../weights.json", import.meta.url)));
+  info.config.model.activation = "swish";
+  await Deno.writeTextFile(`${dir}/weights.json`, JSON.stringify(info, null, 2) + "\n");
+  const r = await runTask("eval", [
+    "--weights",
+    `${dir}/weights.npz`,
+    "--run",
+    await scratchDir("eval-swish-run"),
+  ]);
+  assert.equal(r.code, 1);
+  assert.ok(isOneLineError(r.stderr), r.stderr);
+  assert.match(
+    r.stderr,
+    /Cannot load model ".*weights\.npz": weights\.json names the activation "swish", expected one of "relu", "leaky_relu", "tanh", "sigmoid"/,
+  );
+});

@@ -14,7 +14,12 @@ const VALID = Deno.readTextFileSync(fileURLToPath(new URL("./fixtures/config/val
 const FLOW = "data: {train_images: a, train_labels: b, test_images: c, test_labels: d, class_names: " +
   '["0","1","2","3","4","5","6","7","8","9"]}\n' +
   "train: {epochs: 2, seed: 7, learning_rate: 0.1, schedule: cosine}\nmodel: {hidden: 16, activation: sigmoid}\n";
-const BASES = [VALID, FLOW];
+/** A deeper network with every model and optimizer key, in block style. */
+const DEEP = "data:\n  train_images: a\n  train_labels: b\n  test_images: c\n  test_labels: d\n" +
+  "model:\n  hidden:\n    - 512\n    - 256\n  activation: leaky_relu\n  dropout: [0.5, 0.2]\n" +
+  "train:\n  optimizer: adam\n  momentum: 0.9\n  nesterov: true\n  beta1: 0.9\n  beta2: 0.999\n" +
+  "  epsilon: 1e-8\n  weight_decay: 0.0005\n";
+const BASES = [VALID, FLOW, DEEP];
 
 /** Fragments that stress the parser: YAML indicators, anchors, aliases, tags, odd numbers and characters. */
 const SNIPPETS = [
@@ -102,6 +107,16 @@ const VALUES = [
   "!!float 1",
   "relu",
   "sigmoid",
+  "tanh",
+  "leaky_relu",
+  "adam",
+  "momentum",
+  "[64, 32]",
+  "[0.1, 0.2, 0.3]",
+  "[1, 2, 3, 4, 5, 6, 7, 8, 9]",
+  "[64, 0]",
+  "0.999",
+  "1e-8",
   "step",
   "wasm",
   "0.0",
@@ -132,6 +147,15 @@ const OVERRIDES = [
   "..",
   "a.b.c.d=1",
   "model.activation=sigmoid",
+  "model.activation=swish",
+  "model.hidden=[64,32]",
+  "model.hidden=[]",
+  "model.hidden=[64, 0]",
+  "model.dropout=[0.1, 0.2]",
+  "model.dropout=0.96",
+  "train.optimizer=adam",
+  "train.beta2=1",
+  "train.epsilon=0",
   "augment.enabled=true",
   "train.seed=4294967296",
   "train.seed=*a",

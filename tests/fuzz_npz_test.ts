@@ -47,15 +47,17 @@ const BUILDERS: Record<string, Builder> = {
 function smallParams(rng: Rng): Params {
   const h = 4;
   const fill = (n: number) => Float32Array.from({ length: n }, () => rng.nextNormal());
-  return { hidden: h, w0: fill(D * h), b0: fill(h), w1: fill(h * K), b1: fill(K) };
+  // draw order w0, b0, w1, b1: the seeded mutations below depend on it
+  const w0 = fill(D * h), b0 = fill(h), w1 = fill(h * K), b1 = fill(K);
+  return { sizes: [D, h, K], w: [w0, w1], b: [b0, b1] };
 }
 
 function npyEntries(p: Params): Entries {
   return [
-    ["w0.npy", encodeNpy([D, p.hidden], p.w0)],
-    ["b0.npy", encodeNpy([p.hidden], p.b0)],
-    ["w1.npy", encodeNpy([p.hidden, K], p.w1)],
-    ["b1.npy", encodeNpy([K], p.b1)],
+    ["w0.npy", encodeNpy([D, p.sizes[1]], p.w[0])],
+    ["b0.npy", encodeNpy([p.sizes[1]], p.b[0])],
+    ["w1.npy", encodeNpy([p.sizes[1], K], p.w[1])],
+    ["b1.npy", encodeNpy([K], p.b[1])],
   ];
 }
 
@@ -178,7 +180,7 @@ Deno.test(`decodeWeights() survives ${CASES} seeded mutations of stored, deflate
   const bases = Object.entries(BUILDERS).map(([name, build]) => ({ name, build, bytes: build(entries) }));
   for (const base of bases) {
     const back = decodeWeights(base.bytes, `${base.name}.npz`);
-    assert.deepEqual(back.w0, params.w0, `the ${base.name} base archive must load`);
+    assert.deepEqual(back.w[0], params.w[0], `the ${base.name} base archive must load`);
   }
   // the streamed base really uses data descriptors (general purpose flag bit 3)
   assert.equal(bases[2].bytes[6] & 0x08, 0x08);
@@ -193,12 +195,19 @@ Deno.test(`decodeWeights() survives ${CASES} seeded mutations of stored, deflate
     try {
       const p = decodeWeights(bytes, "fuzz.npz");
       // a success must still be a well-formed parameter set
-      assert.ok(Number.isInteger(p.hidden) && p.hidden >= 1, `case ${i}`);
-      assert.equal(p.w0.length, D * p.hidden, `case ${i}`);
-      assert.equal(p.b0.length, p.hidden, `case ${i}`);
-      assert.equal(p.w1.length, p.hidden * K, `case ${i}`);
-      assert.equal(p.b1.length, K, `case ${i}`);
-      for (const a of [p.w0, p.b0, p.w1, p.b1]) {
+      const layers = p.sizes.length - 1;
+      assert.ok(layers >= 2, `case ${i}`);
+      assert.equal(p.sizes[0], D, `case ${i}`);
+      assert.equal(p.sizes[layers], K, `case ${i}`);
+      assert.ok(p.sizes.every((h) => Number.isInteger(h) && h >= 1), `case ${i}`);
+      assert.equal(p.w.length, layers, `case ${i}`);
+      assert.equal(p.b.length, layers, `case ${i}`);
+      for (let l = 0; l < layers; l++) {
+        assert.equal(p.w[l].length, p.sizes[l] * p.sizes[l + 1], `case ${i}`);
+        assert.equal(p.b[l].length, p.sizes[l + 1], `case ${i}`);
+      }
+      for (const a of [...p.w, ...p.b]) {
+        assert.ok(a instanceof Float32Array, `case ${i}: not float32`);
         assert.ok(a.every(Number.isFinite), `case ${i}: non-finite value`);
       }
       outcome = "loaded";

@@ -141,6 +141,22 @@ Deno.test("readModelInfo() reads back what encodeModelInfo() wrote", async () =>
   });
 });
 
+Deno.test("readModelInfo() reads back the config of a deeper network, with its hidden and dropout lists", async () => {
+  await inScratch(async (dir) => {
+    const path = join(dir, "weights.json");
+    const deep: ModelInfo = {
+      ...INFO,
+      config: {
+        model: { hidden: [512, 256], activation: "tanh", dropout: [0.5, 0.2] },
+        train: { optimizer: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weight_decay: 0.0005 },
+        output: { weights: "weights.npz" },
+      },
+    };
+    await Deno.writeTextFile(path, encodeModelInfo(deep));
+    assert.deepEqual(await readModelInfo(path), deep);
+  });
+});
+
 Deno.test("readModelInfo() reads the project's shipped weights.json", async () => {
   const info = await readModelInfo(fileURLToPath(new URL("../weights.json", import.meta.url)));
   assert.ok(info !== null);

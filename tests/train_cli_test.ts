@@ -138,57 +138,83 @@ Deno.test("train leaves the previous weights.npz byte-identical when interrupted
   ]);
 });
 
-Deno.test("train interrupted after a checkpoint and resumed gives the same bytes as one uninterrupted run", async () => {
-  const whole = await scratchDir("whole"), parts = await scratchDir("parts");
-  const args = (dir: string) =>
-    quickArgs(dir, [
+/** The resume test's variants: today's SGD network, and a deeper one whose optimizer and dropout keep state. */
+const RESUME_CASES: readonly { readonly name: string; readonly extra: readonly string[] }[] = [
+  { name: "plain SGD", extra: [] },
+  {
+    name: "two hidden layers, Adam with weight decay and dropout",
+    extra: [
       "--set",
-      "train.epochs=6",
+      "model.hidden=[32,16]",
       "--set",
-      "train.checkpoint=true",
+      "model.dropout=0.2",
       "--set",
-      "augment.enabled=true",
-    ]);
-  const r = await runTask("train", args(whole));
-  assert.equal(r.code, 0, r.stderr);
+      "train.optimizer=adam",
+      "--set",
+      "train.learning_rate=0.002",
+      "--set",
+      "train.weight_decay=0.0001",
+    ],
+  },
+];
 
-  const child = new Deno.Command("deno", {
-    args: ["run", ...taskFlags("train"), "scripts/train.ts", ...args(parts)],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  // stop it as soon as the first epoch's checkpoint exists
-  let runDir = "";
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      runDir = `${parts}/runs/${(await Deno.readTextFile(`${parts}/runs/LATEST`)).trim()}`;
-      await Deno.stat(`${runDir}/checkpoint.json`);
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 5));
+for (const { name, extra } of RESUME_CASES) {
+  Deno.test(`train interrupted after a checkpoint and resumed gives the same bytes as one uninterrupted run (${name})`, async () => {
+    const whole = await scratchDir("whole"), parts = await scratchDir("parts");
+    const args = (dir: string) =>
+      quickArgs(dir, [
+        "--set",
+        "train.epochs=6",
+        "--set",
+        "train.checkpoint=true",
+        "--set",
+        "augment.enabled=true",
+        ...extra,
+      ]);
+    const r = await runTask("train", args(whole));
+    assert.equal(r.code, 0, r.stderr);
+
+    const child = new Deno.Command("deno", {
+      args: ["run", ...taskFlags("train"), "scripts/train.ts", ...args(parts)],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // stop it as soon as the first epoch's checkpoint exists
+    let runDir = "";
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      try {
+        runDir = `${parts}/runs/${(await Deno.readTextFile(`${parts}/runs/LATEST`)).trim()}`;
+        await Deno.stat(`${runDir}/checkpoint.json`);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 5));
+      }
     }
-  }
-  child.kill("SIGINT");
-  const stopped = await child.output();
-  const epochsDone = JSON.parse(await Deno.readTextFile(`${runDir}/checkpoint.json`)).epoch;
-  if (stopped.code === 0) {
-    throw new Error("the run finished before it could be interrupted; make the test run longer");
-  }
-  assert.equal(stopped.code, 130);
-  assert.ok(epochsDone < 6);
-  await assert.rejects(Deno.stat(`${parts}/weights.npz`));
+    child.kill("SIGINT");
+    const stopped = await child.output();
+    const epochsDone = JSON.parse(await Deno.readTextFile(`${runDir}/checkpoint.json`)).epoch;
+    if (stopped.code === 0) {
+      throw new Error("the run finished before it could be interrupted; make the test run longer");
+    }
+    assert.equal(stopped.code, 130);
+    assert.ok(epochsDone < 6);
+    await assert.rejects(Deno.stat(`${parts}/weights.npz`));
 
-  const resumed = await runTask("train", [...args(parts), "--resume", runDir]);
-  assert.equal(resumed.code, 0, resumed.stderr);
-  assert.deepEqual(await Deno.readFile(`${parts}/weights.npz`), await Deno.readFile(`${whole}/weights.npz`));
-  const types = (await Deno.readTextFile(`${runDir}/metrics.jsonl`)).trim().split("\n").map((l) =>
-    JSON.parse(l).type
-  );
-  // one record per epoch: those before the checkpoint kept, the rest written by the resumed run
-  assert.deepEqual(types, ["header", ...new Array(6).fill("epoch"), "final"]);
-});
+    const resumed = await runTask("train", [...args(parts), "--resume", runDir]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(
+      await Deno.readFile(`${parts}/weights.npz`),
+      await Deno.readFile(`${whole}/weights.npz`),
+    );
+    const types = (await Deno.readTextFile(`${runDir}/metrics.jsonl`)).trim().split("\n").map((l) =>
+      JSON.parse(l).type
+    );
+    // one record per epoch: those before the checkpoint kept, the rest written by the resumed run
+    assert.deepEqual(types, ["header", ...new Array(6).fill("epoch"), "final"]);
+  });
+}
 
 Deno.test("train --resume refuses a config that differs from the checkpoint's", async () => {
   const dir = await scratchDir("resume-diff");

@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { D, K, type Params } from "../core/network/network.ts";
-import { encodeNpz, type NpzInput } from "../core/formats/npz.ts";
+import { encodeNpz, listNpz, type NpzInput } from "../core/formats/npz.ts";
 import { Rng } from "../core/network/rng.ts";
-import { decodeWeights, encodeWeights, readWeightsFile, writeWeightsFile } from "../core/training/weights.ts";
+import {
+  decodeWeights,
+  encodeWeights,
+  readWeightsFile,
+  weightsArrayNames,
+  writeWeightsFile,
+} from "../core/training/weights.ts";
 import { encodeZip } from "../core/formats/zip.ts";
 import { fromBase64, pythonCanImport, pythonNumpy } from "./_python.ts";
 import { withScratchDir } from "./_scratch_dir.ts";
@@ -15,20 +21,36 @@ const ignore = !(await pythonCanImport("numpy"));
 
 // ---- fixtures ----
 
-function randomParams(hidden: number, seed: number): Params {
+function randomParams(hidden: number | number[], seed: number): Params {
   const rng = new Rng(seed);
   const fill = (n: number) => Float32Array.from({ length: n }, () => rng.nextNormal());
-  return { hidden, w0: fill(D * hidden), b0: fill(hidden), w1: fill(hidden * K), b1: fill(K) };
+  const sizes = [D, ...(typeof hidden === "number" ? [hidden] : hidden), K];
+  const layers = sizes.slice(1).map((out, l) => ({ inputs: sizes[l], out }));
+  // draw order: w0, b0, w1, b1, …
+  const drawn = layers.map(({ inputs, out }) => [fill(inputs * out), fill(out)]);
+  return { sizes, w: drawn.map(([w]) => w), b: drawn.map(([, b]) => b) };
+}
+
+/** Parameters like `params` with one array replaced, such as "b1" or "w0". */
+function withArray(params: Params, key: string, data: Float32Array): Params {
+  const l = Number(key.slice(1));
+  const swap = (arrays: readonly Float32Array[]) => arrays.map((a, i) => (i === l ? data : a));
+  return key[0] === "w" ? { ...params, w: swap(params.w) } : { ...params, b: swap(params.b) };
+}
+
+/** The array "wN" or "bN" of `params`. */
+function arrayOf(params: Params, key: string): Float32Array {
+  return (key[0] === "w" ? params.w : params.b)[Number(key.slice(1))];
 }
 
 /** A weights file with the canonical arrays of `params`, some of them replaced or removed. */
 function weightsNpz(params: Params, changes: Record<string, NpzInput | null> = {}): Uint8Array {
-  const h = params.hidden;
+  const h = params.sizes[1];
   const arrays: NpzInput[] = [
-    { name: "w0", shape: [D, h], data: params.w0 },
-    { name: "b0", shape: [h], data: params.b0 },
-    { name: "w1", shape: [h, K], data: params.w1 },
-    { name: "b1", shape: [K], data: params.b1 },
+    { name: "w0", shape: [D, h], data: params.w[0] },
+    { name: "b0", shape: [h], data: params.b[0] },
+    { name: "w1", shape: [h, K], data: params.w[1] },
+    { name: "b1", shape: [K], data: params.b[1] },
   ];
   const out = arrays.filter((a) => changes[a.name] !== null).map((a) => changes[a.name] ?? a);
   for (const [name, a] of Object.entries(changes)) if (a && !arrays.some((x) => x.name === name)) out.push(a);
@@ -52,11 +74,13 @@ Deno.test("decodeWeights() gives back exactly the arrays encodeWeights() wrote, 
     const bytes = encodeWeights(params);
     assert.deepEqual(encodeWeights(params), bytes);
     const back = decodeWeights(bytes, "w.npz");
-    assert.equal(back.hidden, hidden);
-    for (const key of ["w0", "b0", "w1", "b1"] as const) {
-      assert.ok(back[key] instanceof Float32Array);
-      assert.deepEqual(back[key], params[key], key);
+    assert.deepEqual(back.sizes, [D, hidden, K]);
+    for (const key of ["w0", "b0", "w1", "b1"]) {
+      assert.ok(arrayOf(back, key) instanceof Float32Array);
+      assert.deepEqual(arrayOf(back, key), arrayOf(params, key), key);
     }
+    assert.equal(back.w.length, 2);
+    assert.equal(back.b.length, 2);
   }
 });
 
@@ -71,10 +95,49 @@ print(json.dumps({k: [list(d[k].shape), str(d[k].dtype), d[k].ravel().tolist()] 
       encodeWeights(P3),
     );
     assert.deepEqual(out.order, ["w0", "b0", "w1", "b1"]);
-    assert.deepEqual(out.w0, [[D, 3], "float32", Array.from(P3.w0)]);
-    assert.deepEqual(out.b0, [[3], "float32", Array.from(P3.b0)]);
-    assert.deepEqual(out.w1, [[3, K], "float32", Array.from(P3.w1)]);
-    assert.deepEqual(out.b1, [[K], "float32", Array.from(P3.b1)]);
+    assert.deepEqual(out.w0, [[D, 3], "float32", Array.from(P3.w[0])]);
+    assert.deepEqual(out.b0, [[3], "float32", Array.from(P3.b[0])]);
+    assert.deepEqual(out.w1, [[3, K], "float32", Array.from(P3.w[1])]);
+    assert.deepEqual(out.b1, [[K], "float32", Array.from(P3.b[1])]);
+  },
+});
+
+Deno.test("decodeWeights() gives back exactly the arrays of 2 and 3 hidden layers that encodeWeights() wrote", () => {
+  for (const hidden of [[5, 4], [6, 5, 3], [16, 16]]) {
+    const params = randomParams(hidden, hidden.length);
+    const bytes = encodeWeights(params);
+    assert.deepEqual(encodeWeights(params), bytes);
+    assert.deepEqual(listNpz(bytes, "w.npz"), weightsArrayNames(hidden.length + 1));
+    const back = decodeWeights(bytes, "w.npz");
+    assert.deepEqual(back.sizes, [D, ...hidden, K]);
+    assert.equal(back.w.length, hidden.length + 1);
+    assert.equal(back.b.length, hidden.length + 1);
+    for (let l = 0; l <= hidden.length; l++) {
+      assert.ok(back.w[l] instanceof Float32Array && back.b[l] instanceof Float32Array);
+      assert.deepEqual(back.w[l], params.w[l], `w${l}`);
+      assert.deepEqual(back.b[l], params.b[l], `b${l}`);
+    }
+  }
+});
+
+Deno.test({
+  name: "numpy.load(allow_pickle=False) reads our weights files of 2 and 3 hidden layers",
+  ignore,
+  fn: async () => {
+    for (const hidden of [[5, 4], [6, 5, 3]]) {
+      const params = randomParams(hidden, 7);
+      const out = await pythonNumpy(
+        `d = np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
+print(json.dumps({k: [list(d[k].shape), str(d[k].dtype), d[k].ravel().tolist()] for k in d.files} | {"order": d.files}))`,
+        encodeWeights(params),
+      );
+      assert.deepEqual(out.order, weightsArrayNames(hidden.length + 1));
+      params.w.forEach((w, l) => {
+        const [inputs, outputs] = [params.sizes[l], params.sizes[l + 1]];
+        assert.deepEqual(out[`w${l}`], [[inputs, outputs], "float32", Array.from(w)], `w${l}`);
+        assert.deepEqual(out[`b${l}`], [[outputs], "float32", Array.from(params.b[l])], `b${l}`);
+      });
+    }
   },
 });
 
@@ -103,21 +166,64 @@ for h in [784, 10]:  # square layers are never transposed
     f = io.BytesIO(); np.savez(f, w0=w0, b0=b0, w1=w1, b1=b1); out[f"square{h}"] = base64.b64encode(f.getvalue()).decode()
 print(json.dumps(out))`);
     const expect = (params: Params, h: number, key: string) => {
-      assert.equal(params.hidden, h, key);
+      assert.deepEqual(params.sizes, [D, h, K], key);
       assert.deepEqual(
-        Array.from(params.w0),
+        Array.from(params.w[0]),
         Array.from({ length: D * h }, (_, i) => ((i % 101) - 50) / 8),
         key,
       );
-      assert.deepEqual(Array.from(params.b0), Array.from({ length: h }, (_, i) => i / 4), key);
-      assert.deepEqual(Array.from(params.w1), Array.from({ length: h * K }, (_, i) => (i % 7) - 3), key);
-      assert.deepEqual(Array.from(params.b1), Array.from({ length: K }, (_, i) => i - 4.5), key);
+      assert.deepEqual(Array.from(params.b[0]), Array.from({ length: h }, (_, i) => i / 4), key);
+      assert.deepEqual(Array.from(params.w[1]), Array.from({ length: h * K }, (_, i) => (i % 7) - 3), key);
+      assert.deepEqual(Array.from(params.b[1]), Array.from({ length: K }, (_, i) => i - 4.5), key);
     };
     for (const key of ["f8", "turned", "fortran"]) {
       expect(decodeWeights(fromBase64(out[key]), `${key}.npz`), 5, key);
     }
     expect(decodeWeights(fromBase64(out.square784), "s.npz"), 784, "square784");
     expect(decodeWeights(fromBase64(out.square10), "s.npz"), 10, "square10");
+  },
+});
+
+Deno.test({
+  name: "decodeWeights() reads a numpy file of 2 hidden layers, float64, with (out, in) matrices transposed",
+  ignore,
+  fn: async () => {
+    const out = await pythonNumpy(`
+w0 = (np.arange(784 * 6) % 101 - 50.0).reshape(784, 6) / 8
+w1 = (np.arange(6 * 4) % 7 - 3.0).reshape(6, 4)
+w2 = (np.arange(4 * 10) % 5 - 2.5).reshape(4, 10)
+b0, b1, b2 = np.arange(6) / 4.0, np.arange(4) - 1.5, np.arange(10) - 4.5
+out = {}
+for name, arrays, compressed in [
+    ("plain", dict(w0=w0, b0=b0, w1=w1, b1=b1, w2=w2, b2=b2), False),
+    ("turned", dict(w0=w0.T.copy(), b0=b0[None, :], w1=w1.T.copy(), b1=b1[:, None], w2=w2.T.copy(), b2=b2), True),
+    ("mixed", dict(w0=w0.astype(np.float32), b0=b0, w1=np.asfortranarray(w1.T), b1=b1, w2=w2, b2=b2[None, :]), True),
+]:
+    f = io.BytesIO(); (np.savez_compressed if compressed else np.savez)(f, **arrays)
+    out[name] = base64.b64encode(f.getvalue()).decode()
+sq = (np.arange(8 * 8) % 9 - 4.0).reshape(8, 8)  # a square hidden-to-hidden matrix is never transposed
+f = io.BytesIO()
+np.savez(f, w0=np.zeros((784, 8)), b0=np.zeros(8), w1=sq, b1=np.zeros(8), w2=np.zeros((8, 10)), b2=np.zeros(10))
+out["square"] = base64.b64encode(f.getvalue()).decode()
+print(json.dumps(out))`);
+    for (const key of ["plain", "turned", "mixed"]) {
+      const params = decodeWeights(fromBase64(out[key]), `${key}.npz`);
+      assert.deepEqual(params.sizes, [D, 6, 4, K], key);
+      // values are those of the (in, out) matrices in C order, whichever way the file held them
+      assert.deepEqual(
+        Array.from(params.w[0]),
+        Array.from({ length: D * 6 }, (_, i) => ((i % 101) - 50) / 8),
+        key,
+      );
+      assert.deepEqual(Array.from(params.w[1]), Array.from({ length: 6 * 4 }, (_, i) => (i % 7) - 3), key);
+      assert.deepEqual(Array.from(params.w[2]), Array.from({ length: 4 * K }, (_, i) => (i % 5) - 2.5), key);
+      assert.deepEqual(Array.from(params.b[0]), Array.from({ length: 6 }, (_, i) => i / 4), key);
+      assert.deepEqual(Array.from(params.b[1]), Array.from({ length: 4 }, (_, i) => i - 1.5), key);
+      assert.deepEqual(Array.from(params.b[2]), Array.from({ length: K }, (_, i) => i - 4.5), key);
+    }
+    const square = decodeWeights(fromBase64(out.square), "square.npz");
+    assert.deepEqual(square.sizes, [D, 8, 8, K]);
+    assert.deepEqual(Array.from(square.w[1]), Array.from({ length: 64 }, (_, i) => (i % 9) - 4));
   },
 });
 
@@ -142,16 +248,63 @@ Deno.test("decodeWeights() rejects a file with missing arrays, naming them", () 
 });
 
 Deno.test("decodeWeights() rejects a file with extra arrays, naming them", () => {
-  const extra = { name: "w2", shape: [1], data: new Float32Array(1) };
+  // "w2" or "b2" would make it a two-hidden-layer file (see the next tests); these names are no layer's
+  const extra = { name: "w_avg", shape: [1], data: new Float32Array(1) };
   assertFails(
-    weightsNpz(P3, { w2: extra }),
+    weightsNpz(P3, { w_avg: extra }),
     "FormatError",
-    `it has the unexpected array "w2", expected "w0", "b0", "w1" and "b1" only`,
+    `it has the unexpected array "w_avg", expected "w0", "b0", "w1" and "b1" only`,
   );
   assertFails(
-    weightsNpz(P3, { w2: extra, lr: { ...extra, name: "lr" } }),
+    weightsNpz(P3, { w_avg: extra, lr: { ...extra, name: "lr" } }),
     "FormatError",
-    `it has the unexpected arrays "w2" and "lr", expected "w0", "b0", "w1" and "b1" only`,
+    `it has the unexpected arrays "w_avg" and "lr", expected "w0", "b0", "w1" and "b1" only`,
+  );
+});
+
+Deno.test("decodeWeights() rejects a file with w0, b0, w1, b1 and w2 but no b2, naming b2", () => {
+  const w2 = { name: "w2", shape: [K, K], data: new Float32Array(K * K) };
+  assertFails(
+    weightsNpz(P3, { w2 }),
+    "FormatError",
+    `array "b2" is missing, expected "w0", "b0", "w1", "b1", "w2" and "b2"`,
+  );
+  // the same for any depth: the highest index names the last layer
+  const b3 = { name: "b3", shape: [K], data: new Float32Array(K) };
+  assertFails(
+    weightsNpz(P3, { b3 }),
+    "FormatError",
+    `arrays "w2", "b2" and "w3" are missing, expected "w0", "b0", "w1", "b1", "w2", "b2", "w3" and "b3"`,
+  );
+});
+
+Deno.test("decodeWeights() rejects a deeper file whose layers do not fit together, naming the array", () => {
+  const deep = randomParams([5, 4], 11);
+  const file = (changes: Record<string, NpzInput>) =>
+    encodeNpz(
+      deep.w.flatMap((w, l) => [
+        changes[`w${l}`] ?? { name: `w${l}`, shape: [deep.sizes[l], deep.sizes[l + 1]], data: w },
+        changes[`b${l}`] ?? { name: `b${l}`, shape: [deep.sizes[l + 1]], data: deep.b[l] },
+      ]),
+    );
+  assert.deepEqual(decodeWeights(file({}), "weights.npz"), deep);
+  const cases: [string, number[], string][] = [
+    ["w1", [6, 4], `array "w1" has shape (6, 4) but w0 says H = 5`],
+    ["b1", [5], `array "b1" has shape (5,) but w1 says H = 4`],
+    ["w2", [4, 9], `array "w2" has shape (4, 9) but w1 says H = 4`],
+    ["w2", [4], `array "w2" has shape (4,) but w1 says H = 4`],
+    ["b2", [9], `array "b2" has shape (9,), expected (10,)`],
+  ];
+  for (const [name, shape, state] of cases) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    assertFails(file({ [name]: { name, shape, data } }), "ShapeError", state);
+  }
+  const data = deep.w[2].slice();
+  data[4 * K - 1] = NaN;
+  assertFails(
+    file({ w2: { name: "w2", shape: [4, K], data } }),
+    "LimitError",
+    `array "w2" holds NaN at index (3, 9)`,
   );
 });
 
@@ -204,9 +357,9 @@ Deno.test("decodeWeights() rejects NaN and infinities, naming the array and the 
     ["b1", 0, NaN, "NaN at index (0,)"],
   ];
   for (const [key, index, value, where] of cases) {
-    const params = { ...P3, [key]: P3[key as "w0"].slice() };
-    params[key as "w0"][index] = value;
-    const bytes = weightsNpz(params);
+    const data = arrayOf(P3, key).slice();
+    data[index] = value;
+    const bytes = weightsNpz(withArray(P3, key, data));
     assertFails(bytes, "LimitError", `array "${key}" holds ${where}`);
   }
 });
@@ -249,22 +402,30 @@ print(json.dumps(out))`);
   },
 });
 
-Deno.test("encodeWeights() rejects parameters whose arrays do not match hidden, or hold NaN", () => {
-  assert.throws(() => encodeWeights({ ...P3, hidden: 0 }), {
+Deno.test("encodeWeights() rejects parameters whose arrays do not match their sizes, or hold NaN", () => {
+  assert.throws(() => encodeWeights({ ...P3, sizes: [D, 0, K] }), {
     name: "ShapeError",
-    message: "Cannot write weights: hidden is 0, expected a positive integer",
+    message: "Cannot write weights: layer sizes are [784, 0, 10], expected [784, H…, 10]",
   });
-  assert.throws(() => encodeWeights({ ...P3, hidden: 4 }), {
+  assert.throws(() => encodeWeights({ ...P3, sizes: [D, K] }), {
+    name: "ShapeError",
+    message: "Cannot write weights: layer sizes are [784, 10], expected [784, H…, 10]",
+  });
+  assert.throws(() => encodeWeights({ ...P3, sizes: [D, 4, K] }), {
     name: "ShapeError",
     message: `Cannot write weights: array "w0" has 2352 values, expected 784 × 4 = 3136 float32 values`,
   });
-  assert.throws(() => encodeWeights({ ...P3, b1: new Float32Array(9) }), {
+  assert.throws(() => encodeWeights(withArray(P3, "b1", new Float32Array(9))), {
     name: "ShapeError",
     message: `Cannot write weights: array "b1" has 9 values, expected 10 float32 values`,
   });
-  const w1 = P3.w1.slice();
+  assert.throws(() => encodeWeights({ ...P3, sizes: [D, 3, 3, K] }), {
+    name: "ShapeError",
+    message: "Cannot write weights: 2 weight matrices for the 3 layers of [784, 3, 3, 10]",
+  });
+  const w1 = P3.w[1].slice();
   w1[12] = NaN;
-  assert.throws(() => encodeWeights({ ...P3, w1 }), {
+  assert.throws(() => encodeWeights(withArray(P3, "w1", w1)), {
     name: "LimitError",
     message: `Cannot write weights: array "w1" holds NaN at index (1, 2)`,
   });
@@ -278,10 +439,13 @@ Deno.test("writeWeightsFile() and readWeightsFile() round-trip through a file", 
     await writeWeightsFile(path, P3);
     assert.deepEqual(await Deno.readFile(path), encodeWeights(P3));
     const back = await readWeightsFile(path);
-    assert.deepEqual(back.w1, P3.w1);
+    assert.deepEqual(back.w[1], P3.w[1]);
     // overwriting leaves no temporary file behind
     await writeWeightsFile(path, randomParams(2, 9));
-    assert.equal((await readWeightsFile(path)).hidden, 2);
+    assert.deepEqual((await readWeightsFile(path)).sizes, [D, 2, K]);
+    const deep = randomParams([5, 4, 3], 10);
+    await writeWeightsFile(path, deep);
+    assert.deepEqual(await readWeightsFile(path), deep);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["weights.npz"]);
   });
 });

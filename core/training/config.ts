@@ -36,7 +36,10 @@ import { fileURLToPath } from "node:url";
 import { Composer, isMap, isScalar, isSeq, LineCounter, Parser, stringify } from "yaml";
 import type { CST } from "yaml";
 import { fileErrorReason, FormatError, InputFileError, LimitError, ShapeError } from "../base/errors.ts";
-import type { Activation } from "../network/network.ts";
+import { type Activation, ACTIVATIONS } from "../network/activations.ts";
+import { MAX_HIDDEN_LAYERS } from "../network/network.ts";
+import { type OptimizerName, OPTIMIZERS } from "../network/optimizers.ts";
+import type { TrainingSetup } from "../kernels/backend.ts";
 
 /** Largest config file, or `--set` value, accepted: 64 KiB. */
 export const MAX_CONFIG_BYTES = 64 * 1024;
@@ -77,10 +80,18 @@ export interface DataConfig {
 
 /** The network's shape. */
 export interface ModelConfig {
-  /** Hidden units H, an integer from 1 to 4096. Default: 128. */
-  readonly hidden: number;
+  /**
+   * Units of each hidden layer, [H₁, …, H_L]: 1 to 8 layers of 1 to 4096 units. The file may give
+   * one number for one layer. Default: [128].
+   */
+  readonly hidden: readonly number[];
   /** Hidden-layer non-linearity. Default: "relu". */
   readonly activation: Activation;
+  /**
+   * Inverted-dropout rate of each hidden layer, in [0, 0.95]: one per hidden layer. The file may give
+   * one number for every layer. Default: 0 (no dropout).
+   */
+  readonly dropout: readonly number[];
 }
 
 /** How to train. */
@@ -103,6 +114,20 @@ export interface TrainConfig {
   readonly validation: number;
   /** Use only the first N training images, 0 for all; an integer >= 0. Default: 0. */
   readonly subset: number;
+  /** How gradients become updates: "sgd", "momentum" or "adam". Default: "sgd". */
+  readonly optimizer: OptimizerName;
+  /** μ of momentum, in [0, 0.999]. Default: 0.9. */
+  readonly momentum: number;
+  /** Nesterov's variant of momentum. Default: false. */
+  readonly nesterov: boolean;
+  /** β₁ of Adam, in [0, 0.999]. Default: 0.9. */
+  readonly beta1: number;
+  /** β₂ of Adam, in [0, 0.99999]. Default: 0.999. */
+  readonly beta2: number;
+  /** ε of Adam, > 0 and <= 1. Default: 1e-8. */
+  readonly epsilon: number;
+  /** λ of the L2 penalty (λ/2)·Σ w² on the weights (not the biases), in [0, 1]. Default: 0. */
+  readonly weight_decay: number;
   /** Compute kernels. Default: "ts". */
   readonly kernel: Kernel;
   /** Worker threads, an integer from 1 to 16. Default: 1. */
@@ -178,7 +203,7 @@ export interface Config {
  * const config = parseConfig(text, "/project/config.yaml", ["train.epochs=3"]);
  * assert.ok(config.train.epochs === 3);
  * assert.ok(config.data.train_images === "/project/a");
- * assert.ok(config.model.hidden === 128);
+ * assert.deepEqual(config.model.hidden, [128]);
  * ```
  */
 export function parseConfig(text: string, source: string, overrides: string[] = []): Config {
@@ -199,10 +224,23 @@ export function parseConfig(text: string, source: string, overrides: string[] = 
     if (!Object.hasOwn(_SCHEMA, name)) _unknownKey(ctx, node.origin, name, Object.keys(_SCHEMA));
     sections[name] = _readSection(name as _SectionName, node, ctx);
   }
+  const model = (sections.model ?? _readSection("model", undefined, ctx)) as ModelConfig;
+  if (model.dropout.length !== model.hidden.length) {
+    if (model.dropout.length !== 1) {
+      _fail(
+        ctx,
+        null,
+        LimitError,
+        `"model.dropout" must give one rate for every layer or one per hidden layer: it lists ${model.dropout.length}, ` +
+          `"model.hidden" has ${model.hidden.length} ${model.hidden.length === 1 ? "layer" : "layers"}`,
+      );
+    }
+    (model as { dropout: readonly number[] }).dropout = model.hidden.map(() => model.dropout[0]);
+  }
   const config = {
     source: absolute,
     data: sections.data ?? _readSection("data", undefined, ctx),
-    model: sections.model ?? _readSection("model", undefined, ctx),
+    model,
     train: sections.train ?? _readSection("train", undefined, ctx),
     augment: sections.augment ?? _readSection("augment", undefined, ctx),
     output: sections.output ?? _readSection("output", undefined, ctx),
@@ -264,6 +302,34 @@ export async function loadConfig(path: string, overrides: string[] = []): Promis
 }
 
 /**
+ * How the config trains, as a backend takes it: the optimizer with its hyperparameters and the
+ * dropout rate of each hidden layer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseConfig, trainingSetup } from "./config.ts";
+ * const text = "data: {train_images: a, train_labels: b, test_images: c, test_labels: d}\ntrain: {optimizer: adam}";
+ * assert.equal(trainingSetup(parseConfig(text, "/p/config.yaml")).optimizer.name, "adam");
+ * ```
+ */
+export function trainingSetup(config: Config): TrainingSetup {
+  const t = config.train;
+  return {
+    optimizer: {
+      name: t.optimizer,
+      weightDecay: t.weight_decay,
+      momentum: t.momentum,
+      nesterov: t.nesterov,
+      beta1: t.beta1,
+      beta2: t.beta2,
+      epsilon: t.epsilon,
+    },
+    dropout: config.model.dropout,
+  };
+}
+
+/**
  * The effective config as a plain, JSON-able object with the same shape as `config.yaml`.
  *
  * The `source` is left out, so the result can be written back as a config file.
@@ -286,7 +352,14 @@ export function configToPlain(config: Config): Record<string, unknown> {
       sha256: { ...config.data.sha256 },
       class_names: [...config.data.class_names],
     },
-    model: { ...config.model },
+    model: {
+      ...config.model,
+      // one layer, or one rate for all, reads back as the single number a person would write
+      hidden: config.model.hidden.length === 1 ? config.model.hidden[0] : [...config.model.hidden],
+      dropout: config.model.dropout.every((p) => p === config.model.dropout[0])
+        ? config.model.dropout[0]
+        : [...config.model.dropout],
+    },
     train: { ...config.train },
     augment: { ...config.augment },
     output: { ...config.output },
@@ -606,6 +679,62 @@ function _choice<T extends string>(choices: readonly T[], fallback: T): _Field<T
   };
 }
 
+/** Integers in [min, max]: one number, or a list of 1 to `most` of them. */
+function _sizes(
+  min: number,
+  max: number,
+  most: number,
+  fallback: readonly number[],
+): _Field<readonly number[]> {
+  const one = _int(min, max, 0);
+  const wanted = `an integer from ${min} to ${max}, or a list of 1 to ${most} of them`;
+  return {
+    fallback: () => fallback,
+    read(node, key, ctx) {
+      if (node.kind !== "list") {
+        if (node.kind === "map") {
+          _fail(ctx, node.origin, ShapeError, `${_quote(key)} must be ${wanted}, got ${_got(node)}`);
+        }
+        return [one.read(node, key, ctx)];
+      }
+      if (node.items.length < 1 || node.items.length > most) {
+        _fail(
+          ctx,
+          node.origin,
+          LimitError,
+          `${_quote(key)} must list 1 to ${most} sizes, got ${node.items.length}`,
+        );
+      }
+      return node.items.map((item, i) => one.read(item, `${key}[${i}]`, ctx));
+    },
+  };
+}
+
+/** Numbers in [min, max]: one for every layer, or a list of 1 to `most` of them. */
+function _rates(
+  min: number,
+  max: number,
+  most: number,
+  fallback: readonly number[],
+): _Field<readonly number[]> {
+  const one = _number(min, max, 0);
+  return {
+    fallback: () => fallback,
+    read(node, key, ctx) {
+      if (node.kind !== "list") return [one.read(node, key, ctx)];
+      if (node.items.length < 1 || node.items.length > most) {
+        _fail(
+          ctx,
+          node.origin,
+          LimitError,
+          `${_quote(key)} must list 1 to ${most} rates, got ${node.items.length}`,
+        );
+      }
+      return node.items.map((item, i) => one.read(item, `${key}[${i}]`, ctx));
+    },
+  };
+}
+
 function _boolean(fallback: boolean): _Field<boolean> {
   return {
     fallback: () => fallback,
@@ -729,8 +858,9 @@ const _SCHEMA: {
     class_names: _classNames(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]),
   },
   model: {
-    hidden: _int(1, 4096, 128),
-    activation: _choice<Activation>(["relu", "sigmoid"], "relu"),
+    hidden: _sizes(1, 4096, MAX_HIDDEN_LAYERS, [128]),
+    activation: _choice<Activation>(ACTIVATIONS, "relu"),
+    dropout: _rates(0, 0.95, MAX_HIDDEN_LAYERS, [0]),
   },
   train: {
     epochs: _int(1, 1000, 10),
@@ -742,6 +872,13 @@ const _SCHEMA: {
     seed: _int(0, 2 ** 32 - 1, 42, "an integer in [0, 2^32)"),
     validation: _int(0, undefined, 5000),
     subset: _int(0, undefined, 0),
+    optimizer: _choice<OptimizerName>(OPTIMIZERS, "sgd"),
+    momentum: _number(0, 0.999, 0.9),
+    nesterov: _boolean(false),
+    beta1: _number(0, 0.999, 0.9),
+    beta2: _number(0, 0.99999, 0.999),
+    epsilon: _number(0, 1, 1e-8, true),
+    weight_decay: _number(0, 1, 0),
     kernel: _choice<Kernel>(["ts", "wasm"], "ts"),
     threads: _int(1, 16, 1),
     checkpoint: _boolean(false),

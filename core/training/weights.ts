@@ -1,12 +1,14 @@
 /**
  * The model file: the network's parameters as an .npz that numpy reads with `numpy.load`.
  *
- * It holds exactly four float32 arrays, in this order, named as in the original numpy project:
- *   w0: (D, H)   b0: (H,)   w1: (H, K)   b1: (K,)      D = 784 pixels, H = hidden units, K = 10 classes
- * Reading is lenient where it cannot be wrong: float64 arrays are converted to float32, w0 stored
- * as (H, D) and w1 as (K, H) are transposed when the shapes leave no doubt, and the biases may
- * be (H,), (1, H) or (H, 1). Anything else, and any NaN or infinity, is refused with a message
- * naming the array.
+ * It holds two float32 arrays per layer, in this order, named as in the original numpy project and
+ * extended to any depth:
+ *   w0: (D, H₁)   b0: (H₁,)   w1: (H₁, H₂)   b1: (H₂,)   …   wL: (H_L, K)   bL: (K,)
+ * with D = 784 pixels, Hₗ = units of hidden layer l, K = 10 classes; a one-hidden-layer network is
+ * w0, b0, w1, b1, as the original saved it. Reading is lenient where it cannot be wrong: float64
+ * arrays are converted to float32, a weight matrix stored as (out, in) is transposed when the
+ * shapes leave no doubt, and the biases may be (H,), (1, H) or (H, 1). Anything else, and any NaN
+ * or infinity, is refused with a message naming the array.
  *
  * @module
  */
@@ -14,45 +16,56 @@
 import { dirname } from "node:path";
 import { writeFileAtomic } from "../base/atomic_write.ts";
 import { fileErrorReason, FormatError, InputFileError, LimitError, ShapeError } from "../base/errors.ts";
-import { D, K, type Params } from "../network/network.ts";
+import { D, K, MAX_HIDDEN_LAYERS, type Params } from "../network/network.ts";
 import type { NpyArray } from "../formats/npy.ts";
 import { decodeNpz, encodeNpz, listNpz } from "../formats/npz.ts";
 
-/** The arrays of a weights file, in file order. */
+/** The arrays of a one-hidden-layer weights file, in file order. */
 export const WEIGHTS_ARRAYS: readonly string[] = ["w0", "b0", "w1", "b1"];
+
+/** The arrays of a weights file for a network of `layers` dense layers, in file order: w0, b0, w1, b1, … */
+export function weightsArrayNames(layers: number): string[] {
+  return Array.from({ length: layers }, (_, l) => [`w${l}`, `b${l}`]).flat();
+}
 /** Cap on a weights file's size and on its arrays' total uncompressed size: 512 MiB. */
 export const MAX_WEIGHTS_BYTES = 512 * 1024 * 1024;
 
-const _EXPECTED = `expected "w0", "b0", "w1" and "b1"`;
-
 /**
- * Encode the parameters as an .npz: w0 (784, H), b0 (H,), w1 (H, 10), b1 (10,), float32, stored.
+ * Encode the parameters as an .npz: w0 (784, H₁), b0 (H₁,), …, wL (H_L, 10), bL (10,), float32, stored.
  *
  * @param params The parameters.
  * @returns The file contents; the same parameters always give the same bytes.
- * @throws {ShapeError} When an array's length does not match `params.hidden`.
+ * @throws {ShapeError} When an array's length does not match `params.sizes`.
  * @throws {LimitError} When a value is NaN or infinite (such a file could not be loaded).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { decodeWeights, encodeWeights } from "./weights.ts";
  * import { zeroParams } from "../network/network.ts";
- * const params = decodeWeights(encodeWeights(zeroParams(3)), "w.npz");
- * assert.ok(params.hidden === 3 && params.w0.length === 784 * 3);
+ * const params = decodeWeights(encodeWeights(zeroParams([3, 2])), "w.npz");
+ * assert.deepEqual(params.sizes, [784, 3, 2, 10]);
  * ```
  */
 export function encodeWeights(params: Params): Uint8Array {
   const prefix = "Cannot write weights";
-  const h = params.hidden;
-  if (!Number.isSafeInteger(h) || h < 1) {
-    throw new ShapeError(`${prefix}: hidden is ${h}, expected a positive integer`);
+  const sizes = params.sizes;
+  if (
+    sizes.length < 3 || sizes[0] !== D || sizes.at(-1) !== K ||
+    sizes.some((h) => !Number.isSafeInteger(h) || h < 1)
+  ) {
+    throw new ShapeError(`${prefix}: layer sizes are [${sizes.join(", ")}], expected [${D}, H…, ${K}]`);
   }
-  const arrays = [
-    { name: "w0", shape: [D, h], data: params.w0 },
-    { name: "b0", shape: [h], data: params.b0 },
-    { name: "w1", shape: [h, K], data: params.w1 },
-    { name: "b1", shape: [K], data: params.b1 },
-  ];
+  const arrays = params.w.flatMap((w, l) => [
+    { name: `w${l}`, shape: [sizes[l], sizes[l + 1]], data: w },
+    { name: `b${l}`, shape: [sizes[l + 1]], data: params.b[l] },
+  ]);
+  if (arrays.length !== 2 * (sizes.length - 1)) {
+    throw new ShapeError(
+      `${prefix}: ${params.w.length} weight matrices for the ${sizes.length - 1} layers of [${
+        sizes.join(", ")
+      }]`,
+    );
+  }
   for (const { name, shape, data } of arrays) {
     const count = shape.reduce((a, b) => a * b, 1);
     if (!(data instanceof Float32Array) || data.length !== count) {
@@ -93,7 +106,7 @@ export function encodeWeights(params: Params): Uint8Array {
  *   { name: "w1", shape: [2, 10], data: new Float32Array(20) },
  *   { name: "b1", shape: [10], data: new Float32Array(10) },
  * ]);
- * assert.ok(decodeWeights(bytes, "w.npz").hidden === 2);
+ * assert.deepEqual(decodeWeights(bytes, "w.npz").sizes, [784, 2, 10]);
  * ```
  */
 export function decodeWeights(bytes: Uint8Array, name: string): Params {
@@ -101,57 +114,66 @@ export function decodeWeights(bytes: Uint8Array, name: string): Params {
   const limits = { maxTotalBytes: MAX_WEIGHTS_BYTES };
   // names first, so a wrong file is refused before any array is uncompressed
   const keys = listNpz(bytes, name, limits);
-  const missing = WEIGHTS_ARRAYS.filter((key) => !keys.includes(key));
+  const layers = _layerCount(keys);
+  const expectedNames = weightsArrayNames(layers);
+  const expected = `expected ${_quoteList(expectedNames)}`;
+  const missing = expectedNames.filter((key) => !keys.includes(key));
   if (missing.length > 0) {
     const list = _quoteList(missing);
     throw new FormatError(
-      `${prefix}: ${missing.length === 1 ? `array ${list} is` : `arrays ${list} are`} missing, ${_EXPECTED}`,
+      `${prefix}: ${missing.length === 1 ? `array ${list} is` : `arrays ${list} are`} missing, ${expected}`,
     );
   }
-  const extra = keys.filter((key) => !WEIGHTS_ARRAYS.includes(key));
+  const extra = keys.filter((key) => !expectedNames.includes(key));
   if (extra.length > 0) {
     const list = _quoteList(extra);
     throw new FormatError(
-      `${prefix}: it has the unexpected ${
-        extra.length === 1 ? "array" : "arrays"
-      } ${list}, ${_EXPECTED} only`,
+      `${prefix}: it has the unexpected ${extra.length === 1 ? "array" : "arrays"} ${list}, ${expected} only`,
     );
   }
   const arrays = decodeNpz(bytes, name, limits);
-  const w0 = arrays.get("w0")!, b0 = arrays.get("b0")!, w1 = arrays.get("w1")!, b1 = arrays.get("b1")!;
+  const sizes = [D];
+  const w: Float32Array[] = [], b: Float32Array[] = [];
+  for (let l = 0; l < layers; l++) {
+    const wKey = `w${l}`, bKey = `b${l}`, last = l === layers - 1;
+    const wArr = arrays.get(wKey)!, bArr = arrays.get(bKey)!;
+    const inputs = sizes[l];
+    // (in, out), or (out, in) when that cannot be read the other way round; the last layer has K outputs
+    const [r, c] = wArr.shape;
+    const is2d = wArr.shape.length === 2;
+    const plain = is2d && r === inputs && c >= 1 && (!last || c === K);
+    const turned = !plain && is2d && c === inputs && r >= 1 && (!last || r === K);
+    if (!plain && !turned) {
+      throw new ShapeError(
+        l === 0
+          ? `${prefix}: array "w0" has shape ${_shapeRepr(wArr.shape)}, expected (${D}, H) with H ≥ 1`
+          : `${prefix}: array "${wKey}" has shape ${_shapeRepr(wArr.shape)} but w${l - 1} says H = ${inputs}`,
+      );
+    }
+    const outputs = plain ? c : r;
+    if (!_isVector(bArr.shape, outputs)) {
+      throw new ShapeError(
+        last && l > 0
+          ? `${prefix}: array "${bKey}" has shape ${_shapeRepr(bArr.shape)}, expected (${K},)`
+          : `${prefix}: array "${bKey}" has shape ${_shapeRepr(bArr.shape)} but ${wKey} says H = ${outputs}`,
+      );
+    }
+    const data = _toFloat32(wArr, wKey, prefix);
+    w.push(turned ? _transpose(data, outputs, inputs) : data);
+    b.push(_toFloat32(bArr, bKey, prefix));
+    sizes.push(outputs);
+  }
+  return { sizes, w, b };
+}
 
-  // w0: (D, H), or (H, D) when that cannot be read the other way round
-  const [r0, c0] = w0.shape;
-  const w0Plain = w0.shape.length === 2 && r0 === D && c0 >= 1;
-  const w0Turned = !w0Plain && w0.shape.length === 2 && c0 === D && r0 >= 1;
-  if (!w0Plain && !w0Turned) {
-    throw new ShapeError(
-      `${prefix}: array "w0" has shape ${_shapeRepr(w0.shape)}, expected (${D}, H) with H ≥ 1`,
-    );
+/** How many layers the array names of a file describe: one more than the highest index of "wN" or "bN", at least 2. */
+function _layerCount(keys: readonly string[]): number {
+  let top = 1;
+  for (const key of keys) {
+    const match = /^[wb](\d{1,2})$/.exec(key);
+    if (match) top = Math.max(top, Number(match[1]));
   }
-  const h = w0Plain ? c0 : r0;
-  const says = `but w0 says H = ${h}`;
-  if (!_isVector(b0.shape, h)) {
-    throw new ShapeError(`${prefix}: array "b0" has shape ${_shapeRepr(b0.shape)} ${says}`);
-  }
-  // w1: (H, K), or (K, H) when H != K
-  const w1Plain = _sameShape(w1.shape, [h, K]);
-  const w1Turned = !w1Plain && _sameShape(w1.shape, [K, h]);
-  if (!w1Plain && !w1Turned) {
-    throw new ShapeError(`${prefix}: array "w1" has shape ${_shapeRepr(w1.shape)} ${says}`);
-  }
-  if (!_isVector(b1.shape, K)) {
-    throw new ShapeError(`${prefix}: array "b1" has shape ${_shapeRepr(b1.shape)}, expected (${K},)`);
-  }
-
-  const w0Data = _toFloat32(w0, "w0", prefix), w1Data = _toFloat32(w1, "w1", prefix);
-  return {
-    hidden: h,
-    w0: w0Turned ? _transpose(w0Data, h, D) : w0Data,
-    b0: _toFloat32(b0, "b0", prefix),
-    w1: w1Turned ? _transpose(w1Data, K, h) : w1Data,
-    b1: _toFloat32(b1, "b1", prefix),
-  };
+  return Math.min(top, MAX_HIDDEN_LAYERS) + 1;
 }
 
 /**
@@ -168,7 +190,7 @@ export function decodeWeights(bytes: Uint8Array, name: string): Params {
  * import { zeroParams } from "../network/network.ts";
  * const path = await Deno.makeTempFile({ suffix: ".npz" });
  * await writeWeightsFile(path, zeroParams(2));
- * assert.ok((await readWeightsFile(path)).hidden === 2);
+ * assert.deepEqual((await readWeightsFile(path)).sizes, [784, 2, 10]);
  * await Deno.remove(path);
  * ```
  */
