@@ -377,7 +377,7 @@ Deno.test("createDenseWasmBackend() refuses bad hidden sizes, activations and ca
   await assert.rejects(() => createDenseWasmBackend(8, "swish" as Activation, 2), {
     name: "LimitError",
     message:
-      'Cannot create the wasm backend: activation is "swish", expected one of "relu", "leaky_relu", "tanh", "sigmoid"',
+      'Cannot create the wasm backend: activation is "swish", expected one of "relu", "leaky_relu", "tanh", "sigmoid", "elu"',
   });
   await assert.rejects(() => createDenseWasmBackend(8, "relu", 0), {
     name: "LimitError",
@@ -486,4 +486,14 @@ Deno.test("dense_forward, the weight gradient and dX sum in float32 in the docum
       for (let o = 0; o < outputs; o++) assert.ok(Object.is(wT[o * inputs + i], w[i * outputs + o]));
     }
   }
+});
+
+Deno.test("the generic kernels trap on an activation id they do not know, forward and backward", async () => {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+  const k = new WebAssembly.Instance(await loadDenseKernelModule(), { env: { memory } })
+    .exports as unknown as DenseKernelExports;
+  const unknown = ACTIVATIONS.length; // the next id, which no case handles yet
+  assert.throws(() => k.activation_forward(0, 64, 8, unknown), WebAssembly.RuntimeError);
+  assert.throws(() => k.activation_backward(0, 64, 128, 8, unknown), WebAssembly.RuntimeError);
+  k.activation_forward(0, 64, 8, ACTIVATIONS.indexOf("elu")); // a known id runs
 });

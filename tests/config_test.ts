@@ -190,7 +190,7 @@ Deno.test("parseConfig() reads every model key and every optimizer key", () => {
     epsilon: 1e-6,
     weight_decay: 5e-4,
   });
-  for (const activation of ["relu", "leaky_relu", "tanh", "sigmoid"]) {
+  for (const activation of ["relu", "leaky_relu", "tanh", "sigmoid", "elu"]) {
     assert.equal(
       parseConfig(DATA + `model: {activation: ${activation}}\n`, SOURCE).model.activation,
       activation,
@@ -470,15 +470,15 @@ Deno.test("parseConfig() rejects a number where a choice of names belongs", () =
   assertRefused(
     "model:\n  activation: 1\n",
     ShapeError,
-    PREFIX + '"model.activation" must be one of "relu", "leaky_relu", "tanh", "sigmoid", got 1',
+    PREFIX + '"model.activation" must be one of "relu", "leaky_relu", "tanh", "sigmoid", "elu", got 1',
   );
 });
 
-Deno.test("parseConfig() rejects the activation swish, listing the four it knows", () => {
+Deno.test("parseConfig() rejects the activation swish, listing the ones it knows", () => {
   assertRefused(
     "model:\n  activation: swish\n",
     LimitError,
-    PREFIX + '"model.activation" must be one of "relu", "leaky_relu", "tanh", "sigmoid", got "swish"',
+    PREFIX + '"model.activation" must be one of "relu", "leaky_relu", "tanh", "sigmoid", "elu", got "swish"',
   );
 });
 

@@ -110,6 +110,6 @@ Deno.test("eval refuses weights whose weights.json names an activation it does n
   assert.ok(isOneLineError(r.stderr), r.stderr);
   assert.match(
     r.stderr,
-    /Cannot load model ".*weights\.npz": weights\.json names the activation "swish", expected one of "relu", "leaky_relu", "tanh", "sigmoid"/,
+    /Cannot load model ".*weights\.npz": weights\.json names the activation "swish", expected one of "relu", "leaky_relu", "tanh", "sigmoid", "elu"/,
   );
 });

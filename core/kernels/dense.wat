@@ -665,14 +665,24 @@
     (v128.bitselect (local.get $big) (local.get $p)
       (f32x4.ge (local.get $ax) (v128.const f32x4 0.625 0.625 0.625 0.625))))
 
-  ;; tanh (2) or sigmoid (3) of each lane; sigmoid = 1 / (1 + e^−z).
+  ;; tanh (2), sigmoid (3) or elu (4) of each lane; sigmoid = 1 / (1 + e^−z); elu = z if z > 0,
+  ;; else α·(e^z − 1) with α = 1 (ELU_ALPHA in activations.ts). Any other id traps.
   (func $act4 (param $z v128) (param $act i32) (result v128)
-    (if (result v128) (i32.eq (local.get $act) (i32.const 2))
-      (then (call $tanh4 (local.get $z)))
-      (else
+    (block $elu
+      (block $sigmoid
+        (block $tanh
+          (block $bad
+            (br_table $bad $bad $tanh $sigmoid $elu $bad (local.get $act)))
+          (unreachable))
+        (return (call $tanh4 (local.get $z))))
+      (return
         (f32x4.div
           (v128.const f32x4 1 1 1 1)
-          (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.neg (local.get $z))))))))
+          (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.neg (local.get $z)))))))
+    (v128.bitselect
+      (local.get $z)
+      (f32x4.sub (call $exp4 (local.get $z)) (v128.const f32x4 1 1 1 1))
+      (f32x4.gt (local.get $z) (v128.const f32x4 0 0 0 0))))
 
   ;; relu (0) or leaky_relu (1) of each f64x2 lane: z if z > 0, else 0 or 0.01·z (NaN gives 0 or NaN,
   ;; as in activations.ts).
@@ -734,22 +744,29 @@
         (br_if $t (i32.lt_u (local.get $z) (local.get $end))))))
 
   ;; dL/dz from dL/da for each f64x2 lane, as activationBackward in activations.ts:
-  ;; relu d if z > 0 else 0; leaky_relu d if z > 0 else 0.01·d; tanh d·(1 − a²); sigmoid d·(a·(1 − a)).
+  ;; relu d if z > 0 else 0; leaky_relu d if z > 0 else 0.01·d; tanh d·(1 − a²); sigmoid d·(a·(1 − a));
+  ;; elu d if z > 0 else d·(a + α), α = 1. Any other id traps.
   (func $dact2 (param $z v128) (param $a v128) (param $d v128) (param $act i32) (result v128)
-    (block $sigmoid
-      (block $tanh
-        (block $leaky
-          (block $relu
-            (br_table $relu $leaky $tanh $sigmoid (local.get $act)))
-          (return (v128.and (local.get $d) (f64x2.gt (local.get $z) (v128.const f64x2 0 0)))))
+    (block $elu
+      (block $sigmoid
+        (block $tanh
+          (block $leaky
+            (block $relu
+              (block $bad
+                (br_table $relu $leaky $tanh $sigmoid $elu $bad (local.get $act)))
+              (unreachable))
+            (return (v128.and (local.get $d) (f64x2.gt (local.get $z) (v128.const f64x2 0 0)))))
+          (return
+            (v128.bitselect (local.get $d) (f64x2.mul (local.get $d) (v128.const f64x2 0.01 0.01))
+              (f64x2.gt (local.get $z) (v128.const f64x2 0 0)))))
         (return
-          (v128.bitselect (local.get $d) (f64x2.mul (local.get $d) (v128.const f64x2 0.01 0.01))
-            (f64x2.gt (local.get $z) (v128.const f64x2 0 0)))))
+          (f64x2.mul (local.get $d)
+            (f64x2.sub (v128.const f64x2 1 1) (f64x2.mul (local.get $a) (local.get $a))))))
       (return
         (f64x2.mul (local.get $d)
-          (f64x2.sub (v128.const f64x2 1 1) (f64x2.mul (local.get $a) (local.get $a))))))
-    (f64x2.mul (local.get $d)
-      (f64x2.mul (local.get $a) (f64x2.sub (v128.const f64x2 1 1) (local.get $a)))))
+          (f64x2.mul (local.get $a) (f64x2.sub (v128.const f64x2 1 1) (local.get $a))))))
+    (v128.bitselect (local.get $d) (f64x2.mul (local.get $d) (f64x2.add (local.get $a) (v128.const f64x2 1 1)))
+      (f64x2.gt (local.get $z) (v128.const f64x2 0 0))))
 
   ;; d = d ⊙ act'(z) in place for len values, in f64x2 rounded to float32: the reference's bytes
   ;; (relu's whole quads in f32x4, which gives the same bytes).

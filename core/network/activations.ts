@@ -7,6 +7,7 @@
  * | leaky_relu | z if z > 0, else α·z (α = {@linkcode LEAKY_SLOPE}) | 1 if z > 0, else α |
  * | tanh | tanh(z) | 1 − a² |
  * | sigmoid | 1 / (1 + e^−z) | a·(1 − a) |
+ * | elu | z if z > 0, else α·(e^z − 1) (α = {@linkcode ELU_ALPHA}) | 1 if z > 0, else a + α |
  *
  * Adding an activation: a name in {@linkcode ACTIVATIONS}, a case in both functions below and in
  * {@linkcode initGain}, and a case for its index in core/kernels/dense.wat. The config's validation
@@ -16,13 +17,16 @@
  */
 
 /** The names config.yaml's `model.activation` accepts, in the order messages list them. */
-export const ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid"] as const;
+export const ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid", "elu"] as const;
 
 /** A hidden-layer non-linearity. */
 export type Activation = typeof ACTIVATIONS[number];
 
 /** α of leaky_relu: the slope for z ≤ 0 (the value of Maas et al. 2013 and most libraries). */
 export const LEAKY_SLOPE = 0.01;
+
+/** α of elu: the value it tends to for z → −∞ is −α (Clevert et al. 2016 use 1). */
+export const ELU_ALPHA = 1;
 
 /**
  * Whether a value names an activation of {@linkcode ACTIVATIONS}.
@@ -43,7 +47,7 @@ export function isActivation(value: unknown): value is Activation {
  * the saturating ones (Xavier/Glorot init); a layer's weights are drawn with std = sqrt(gain / fanIn).
  */
 export function initGain(activation: Activation): number {
-  return activation === "relu" || activation === "leaky_relu" ? 2 : 1;
+  return activation === "relu" || activation === "leaky_relu" || activation === "elu" ? 2 : 1;
 }
 
 /**
@@ -81,6 +85,9 @@ export function activationForward(
     case "sigmoid":
       for (let i = 0; i < len; i++) a[i] = 1 / (1 + Math.exp(-z[i]));
       return;
+    case "elu":
+      for (let i = 0; i < len; i++) a[i] = z[i] > 0 ? z[i] : ELU_ALPHA * Math.expm1(z[i]);
+      return;
   }
 }
 
@@ -112,6 +119,9 @@ export function activationBackward(
       return;
     case "sigmoid":
       for (let i = 0; i < len; i++) d[i] *= a[i] * (1 - a[i]);
+      return;
+    case "elu":
+      for (let i = 0; i < len; i++) if (!(z[i] > 0)) d[i] *= a[i] + ELU_ALPHA; // α·e^z = a + α
       return;
   }
 }
