@@ -679,55 +679,30 @@ function _choice<T extends string>(choices: readonly T[], fallback: T): _Field<T
   };
 }
 
-/** Integers in [min, max]: one number, or a list of 1 to `most` of them. */
-function _sizes(
-  min: number,
-  max: number,
+/**
+ * One value for every hidden layer, or a list of 1 to `most` values, one per layer, each read by
+ * `one`. With `wanted`, a map is refused with that description.
+ */
+function _perLayer(
+  one: _Field<number>,
+  noun: string,
   most: number,
   fallback: readonly number[],
+  wanted?: string,
 ): _Field<readonly number[]> {
-  const one = _int(min, max, 0);
-  const wanted = `an integer from ${min} to ${max}, or a list of 1 to ${most} of them`;
   return {
     fallback: () => fallback,
     read(node, key, ctx) {
-      if (node.kind !== "list") {
-        if (node.kind === "map") {
-          _fail(ctx, node.origin, ShapeError, `${_quote(key)} must be ${wanted}, got ${_got(node)}`);
-        }
-        return [one.read(node, key, ctx)];
+      if (node.kind === "map" && wanted) {
+        _fail(ctx, node.origin, ShapeError, `${_quote(key)} must be ${wanted}, got ${_got(node)}`);
       }
-      if (node.items.length < 1 || node.items.length > most) {
-        _fail(
-          ctx,
-          node.origin,
-          LimitError,
-          `${_quote(key)} must list 1 to ${most} sizes, got ${node.items.length}`,
-        );
-      }
-      return node.items.map((item, i) => one.read(item, `${key}[${i}]`, ctx));
-    },
-  };
-}
-
-/** Numbers in [min, max]: one for every layer, or a list of 1 to `most` of them. */
-function _rates(
-  min: number,
-  max: number,
-  most: number,
-  fallback: readonly number[],
-): _Field<readonly number[]> {
-  const one = _number(min, max, 0);
-  return {
-    fallback: () => fallback,
-    read(node, key, ctx) {
       if (node.kind !== "list") return [one.read(node, key, ctx)];
       if (node.items.length < 1 || node.items.length > most) {
         _fail(
           ctx,
           node.origin,
           LimitError,
-          `${_quote(key)} must list 1 to ${most} rates, got ${node.items.length}`,
+          `${_quote(key)} must list 1 to ${most} ${noun}, got ${node.items.length}`,
         );
       }
       return node.items.map((item, i) => one.read(item, `${key}[${i}]`, ctx));
@@ -858,9 +833,15 @@ const _SCHEMA: {
     class_names: _classNames(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]),
   },
   model: {
-    hidden: _sizes(1, 4096, MAX_HIDDEN_LAYERS, [128]),
+    hidden: _perLayer(
+      _int(1, 4096, 0),
+      "sizes",
+      MAX_HIDDEN_LAYERS,
+      [128],
+      `an integer from 1 to 4096, or a list of 1 to ${MAX_HIDDEN_LAYERS} of them`,
+    ),
     activation: _choice<Activation>(ACTIVATIONS, "relu"),
-    dropout: _rates(0, 0.95, MAX_HIDDEN_LAYERS, [0]),
+    dropout: _perLayer(_number(0, 0.95, 0), "rates", MAX_HIDDEN_LAYERS, [0]),
   },
   train: {
     epochs: _int(1, 1000, 10),
