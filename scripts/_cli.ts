@@ -5,9 +5,9 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { join, resolve } from "node:path";
-import { InputFileError, isProjectError } from "../core/base/errors.ts";
-import { latestRun } from "../core/reports/run_files.ts";
+import { resolve } from "node:path";
+import { isProjectError } from "../core/base/errors.ts";
+import { runOfWeights } from "../core/reports/run_files.ts";
 
 /** A mistake in how a script was called; printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -130,24 +130,19 @@ export function useColor(): boolean {
 }
 
 /**
- * The folder where eval and check put their pictures: --run DIR when given, else the latest training
- * run (runs/LATEST), else `<runs_dir>/results` for models that came without a run (the shipped one).
+ * The folder where eval and check put their results: --run DIR when given, else the run that trained
+ * these weights, else `<runs_dir>/model-<sha256 prefix>` (see `runOfWeights` in core/reports/run_files.ts).
  *
  * @param runsDir The config's output.runs_dir.
  * @param explicit The --run value, if any.
+ * @param weightsSha256 The sha256 of the weights that made the results.
  */
-export async function resultsDir(runsDir: string, explicit: string | undefined): Promise<string> {
-  let dir: string;
-  if (explicit) {
-    dir = resolve(explicit);
-  } else {
-    try {
-      dir = await latestRun(runsDir);
-    } catch (error) {
-      if (!(error instanceof InputFileError)) throw error;
-      dir = join(runsDir, "results");
-    }
-  }
+export async function resultsDir(
+  runsDir: string,
+  explicit: string | undefined,
+  weightsSha256: string,
+): Promise<string> {
+  const dir = explicit ? resolve(explicit) : await runOfWeights(runsDir, weightsSha256);
   await Deno.mkdir(dir, { recursive: true }); // a fresh clone has no runs/ yet
   return dir;
 }

@@ -37,7 +37,7 @@ const OPTIONS: OptionSpec = {
   "save-preprocessed": { type: "string", help: "write each 28×28 input as a PNG into DIR", valueName: "DIR" },
   run: {
     type: "string",
-    help: "folder for the check sheet (default: the latest run, else runs/results)",
+    help: "folder for the check sheet (default: the run that trained the weights, else runs/model-<sha256>)",
     valueName: "DIR",
   },
   quiet: { type: "boolean", short: "q", help: "print only the results" },
@@ -118,6 +118,7 @@ async function main(): Promise<number> {
   const correct = scored.filter((r) => r.prediction!.predicted === r.expected).length;
   const result: CheckResult = {
     weights: relative(Deno.cwd(), weightsPath),
+    weights_sha256: model.sha256,
     source: _describeSource(values),
     results: results.map((r) => ({
       file: r.file,
@@ -131,14 +132,14 @@ async function main(): Promise<number> {
     correct,
     total: scored.length,
   };
-  const outDir = await resultsDir(config.output.runs_dir, values.run as string | undefined);
+  const outDir = await resultsDir(config.output.runs_dir, values.run as string | undefined, model.sha256);
   await writeCheckSheet(
     outDir,
     result,
     results.map((r) => r.image && r.input ? { original: r.image, input: r.input } : null),
   );
   if (values.json) {
-    console.log(JSON.stringify({ ...result, weights_sha256: model.sha256 }, null, 2));
+    console.log(JSON.stringify(result, null, 2));
     return 0;
   }
   if (!values.quiet) console.log(model.line);

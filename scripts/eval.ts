@@ -34,7 +34,7 @@ const OPTIONS: OptionSpec = {
   json: { type: "boolean", help: "print the results as JSON" },
   run: {
     type: "string",
-    help: "folder for the pictures (default: the latest run, else runs/results)",
+    help: "folder for the pictures (default: the run that trained the weights, else runs/model-<sha256>)",
     valueName: "DIR",
   },
   quiet: { type: "boolean", short: "q", help: "print only the results" },
@@ -76,7 +76,7 @@ async function main(): Promise<number> {
     confusion: scored.confusion,
     mistakes: _mostConfidentMistakes(test.labels, scored.predicted, scored.confidence, 36),
   };
-  const outDir = await resultsDir(config.output.runs_dir, values.run as string | undefined);
+  const outDir = await resultsDir(config.output.runs_dir, values.run as string | undefined, model.sha256);
   await writeEvalPictures(outDir, result, test.pixels);
 
   if (values.json) {

@@ -232,3 +232,72 @@ Deno.test("check refuses an unexpected bare argument", async () => {
     2,
   );
 });
+
+Deno.test("check writes its sheet into the run that trained the weights it used, and the report of another run leaves it out", async () => {
+  const dir = await scratchDir("check-model-run");
+  const config = (await Deno.readTextFile(new URL("./ci.yaml", import.meta.url)))
+    .replace(/^output:[\s\S]*$/m, "output:\n  weights: a/weights.npz\n  runs_dir: runs\n")
+    .replace("subset: 6000", "subset: 1500")
+    .replace("epochs: 2", "epochs: 1")
+    .replace("validation: 1000", "validation: 300");
+  await Deno.writeTextFile(`${dir}/config.yaml`, config);
+  const train = async (weights: string, seed: number) => {
+    const r = await runTask("train", [
+      "--config",
+      `${dir}/config.yaml`,
+      "--quiet",
+      "--set",
+      `output.weights=${weights}`,
+      "--set",
+      `train.seed=${seed}`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return (await Deno.readTextFile(`${dir}/runs/LATEST`)).trim();
+  };
+  const runA = await train("a/weights.npz", 1);
+  const runB = await train("b/weights.npz", 2); // the newest run, of another model
+  assert.notEqual(runA, runB);
+
+  const r = await runTask("check", [
+    "--set",
+    "1",
+    "--config",
+    `${dir}/config.yaml`,
+    "--weights",
+    `${dir}/a/weights.npz`,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const checkA = JSON.parse(await Deno.readTextFile(`${dir}/runs/${runA}/check.json`));
+  assert.match(checkA.weights_sha256, /^[0-9a-f]{64}$/);
+  await assert.rejects(Deno.stat(`${dir}/runs/${runB}/check.json`));
+  assert.ok(r.stdout.includes(`runs/${runA}/check_sheet.html`), r.stdout);
+
+  // a copy of check.json in run B (as an earlier version would have written it) is not B's model's check
+  await Deno.copyFile(`${dir}/runs/${runA}/check.json`, `${dir}/runs/${runB}/check.json`);
+  for (const run of [runA, runB]) {
+    const made = await runTask("report", ["--runs-dir", `${dir}/runs`, run]);
+    assert.equal(made.code, 0, made.stderr);
+  }
+  const reportA = await Deno.readTextFile(`${dir}/runs/${runA}/report.html`);
+  const reportB = await Deno.readTextFile(`${dir}/runs/${runB}/report.html`);
+  assert.ok(reportA.includes(`${checkA.correct} of ${checkA.total} read correctly`), "run A shows its check");
+  assert.ok(!reportB.includes("read correctly"), "run B shows no check of run A's weights");
+  assert.ok(reportB.includes("No check yet"), "run B says it has no check of its own");
+
+  // weights no run trained (a copy elsewhere) get a folder named after them
+  await Deno.mkdir(`${dir}/c`);
+  const weightsC = `${dir}/c/weights.npz`;
+  await Deno.copyFile(new URL("../weights.npz", import.meta.url), weightsC);
+  const c = await runTask("check", [
+    "--set",
+    "1",
+    "--config",
+    `${dir}/config.yaml`,
+    "--weights",
+    weightsC,
+    "--json",
+  ]);
+  assert.equal(c.code, 0, c.stderr);
+  const sha = JSON.parse(c.stdout).weights_sha256 as string;
+  await Deno.stat(`${dir}/runs/model-${sha.slice(0, 12)}/check.json`);
+});

@@ -141,7 +141,7 @@ export function buildReportHtml(run: Run): string {
   body.push(_epochsSection(run.epochs));
   body.push(_evalSection(run));
   body.push(_mistakesSection(run.eval, run.mistakesPng));
-  body.push(_checkSection(run.check, run.checkSheetPng, "check"));
+  body.push(_checkSection(checkOfRun(run), run.checkSheetPng, "check"));
   body.push(_configSection(run));
   body.push(
     `<footer>Built by <code>deno task report</code> from the files in <code>${
@@ -163,7 +163,7 @@ export function buildReportHtml(run: Run): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { buildCheckSheetHtml } from "./report_html.ts";
- * const html = buildCheckSheetHtml({ weights: "w.npz", source: "images/set1", correct: 0, total: 0, results: [] },
+ * const html = buildCheckSheetHtml({ weights: "w.npz", weights_sha256: null, source: "images/set1", correct: 0, total: 0, results: [] },
  *   null, "demo");
  * assert.ok(html.includes("No files were checked"));
  * ```
@@ -367,6 +367,19 @@ function _mistakesSection(ev: EvalResult | null, png: Uint8Array | null): string
   });
   out.push(`</div></section>`);
   return out.join("\n");
+}
+
+/**
+ * The run's check results, when they were made with the weights this run trained (their sha256s
+ * match); a check of other weights, or one whose check.json names none, belongs to another model.
+ *
+ * @param run A run read back by readRun.
+ * @returns `run.check`, or null.
+ */
+export function checkOfRun(run: Run): CheckResult | null {
+  const trained = run.final?.weights_sha256 ?? null;
+  if (run.check === null || trained === null) return null;
+  return run.check.weights_sha256 === trained ? run.check : null;
 }
 
 function _checkSection(check: CheckResult | null, png: Uint8Array | null, id: string): string {

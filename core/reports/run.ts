@@ -86,6 +86,8 @@ export interface CheckItem {
 /** check.json: a set of files read by the network. */
 export interface CheckResult {
   readonly weights: string;
+  /** sha256 of the weights that read the files; null in check.json files of earlier versions. */
+  readonly weights_sha256: string | null;
   /** The folder or files given to check. */
   readonly source: string;
   readonly results: readonly CheckItem[];

@@ -278,6 +278,9 @@ export function parseEvalResult(value: unknown, context: { action: string }): Ev
 export function parseCheckResult(value: unknown, context: { action: string }): CheckResult {
   const f = new _Fields(value, context.action, "");
   const weights = f.string("weights"), source = f.string("source");
+  // check.json of earlier versions has no weights_sha256: its weights are unknown
+  const hasSha = (value as Record<string, unknown> | null)?.weights_sha256 !== undefined;
+  const weightsSha = hasSha ? f.stringOrNull("weights_sha256") : null;
   const results = f.array("results").map((entry, i) => {
     const r = new _Fields(entry, context.action, `results[${i}] `);
     const file = r.string("file");
@@ -294,7 +297,59 @@ export function parseCheckResult(value: unknown, context: { action: string }): C
     }
     return { file, expected, predicted, confidence, probabilities, top3, error };
   });
-  return { weights, source, results, correct: f.integer("correct", 0), total: f.integer("total", 0) };
+  return {
+    weights,
+    weights_sha256: weightsSha,
+    source,
+    results,
+    correct: f.integer("correct", 0),
+    total: f.integer("total", 0),
+  };
+}
+
+/**
+ * The run folder that made these weights, so eval and check results land beside the model that
+ * produced them: the newest run under `runsDir` whose final record in metrics.jsonl names this
+ * sha256, or `<runsDir>/model-<first 12 hex digits>` for weights no run there made (the shipped
+ * model in a fresh clone, a copied file). Folders without a readable metrics.jsonl are passed over.
+ *
+ * @param runsDir The runs folder, e.g. "runs"; it need not exist.
+ * @param sha256 The weights file's sha256, lowercase hex.
+ * @returns A folder path; the caller creates it when it is the model-… one.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { join } from "node:path";
+ * import { runOfWeights } from "./run_files.ts";
+ * const runs = await Deno.makeTempDir();
+ * await Deno.mkdir(join(runs, "2026-01-01T00-00-00Z-a"));
+ * await Deno.writeTextFile(join(runs, "2026-01-01T00-00-00Z-a", "metrics.jsonl"), '{"type":"final","weights_sha256":"ab12"}\n');
+ * assert.equal(await runOfWeights(runs, "ab12"), join(runs, "2026-01-01T00-00-00Z-a"));
+ * assert.equal(await runOfWeights(runs, "cd34ef567890ff"), join(runs, "model-cd34ef567890"));
+ * await Deno.remove(runs, { recursive: true });
+ * ```
+ */
+export async function runOfWeights(runsDir: string, sha256: string): Promise<string> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(runsDir)) if (entry.isDirectory) names.push(entry.name);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  // run folders are named by their start time, so the newest sorts last
+  for (const name of names.sort().reverse()) {
+    const text = await _readText(join(runsDir, name, RUN_FILES.metrics), "metrics log")
+      .catch(() => null);
+    const last = text?.trimEnd().split("\n").at(-1);
+    if (!last) continue;
+    try {
+      const record = JSON.parse(last);
+      if (record?.type === "final" && record.weights_sha256 === sha256) return join(runsDir, name);
+    } catch {
+      // a torn or foreign file says nothing about these weights
+    }
+  }
+  return join(runsDir, `model-${sha256.slice(0, 12)}`);
 }
 
 /**
@@ -461,7 +516,7 @@ export async function writeEvalPictures(
  * import { writeCheckSheet } from "./run_files.ts";
  * const dir = await Deno.makeTempDir();
  * const probabilities = [0, 0, 0, 0.98, 0, 0.02, 0, 0, 0, 0];
- * const result = { weights: "w.npz", source: "images", correct: 1, total: 1, results: [
+ * const result = { weights: "w.npz", weights_sha256: null, source: "images", correct: 1, total: 1, results: [
  *   { file: "images/3.png", expected: 3, predicted: 3, confidence: 0.98, probabilities,
  *     top3: [[3, 0.98], [5, 0.02], [0, 0]] as [number, number][], error: null }] };
  * const original = { width: 40, height: 40, gray: new Float32Array(1600).fill(1) };
