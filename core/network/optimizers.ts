@@ -109,10 +109,17 @@ export interface Optimizer {
  * ```
  */
 export function stateArrayNames(name: OptimizerName, layers: number): string[] {
+  // the sizes do not change the names; any sizes of this depth will do
+  return _stateArrays(name, new Array(layers + 1).fill(1)).map(([key]) => key);
+}
+
+/** Each state array's name and length, in the order of {@linkcode stateArrayNames}. */
+function _stateArrays(name: OptimizerName, sizes: readonly number[]): [string, number][] {
   const kinds = name === "sgd" ? [] : name === "momentum" ? ["v"] : ["m", "v"];
-  const out: string[] = [];
-  for (let l = 0; l < layers; l++) {
-    for (const p of ["w", "b"]) for (const k of kinds) out.push(`${k}_${p}${l}`);
+  const out: [string, number][] = [];
+  for (let l = 0; l < sizes.length - 1; l++) {
+    for (const k of kinds) out.push([`${k}_w${l}`, sizes[l] * sizes[l + 1]]);
+    for (const k of kinds) out.push([`${k}_b${l}`, sizes[l + 1]]);
   }
   return out;
 }
@@ -155,12 +162,8 @@ export function createOptimizer(
   alloc: (length: number) => Float32Array = (length) => new Float32Array(length),
 ): Optimizer {
   const layers = sizes.length - 1;
-  const lengthOf = (name: string) => {
-    const l = Number(name.slice(3)), isW = name[2] === "w";
-    return isW ? sizes[l] * sizes[l + 1] : sizes[l + 1];
-  };
   const arrays = new Map<string, Float32Array>();
-  for (const name of stateArrayNames(settings.name, layers)) arrays.set(name, alloc(lengthOf(name)));
+  for (const [key, length] of _stateArrays(settings.name, sizes)) arrays.set(key, alloc(length));
   const state = { step: 0 };
   const dense = settings.name !== "sgd" || settings.weightDecay > 0;
   /** Visit every parameter array with its gradient and its name ("w0", "b0", …). */
