@@ -1,5 +1,5 @@
 /**
- * The library behind `deno task train`, `eval`, `check` and `report`: a network of dense layers
+ * The library behind `deno task train`, `eval`, `check`, `report` and `serve`: a network of dense layers
  * written from scratch, and everything needed to train it reproducibly and use it safely.
  *
  * One folder per concern, each with a `mod.ts` that documents and re-exports it. Read them in this
@@ -14,10 +14,13 @@
  * | digits/ | people's digit images, normalised the way MNIST's were; the project's drawn samples |
  * | augment/ | seeded training-time distortions, made in a worker ahead of training |
  * | reports/ | run folders, SVG charts, PNG galleries, the confusion table, the HTML report |
+ * | check/ | `deno task check` as a stream: folders walked, files read on worker threads, results in order |
+ * | serve/ | the draw-a-digit page on 127.0.0.1: requests checked, digits read and saved, the page's files |
  * | base/ | error types, atomic file writes, SHA-256, byte helpers |
  *
  * Imports point one way, down this list of levels: base ← formats ← network ← kernels ← digits ←
- * augment ← training ← reports (tests/architecture_test.ts holds them to it, and to no cycles).
+ * augment ← training ← reports ← check ← serve (tests/architecture_test.ts holds them to it, and to no
+ * cycles).
  *
  * @example
  * ```ts
@@ -39,4 +42,6 @@ export * from "./formats/mod.ts";
 export * from "./digits/mod.ts";
 export * from "./augment/mod.ts";
 export * from "./reports/mod.ts";
+export * from "./check/mod.ts";
+export * from "./serve/mod.ts";
 export * from "./base/mod.ts";

@@ -78,3 +78,38 @@ function _pct(x: number): string {
 function _thousands(x: number): string {
   return x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0);
 }
+
+/** Progress of a long check on stderr, when stderr is a terminal: files done, images/s and ETA. */
+export class CheckProgress {
+  #live: boolean;
+  #total: number;
+  #start = performance.now();
+  #lastDraw = 0;
+  #encoder = new TextEncoder();
+
+  /**
+   * @param quiet Print nothing.
+   * @param total Files to read.
+   */
+  constructor(quiet: boolean, total: number) {
+    this.#total = total;
+    this.#live = !quiet && total >= 50 && Deno.stderr.isTerminal();
+  }
+
+  /** Redraw (at most 10 times a second). */
+  update(done: number): void {
+    if (!this.#live) return;
+    const now = performance.now();
+    if (now - this.#lastDraw < 100 && done < this.#total) return;
+    this.#lastDraw = now;
+    const rate = done / Math.max((now - this.#start) / 1000, 1e-9);
+    const eta = (this.#total - done) / Math.max(rate, 1e-9);
+    const line = `checked ${done}/${this.#total}  ${rate.toFixed(0)} images/s  ETA ${eta.toFixed(0)} s`;
+    Deno.stderr.writeSync(this.#encoder.encode(`\r\x1b[2K${line}`));
+  }
+
+  /** Erase the line. */
+  clear(): void {
+    if (this.#live) Deno.stderr.writeSync(this.#encoder.encode("\r\x1b[2K"));
+  }
+}

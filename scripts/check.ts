@@ -1,38 +1,54 @@
 /**
- * `deno task check`: let the model read handwritten digits from PNG files.
+ * `deno task check`: let the model read handwritten digits from image files, streaming the results.
  *
  * @module
  */
 
-import { hiddenSizes } from "../core/network/network.ts";
 import { basename, extname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTsBackend, loadParams } from "../core/kernels/backend.ts";
+import { hiddenSizes } from "../core/network/network.ts";
+import { loadParams } from "../core/kernels/backend.ts";
+import { createBackend } from "../core/kernels/backend_factory.ts";
 import { loadConfig } from "../core/training/config.ts";
 import { InputFileError, isProjectError } from "../core/base/errors.ts";
-import { type DecodedPng, encodeGrayPng, readPngFile } from "../core/formats/png.ts";
-import { predictDigits, type Prediction } from "../core/training/predict.ts";
-import { toAsciiArt, toMnistInput } from "../core/digits/preprocess.ts";
+import { encodeGrayPng } from "../core/formats/png.ts";
 import { writeFileAtomic } from "../core/base/atomic_write.ts";
-import { helpText, type OptionSpec, parseFlags, resultsDir, runMain, UsageError } from "./_cli.ts";
 import { writeCheckSheet } from "../core/reports/run_files.ts";
-import { type CheckResult } from "../core/reports/run.ts";
+import { type ImageFileList, listImageFiles } from "../core/check/input_files.ts";
+import { DigitReader, MAX_READ_WORKERS } from "../core/check/digit_reader.ts";
+import {
+  CheckCollector,
+  checkItem,
+  CheckJsonWriter,
+  checkResultOf,
+  CheckTable,
+  predictInOrder,
+} from "../core/check/check_stream.ts";
+import { helpText, type OptionSpec, parseFlags, resultsDir, runMain, UsageError } from "./_cli.ts";
+import { CheckProgress } from "./_progress.ts";
 import { loadModel } from "./_model.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DEFAULT_CONFIG = join(ROOT, "config.yaml");
 
 const OPTIONS: OptionSpec = {
-  set: { type: "string", help: "read images/setN/*.png", valueName: "N" },
-  dir: { type: "string", help: "read every PNG in a folder", valueName: "DIR" },
-  file: { type: "string", multiple: true, help: "read these PNG files (repeatable)", valueName: "FILE" },
+  set: { type: "string", help: "read the images of images/setN", valueName: "N" },
+  dir: { type: "string", help: "read every image (.png, .jpg, .jpeg) in a folder", valueName: "DIR" },
+  file: { type: "string", multiple: true, help: "read these image files (repeatable)", valueName: "FILE" },
+  recursive: { type: "boolean", short: "r", help: "with --dir or --set: read sub-folders too" },
   weights: {
     type: "string",
     help: "weights file (default: output.weights of the config)",
     valueName: "FILE",
   },
   config: { type: "string", help: "config file (default: config.yaml of the project)", valueName: "FILE" },
-  json: { type: "boolean", help: "print the results as JSON" },
+  json: { type: "boolean", help: "print the results as JSON (streamed: one object, results in file order)" },
+  jsonl: { type: "boolean", help: "print one JSON line per file, as each is read" },
+  workers: {
+    type: "string",
+    help: "threads that read files (default: one per core for 16 files or more; 0 reads on the main thread)",
+    valueName: "N",
+  },
   show: { type: "boolean", help: "print each 28×28 input the network saw as terminal art" },
   "save-preprocessed": { type: "string", help: "write each 28×28 input as a PNG into DIR", valueName: "DIR" },
   run: {
@@ -44,116 +60,187 @@ const OPTIONS: OptionSpec = {
   help: { type: "boolean", short: "h", help: "show this help" },
 };
 
-/** The outcome for one file. */
-interface FileResult {
-  file: string;
-  expected: number | null;
-  prediction: Prediction | null;
-  error: string | null;
-  input: Float32Array | null;
-  image: DecodedPng | null;
-}
-
 async function main(): Promise<number> {
   const { values } = parseFlags(Deno.args, OPTIONS);
   if (values.help) {
     console.log(helpText(
       "deno task check (--set N | --dir DIR | --file FILE...) [options]",
-      "Let the model read handwritten digits from PNG files. Each image is normalised the way MNIST was\n" +
-        "(ink found and cropped, scaled to 20 px, centred by mass in 28×28). The true digit is the leading\n" +
-        "digit of the file name (7.png, 7_b.png); files without one get only a prediction.",
+      "Let the model read handwritten digits from image files (PNG). Each image is normalised the way MNIST\n" +
+        "was (ink found and cropped, scaled to 20 px, centred by mass in 28×28). The true digit is the leading\n" +
+        "digit of the file name (7.png, 7_b.png); files without one get only a prediction. Results stream as\n" +
+        "files are read; files that cannot be read are listed with the reason and never stop the run.\n" +
+        "Exit code: 0 when at least one file was read, 1 when none could be, 2 for bad options.",
       OPTIONS,
     ));
     return 0;
   }
-  const files = await _inputFiles(values);
+  const format = _outputFormat(values);
+  const { files, skipped, subfolders } = await _inputFiles(values);
+  const workers = _workerCount(values.workers as string | undefined, files.length);
   const config = await loadConfig(resolve((values.config as string | undefined) ?? DEFAULT_CONFIG));
   const weightsPath = resolve((values.weights as string | undefined) ?? config.output.weights);
   const model = await loadModel(weightsPath, config.model.activation);
+  const outDir = await resultsDir(config.output.runs_dir, values.run as string | undefined, model.sha256);
+  const quiet = values.quiet === true;
+  const saveDir = values["save-preprocessed"] as string | undefined;
+  if (saveDir) await Deno.mkdir(saveDir, { recursive: true });
 
-  const results: FileResult[] = [];
-  for (const file of files) {
-    const expected = /^(\d)/.exec(basename(file))?.[1];
-    const result: FileResult = {
-      file: relative(Deno.cwd(), file) || file,
-      expected: expected === undefined ? null : Number(expected),
-      prediction: null,
-      error: null,
-      input: null,
-      image: null,
-    };
-    try {
-      result.image = await readPngFile(file);
-      result.input = toMnistInput(result.image, result.file);
-    } catch (error) {
-      if (!isProjectError(error)) throw error;
-      result.error = error.message;
-    }
-    results.push(result);
-  }
-  const readable = results.filter((r) => r.input);
-  if (readable.length === 0) {
-    // nothing could be checked: the first error is the whole story
-    throw results.length === 1 ? new InputFileError(results[0].error!) : new InputFileError(
-      `Cannot check any of the ${results.length} files: ${results[0].error}`,
+  for (const s of skipped) console.error(`note: skipping "${_name(s.path)}": ${s.reason}`);
+  if (subfolders > 0 && !quiet) {
+    console.error(
+      `note: ${subfolders} sub-folder${subfolders === 1 ? "" : "s"} not read; add --recursive to read them`,
     );
   }
-  const backend = createTsBackend(hiddenSizes(model.params), model.activation, Math.max(1, readable.length));
-  loadParams(backend, model.params);
-  predictDigits(backend, readable.map((r) => r.input!)).forEach((p, i) => readable[i].prediction = p);
-  backend.dispose();
-
-  const saveDir = values["save-preprocessed"] as string | undefined;
-  if (saveDir) {
-    await Deno.mkdir(saveDir, { recursive: true });
-    for (const r of readable) {
-      await writeFileAtomic(
-        join(saveDir, basename(r.file, extname(r.file)) + "_28x28.png"),
-        encodeGrayPng(r.input!, 28, 28),
-      );
-    }
-  }
-
-  const scored = results.filter((r) => r.prediction && r.expected !== null);
-  const correct = scored.filter((r) => r.prediction!.predicted === r.expected).length;
-  const result: CheckResult = {
+  const names = files.map(_name);
+  const head = {
     weights: relative(Deno.cwd(), weightsPath),
     weights_sha256: model.sha256,
     source: _describeSource(values),
-    results: results.map((r) => ({
-      file: r.file,
-      expected: r.expected,
-      predicted: r.prediction?.predicted ?? null,
-      confidence: r.prediction?.confidence ?? null,
-      probabilities: r.prediction?.probabilities ?? null,
-      top3: r.prediction?.top3 ?? null,
-      error: r.error,
-    })),
-    correct,
-    total: scored.length,
   };
-  const outDir = await resultsDir(config.output.runs_dir, values.run as string | undefined, model.sha256);
-  await writeCheckSheet(
-    outDir,
-    result,
-    results.map((r) => r.image && r.input ? { original: r.image, input: r.input } : null),
-  );
-  if (values.json) {
-    console.log(JSON.stringify(result, null, 2));
-    return 0;
+  const json = new CheckJsonWriter();
+  const table = new CheckTable(names);
+  const out = new _Stdout();
+  if (format === "json") out.write(json.head(head));
+  if (format === "table") {
+    if (!quiet) out.line(model.line);
+    out.line(table.header());
   }
-  if (!values.quiet) console.log(model.line);
-  console.log(_table(results, values.show === true));
-  if (scored.length) {
-    console.log(`\naccuracy ${correct}/${scored.length} (${(100 * correct / scored.length).toFixed(1)}%)`);
+
+  const backend = await createBackend("wasm", hiddenSizes(model.params), model.activation, PREDICT_BATCH);
+  loadParams(backend, model.params);
+  const reader = new DigitReader(workers);
+  const collector = new CheckCollector();
+  const progress = new CheckProgress(quiet || format === "table" && Deno.stdout.isTerminal(), files.length);
+  try {
+    for await (const result of predictInOrder(reader.readAll(names), backend)) {
+      const item = checkItem(names[result.read.index], result);
+      const digit = result.read.digit;
+      collector.add(item, digit && { original: digit.thumbnail, input: digit.input });
+      if (format === "json") out.write(json.item(item));
+      else if (format === "jsonl") out.line(JSON.stringify(item));
+      else out.line(table.line(item, values.show === true && digit ? digit.input : null));
+      if (saveDir && digit) {
+        await writeFileAtomic(
+          join(saveDir, basename(item.file, extname(item.file)) + "_28x28.png"),
+          encodeGrayPng(digit.input, 28, 28),
+        );
+      }
+      progress.update(collector.results.length);
+    }
+  } finally {
+    progress.clear();
+    reader.dispose();
+    backend.dispose();
   }
-  if (saveDir && !values.quiet) console.log(`28×28 inputs written to ${saveDir}`);
-  if (!values.quiet) console.log(`check sheet ${relative(Deno.cwd(), join(outDir, "check_sheet.html"))}`);
+  const { correct, total } = collector;
+  if (format === "json") out.line(json.tail(correct, total));
+  out.flush();
+
+  const unread = collector.results.length - collector.read;
+  if (collector.read === 0) {
+    // nothing could be checked: the first error is the whole story
+    const first = collector.results[0].error!;
+    throw new InputFileError(
+      collector.results.length === 1
+        ? first
+        : `Cannot check any of the ${collector.results.length} files: ${first}`,
+    );
+  }
+  let sheet = true;
+  try {
+    await writeCheckSheet(outDir, checkResultOf(head, collector), collector.images);
+  } catch (error) {
+    // check.json is written first: the reads are kept whatever goes wrong with the pictures
+    if (!isProjectError(error) && !_isFileSystemError(error)) throw error;
+    sheet = false;
+    console.error(`warning: the check sheet could not be drawn: ${error.message.split("\n")[0]}`);
+  }
+  if (format !== "table") return 0;
+  if (total) console.log(`\naccuracy ${correct}/${total} (${(100 * correct / total).toFixed(1)}%)`);
+  if (!quiet && (unread > 0 || skipped.length > 0)) {
+    console.log(
+      `${collector.read} of ${collector.results.length} files read, ${unread} could not be read` +
+        `${skipped.length ? `, ${skipped.length} skipped (see the notes above)` : ""}`,
+    );
+  }
+  if (saveDir && !quiet) console.log(`28×28 inputs written to ${saveDir}`);
+  if (!quiet) {
+    console.log(
+      sheet
+        ? `check sheet ${relative(Deno.cwd(), join(outDir, "check_sheet.html"))}`
+        : `results ${relative(Deno.cwd(), join(outDir, "check.json"))}`,
+    );
+  }
   return 0;
 }
 
-/** The PNG files to read, from --set, --dir or --file. */
-async function _inputFiles(values: Record<string, unknown>): Promise<string[]> {
+/** An error of the file system (a Deno.errors class, or an OS error code such as ENOTEMPTY). */
+function _isFileSystemError(error: unknown): error is Error {
+  if (Object.values(Deno.errors).some((kind) => error instanceof kind)) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === "string" && /^E[A-Z]+$/.test(code);
+}
+
+/** Images predicted together: one call of the fast kernels. */
+const PREDICT_BATCH = 64;
+
+/** Stdout in large writes: a line per file is too many system calls for 10,000 files. */
+class _Stdout {
+  #parts: string[] = [];
+  #size = 0;
+  #last = performance.now();
+  #encoder = new TextEncoder();
+  #terminal = Deno.stdout.isTerminal();
+
+  write(text: string): void {
+    this.#parts.push(text);
+    this.#size += text.length;
+    if (this.#terminal || this.#size >= 1 << 16 || performance.now() - this.#last > 250) this.flush();
+  }
+
+  line(text: string): void {
+    this.write(text + "\n");
+  }
+
+  flush(): void {
+    if (this.#parts.length === 0) return;
+    const bytes = this.#encoder.encode(this.#parts.join(""));
+    this.#last = performance.now();
+    this.#parts = [];
+    this.#size = 0;
+    for (let done = 0; done < bytes.length;) done += Deno.stdout.writeSync(bytes.subarray(done));
+  }
+}
+
+function _outputFormat(values: Record<string, unknown>): "table" | "json" | "jsonl" {
+  if (values.json && values.jsonl) throw new UsageError("Cannot check: give only one of --json and --jsonl");
+  return values.json ? "json" : values.jsonl ? "jsonl" : "table";
+}
+
+/** --workers N, or both cores for folders of 16 files or more, none for fewer (starting workers costs more). */
+function _workerCount(flag: string | undefined, files: number): number {
+  if (flag === undefined) {
+    return files >= 16 ? Math.min(MAX_DEFAULT_WORKERS, navigator.hardwareConcurrency || 1) : 0;
+  }
+  if (!/^\d{1,2}$/.test(flag) || Number(flag) > MAX_READ_WORKERS) {
+    throw new UsageError(
+      `Cannot check: --workers is "${flag}", expected an integer from 0 to ${MAX_READ_WORKERS}`,
+    );
+  }
+  return Number(flag);
+}
+
+/** Reader workers when --workers is not given: one per core, up to this many. */
+const MAX_DEFAULT_WORKERS = 4;
+
+/** A path as messages show it: relative to the working folder when inside it, else absolute. */
+function _name(path: string): string {
+  const inside = relative(Deno.cwd(), path);
+  return inside === "" || inside.startsWith("..") ? path : inside;
+}
+
+/** The image files to read, from --set, --dir or --file. */
+async function _inputFiles(values: Record<string, unknown>): Promise<ImageFileList> {
   const chosen = ["set", "dir", "file"].filter((k) => values[k] !== undefined);
   if (chosen.length !== 1) {
     throw new UsageError(
@@ -164,7 +251,9 @@ async function _inputFiles(values: Record<string, unknown>): Promise<string[]> {
         : "Cannot check: say what to read with --set N, --dir DIR or --file FILE",
     );
   }
-  if (values.file) return (values.file as string[]).map((f) => resolve(f));
+  if (values.file) {
+    return { files: (values.file as string[]).map((f) => resolve(f)), skipped: [], subfolders: 0 };
+  }
   let dir: string;
   if (values.set !== undefined) {
     const set = values.set as string;
@@ -175,59 +264,28 @@ async function _inputFiles(values: Record<string, unknown>): Promise<string[]> {
   } else {
     dir = resolve(values.dir as string);
   }
-  const name = relative(Deno.cwd(), dir) || dir;
-  let entries: Deno.DirEntry[];
-  try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new InputFileError(`Cannot check folder "${name}": it does not exist`);
-    }
-    if (error instanceof Error && /not a directory/i.test(error.message)) {
-      throw new InputFileError(`Cannot check folder "${name}": it is a file, not a folder`);
+  const name = _name(dir);
+  const list = await listImageFiles(dir, { recursive: values.recursive === true }).catch((error) => {
+    // name the folder as the user gave it, not as an absolute path
+    if (error instanceof InputFileError) {
+      throw new InputFileError(error.message.replace(`"${dir}"`, `"${name}"`));
     }
     throw error;
+  });
+  if (list.files.length === 0) {
+    throw new InputFileError(
+      `Cannot check folder "${name}": it holds no .png, .jpg or .jpeg files${
+        list.subfolders ? ` (it has ${list.subfolders} sub-folders: add --recursive)` : ""
+      }`,
+    );
   }
-  const files = entries.filter((e) => e.isFile).map((e) => e.name).sort(_natural);
-  const pngs = files.filter((f) => f.toLowerCase().endsWith(".png"));
-  for (const skipped of files.filter((f) => !f.toLowerCase().endsWith(".png") && !f.startsWith("."))) {
-    if (skipped.toLowerCase() !== "readme.md") {
-      console.error(`note: skipping "${join(name, skipped)}": not a .png file`);
-    }
-  }
-  if (pngs.length === 0) throw new InputFileError(`Cannot check folder "${name}": it holds no .png files`);
-  return pngs.map((f) => join(dir, f));
+  return list;
 }
 
 function _describeSource(values: Record<string, unknown>): string {
   if (values.set !== undefined) return `images/set${values.set}`;
   if (values.dir !== undefined) return values.dir as string;
   return (values.file as string[]).join(", ");
-}
-
-function _natural(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true });
-}
-
-function _table(results: FileResult[], show: boolean): string {
-  const width = Math.max(4, ...results.map((r) => r.file.length));
-  const lines = [`${"file".padEnd(width)}  expected  predicted  confidence  top-3`];
-  for (const r of results) {
-    const expected = (r.expected ?? "-").toString().padStart(8);
-    if (!r.prediction) {
-      lines.push(`${r.file.padEnd(width)}  ${expected}  error: ${r.error}`);
-      continue;
-    }
-    const p = r.prediction;
-    const mark = r.expected === null ? " " : p.predicted === r.expected ? "✓" : "✗";
-    const top3 = p.top3.map(([k, q]) => `${k} ${(q * 100).toFixed(1)}%`).join(", ");
-    lines.push(
-      `${r.file.padEnd(width)}  ${expected}  ${String(p.predicted).padStart(8)} ${mark}  ` +
-        `${(p.confidence * 100).toFixed(1).padStart(9)}%  ${top3}`,
-    );
-    if (show && r.input) lines.push(toAsciiArt(r.input));
-  }
-  return lines.join("\n");
 }
 
 if (import.meta.main) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { crc32 } from "../core/formats/crc32.ts";
 import { encodeGrayPng } from "../core/formats/png.ts";
-import { isOneLineError, runTask, scratchDir } from "./_run_task.ts";
+import { isOneLineError, ROOT, runTask, scratchDir, taskFlags, taskScript } from "./_run_task.ts";
 
 /** A 40×40 black "1" on white paper, as PNG bytes. */
 function onePng(): Uint8Array {
@@ -79,13 +79,13 @@ Deno.test("check --show draws each 28×28 input and --save-preprocessed writes i
   assert.ok((await Deno.stat(`${dir}/seen/1_28x28.png`)).size > 0);
 });
 
-Deno.test("check skips a non-PNG file in a set folder with a note", async () => {
+Deno.test("check skips a non-image file in a set folder with a note", async () => {
   const dir = await scratchDir("check-skip");
   await Deno.writeFile(`${dir}/1.png`, onePng());
   await Deno.writeTextFile(`${dir}/notes.txt`, "hello");
   const r = await runTask("check", ["--dir", dir, "--run", dir]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^note: skipping ".*notes\.txt": not a \.png file$/m);
+  assert.match(r.stderr, /^note: skipping ".*notes\.txt": not a \.png, \.jpg or \.jpeg file$/m);
 });
 
 Deno.test("check refuses a file that is not a PNG with one line", async () => {
@@ -136,7 +136,7 @@ Deno.test("check refuses a missing set folder and names the sets", async () => {
 
 Deno.test("check refuses an empty set folder", async () => {
   const dir = await scratchDir("check-empty");
-  await expectOneLineError(["--dir", dir], /it holds no \.png files/);
+  await expectOneLineError(["--dir", dir], /it holds no \.png, \.jpg or \.jpeg files/);
 });
 
 Deno.test("check refuses --set abc as a usage error", async () => {
@@ -208,10 +208,8 @@ Deno.test("check explains a folder its task may not read, in one line", async ()
   const r = await runTask("check", ["--dir", "/etc"]);
   assert.equal(r.code, 1);
   assert.ok(isOneLineError(r.stderr), r.stderr);
-  assert.match(
-    r.stderr,
-    /^error: Cannot read "\/etc": the task is not allowed to; run the script with deno run --allow-read=<path> instead$/m,
-  );
+  assert.match(r.stderr, /^error: Cannot check folder "\/etc": permission denied$/m);
+  assert.match(r.stderr, /^hint: the check task may read only the project folder/m);
 });
 
 Deno.test("check explains a file its task may not read, with what to run instead", async () => {
@@ -300,4 +298,134 @@ Deno.test("check writes its sheet into the run that trained the weights it used,
   assert.equal(c.code, 0, c.stderr);
   const sha = JSON.parse(c.stdout).weights_sha256 as string;
   await Deno.stat(`${dir}/runs/model-${sha.slice(0, 12)}/check.json`);
+});
+
+/** A folder of the three sample sets (30 labelled files) and two files that cannot be read. */
+async function mixedFolder(name: string): Promise<{ dir: string; run: string }> {
+  const run = await scratchDir(name), dir = `${run}/in`;
+  await Deno.mkdir(dir);
+  for (const set of ["set1", "set2", "set3"]) {
+    await Deno.mkdir(`${dir}/${set}`);
+    for (let d = 0; d < 10; d++) {
+      await Deno.copyFile(
+        new URL(`../images/${set}/${d}.png`, import.meta.url),
+        `${dir}/${set}/${d}_${set}.png`,
+      );
+    }
+  }
+  await Deno.writeTextFile(`${dir}/set2/5_broken.png`, "not a png");
+  await Deno.writeFile(`${dir}/set3/blank.png`, encodeGrayPng(new Uint8Array(64).fill(255), 8, 8));
+  return { dir, run };
+}
+
+Deno.test("check --json gives the same bytes on 0, 1 and 2 workers, and each file's result is what it gets alone", async () => {
+  const { dir, run } = await mixedFolder("check-workers");
+  const outputs: string[] = [];
+  for (const workers of ["0", "1", "2"]) {
+    const r = await runTask("check", [
+      "--dir",
+      dir,
+      "--recursive",
+      "--json",
+      "--workers",
+      workers,
+      "--run",
+      run,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    outputs.push(r.stdout);
+  }
+  assert.equal(outputs[1], outputs[0]);
+  assert.equal(outputs[2], outputs[0]);
+  const all = JSON.parse(outputs[0]);
+  assert.equal(all.results.length, 32);
+  assert.equal(all.total, 30); // labelled and read: blank.png names no digit, 5_broken.png cannot be read
+  for (const item of all.results.filter((_: unknown, i: number) => i % 4 === 0)) {
+    const alone = await runTask("check", ["--file", item.file, "--json", "--run", run]);
+    const result = JSON.parse(alone.stdout).results[0];
+    assert.deepEqual(result, item, item.file);
+  }
+});
+
+Deno.test("check --jsonl prints one JSON line per file, in file order, errors included", async () => {
+  const { dir, run } = await mixedFolder("check-jsonl");
+  const r = await runTask("check", ["--dir", dir, "-r", "--jsonl", "--run", run]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  assert.equal(lines.length, 32);
+  assert.match(lines[0].file, /set1\/0_set1\.png$/);
+  assert.ok(lines.some((l) => l.file.endsWith("5_broken.png") && l.error.startsWith("Cannot read PNG")));
+});
+
+Deno.test("check reads the rest of a folder with a symlink loop, an unreadable file and a text file, reporting each once", async () => {
+  const { dir, run } = await mixedFolder("check-problems");
+  await Deno.writeTextFile(`${dir}/notes.txt`, "my digits");
+  await Deno.copyFile(new URL("../images/set1/3.png", import.meta.url), `${dir}/3_secret.png`);
+  // Deno.symlink needs unscoped permissions; a child deno eval makes the link
+  const link = await new Deno.Command("deno", {
+    args: ["eval", `await Deno.symlink("..", ${JSON.stringify(`${dir}/set1/back`)})`],
+  }).output();
+  assert.ok(link.success);
+  // unreadable even for root: the check runs with its task's permissions minus this one file
+  const args = ["--dir", dir, "--recursive", "--run", run];
+  const out = await new Deno.Command("deno", {
+    args: ["run", ...taskFlags("check"), `--deny-read=${dir}/3_secret.png`, taskScript("check"), ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout), stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  const count = (text: string, what: string) => text.split("\n").filter((line) => line.includes(what)).length;
+  assert.equal(count(stderr, "notes.txt"), 1, stderr);
+  assert.match(stderr, /^note: skipping ".*notes\.txt": not a \.png, \.jpg or \.jpeg file$/m);
+  assert.equal(count(stderr, "set1/back"), 1, stderr);
+  assert.match(
+    stderr,
+    /^note: skipping ".*set1\/back": a symlink loop: it leads back to ".*check-problems-[^"]*\/in"$/m,
+  );
+  assert.equal(count(stdout, "3_secret.png"), 1, stdout);
+  assert.match(stdout, /3_secret\.png\s+3\s+error: Cannot read PNG ".*3_secret\.png": permission denied/);
+  assert.match(stdout, /^accuracy \d+\/30 /m);
+  assert.match(stdout, /^30 of 33 files read, 3 could not be read, 2 skipped \(see the notes above\)$/m);
+});
+
+Deno.test("check exits 1 with one line when no file of a folder can be read", async () => {
+  const dir = await scratchDir("check-none");
+  await Deno.writeTextFile(`${dir}/1.png`, "text");
+  await Deno.writeTextFile(`${dir}/2.png`, "more text");
+  const r = await runTask("check", ["--dir", dir, "--jsonl", "--run", dir]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^error: Cannot check any of the 2 files: Cannot read PNG ".*1\.png": /m);
+  assert.equal(r.stdout.trim().split("\n").length, 2, "the reads are printed all the same");
+});
+
+Deno.test("check of more files than the sheet shows writes a capped sheet with a summary, and the report shows the same", async () => {
+  const dir = await scratchDir("check-large");
+  await Deno.mkdir(`${dir}/many`);
+  const one = onePng();
+  for (let i = 0; i < 450; i++) await Deno.writeFile(`${dir}/many/${i % 3 === 0 ? 7 : 1}_${i}.png`, one);
+  const r = await runTask("check", ["--dir", `${dir}/many`, "--quiet", "--run", dir]);
+  assert.equal(r.code, 0, r.stderr);
+  const check = JSON.parse(await Deno.readTextFile(`${dir}/check.json`));
+  assert.equal(check.results.length, 450);
+  const html = await Deno.readTextFile(`${dir}/check_sheet.html`);
+  const rows = html.split('<img class="thumb"').length - 1;
+  assert.equal(rows, 400);
+  assert.ok(html.indexOf('class="cm-cell"') < html.indexOf("Mistakes and least confident reads"));
+  assert.ok(html.includes('class="hist-bin"'));
+  assert.match(html, /The first 200 other files in order; 50 more are not shown here/);
+  // a sheet of 150 wrong 7s (all read as 1) lists the mistakes first
+  const firstRow = html.slice(html.indexOf("Mistakes and least confident reads"));
+  assert.match(firstRow, /<code>[^<]*\/7_\d+\.png<\/code>/);
+});
+
+Deno.test("check keeps its reads when the sheet cannot be drawn, and says so in one line", async () => {
+  const dir = await scratchDir("check-nosheet");
+  await Deno.mkdir(`${dir}/check_sheet.png`); // a folder where the picture should go
+  await Deno.writeTextFile(`${dir}/check_sheet.png/keep`, "");
+  const r = await runTask("check", ["--set", "1", "--run", dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^accuracy 10\/10/m);
+  assert.match(r.stderr, /^warning: the check sheet could not be drawn: /m);
+  assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/check.json`)).results.length, 10);
 });

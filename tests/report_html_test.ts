@@ -67,10 +67,14 @@ Deno.test("buildReportHtml() inlines every image as a PNG data URI that decodes"
 
 Deno.test("buildReportHtml() draws the confusion matrix inline with 100 cells adding up to the test count", () => {
   const html = buildReportHtml(RUN);
-  const counts = attributes(html, "data-count").map(Number);
+  const evaluation = html.slice(
+    html.indexOf('<section id="evaluation">'),
+    html.indexOf('<section id="mistakes">'),
+  );
+  const counts = attributes(evaluation, "data-count").map(Number);
   assert.equal(counts.length, 100);
   assert.equal(counts.reduce((a, b) => a + b, 0), 10000);
-  assert.equal(count(html, 'class="cm-cell"'), 100);
+  assert.equal(count(evaluation, 'class="cm-cell"'), 100);
 });
 
 Deno.test("buildReportHtml() captions each mistake with true digit, digit read and confidence", () => {
@@ -122,7 +126,7 @@ Deno.test("buildReportHtml() says what is missing for a run still training", () 
   });
   assert.ok(html.includes("metrics.jsonl has no final record"));
   assert.ok(html.includes("<code>deno task eval</code> writes eval.json"));
-  assert.ok(html.includes("<code>deno task check images/set1</code>"));
+  assert.ok(html.includes("<code>deno task check --set 1</code>"));
   assert.ok(html.includes('<span class="badge incomplete">incomplete</span>'));
   assert.equal(count(html, "<img"), 0);
 });

@@ -193,7 +193,8 @@ export function flattenAlpha(img: DecodedPng): Float32Array | null {
  */
 export function inkOnBlack(gray: Float32Array, width: number, height: number): Float32Array {
   let lo = Infinity, hi = -Infinity;
-  for (const v of gray) {
+  for (let i = 0; i < gray.length; i++) {
+    const v = gray[i];
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
@@ -286,10 +287,12 @@ export function estimateBackground(ink: Float32Array, width: number, height: num
   const low = _openGrid(grid, gw, gh);
   // bilinear between cell centres, extrapolated linearly to the image edges
   const out = new Float32Array(width * height);
+  // the columns' cells and weights are the same on every row: found once
+  const xs = Array.from({ length: width }, (_, x) => _between((x + 0.5) / cellW - 0.5, gw));
   for (let y = 0; y < height; y++) {
     const [y0, y1, ty] = _between((y + 0.5) / cellH - 0.5, gh);
     for (let x = 0; x < width; x++) {
-      const [x0, x1, tx] = _between((x + 0.5) / cellW - 0.5, gw);
+      const [x0, x1, tx] = xs[x];
       const top = low[y0 * gw + x0] * (1 - tx) + low[y0 * gw + x1] * tx;
       const bottom = low[y1 * gw + x0] * (1 - tx) + low[y1 * gw + x1] * tx;
       out[y * width + x] = top * (1 - ty) + bottom * ty;
@@ -729,19 +732,25 @@ export function borderMedian(values: Float32Array, width: number, height: number
 
 // --- private helpers ---
 
+/** Visit the pixels of the border band (about 2 % of the shorter side deep), row by row. */
 function _forBorder(width: number, height: number, visit: (i: number) => void): void {
   const depth = Math.max(1, Math.floor(Math.min(width, height) / 50));
   for (let y = 0; y < height; y++) {
-    const edgeRow = y < depth || y >= height - depth;
-    for (let x = 0; x < width; x++) {
-      if (edgeRow || x < depth || x >= width - depth) visit(y * width + x);
+    const row = y * width;
+    if (y < depth || y >= height - depth) {
+      for (let x = 0; x < width; x++) visit(row + x);
+      continue;
     }
+    // inner rows: only the left and right bands (they overlap when the image is narrow)
+    const left = Math.min(depth, width);
+    for (let x = 0; x < left; x++) visit(row + x);
+    for (let x = Math.max(left, width - depth); x < width; x++) visit(row + x);
   }
 }
 
 function _median(values: number[]): number {
   if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
+  const s = Float64Array.from(values).sort(); // a typed array sorts by value, with no callback
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
@@ -751,8 +760,8 @@ function _percentile(values: Float32Array, q: number, lo: number, hi: number): n
   if (values.length === 0) return lo;
   const counts = new Uint32Array(HISTOGRAM_BINS);
   const scale = HISTOGRAM_BINS / (hi - lo);
-  for (const v of values) {
-    counts[Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor((v - lo) * scale)))]++;
+  for (let i = 0; i < values.length; i++) {
+    counts[Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor((values[i] - lo) * scale)))]++;
   }
   const rank = q * (values.length - 1);
   let seen = 0;
@@ -884,7 +893,7 @@ function _between(f: number, n: number): [number, number, number] {
 /** Divide by the maximum (in place), so the brightest pixel is 1; an all-zero image stays zero. */
 function _scaleToMax(pixels: Float32Array): Float32Array {
   let max = 0;
-  for (const v of pixels) if (v > max) max = v;
+  for (let i = 0; i < pixels.length; i++) if (pixels[i] > max) max = pixels[i];
   if (max > 0) { for (let i = 0; i < pixels.length; i++) pixels[i] = Math.min(1, pixels[i] / max); }
   return pixels;
 }

@@ -1,10 +1,11 @@
 /**
- * Reports of a run: run folders read back, SVG charts, PNG galleries, the confusion table and the
- * self-contained HTML report.
+ * Reports of a run: run folders read back, SVG charts, PNG galleries, the confusion table, what a
+ * check sheet shows of a large check, and the self-contained HTML report.
  *
  * @module
  */
 
+export * from "./check_summary.ts";
 export * from "./confusion_table.ts";
 export * from "./gallery.ts";
 export * from "./report_html.ts";

@@ -15,6 +15,14 @@ import { Document, isScalar, isSeq, visit } from "yaml";
 import { CHECK_GRID, DIGIT_GRID, splitGridPng } from "./gallery.ts";
 import type { CheckItem, CheckResult, EvalResult, Run, RunEpoch } from "./run.ts";
 import {
+  SHEET_ERROR_ROWS,
+  SHEET_REST_ROWS,
+  SHEET_WORST_ROWS,
+  sheetRows,
+  summariseCheck,
+} from "./check_summary.ts";
+import {
+  confidenceHistogramSvg,
   confusionMatrixSvg,
   escapeXml as escapeHtml,
   perClassBarsSvg,
@@ -386,7 +394,7 @@ function _checkSection(check: CheckResult | null, png: Uint8Array | null, id: st
   const out = [`<section id="${id}"><h2>Your digits</h2>`];
   if (check === null) {
     out.push(
-      `<p class="muted">No check yet: <code>deno task check images/set1</code> reads your own PNG files and ` +
+      `<p class="muted">No check yet: <code>deno task check --set 1</code> reads your own image files and ` +
         `writes check.json.</p></section>`,
     );
     return out.join("\n");
@@ -395,31 +403,107 @@ function _checkSection(check: CheckResult | null, png: Uint8Array | null, id: st
     out.push(`<p class="muted">No files were checked.</p></section>`);
     return out.join("\n");
   }
+  const s = summariseCheck(check.results);
   const summary = check.total > 0
-    ? `${check.correct} of ${check.total} read correctly (the expected digit comes from the file name).`
+    ? `${_count(check.correct)} of ${_count(check.total)} read correctly (${
+      _percent(check.correct / check.total, 1)
+    }; the expected digit comes from the file name).`
     : "No file name told the expected digit, so nothing is marked right or wrong.";
   out.push(
-    `<p>${escapeHtml(summary)} Source <code>${escapeHtml(check.source)}</code>, weights <code>${
+    `<p>${escapeHtml(summary)} ${_count(s.files)} files, ${_count(s.read)} read${
+      s.errors ? `, <b>${_count(s.errors)} could not be read</b>` : ""
+    }. Source <code>${escapeHtml(check.source)}</code>, weights <code>${
       escapeHtml(check.weights)
     }</code>.</p>`,
   );
-  out.push(
-    `<p class="muted small">Each row: the file as drawn (shrunk), the 28 × 28 image the network saw after ` +
-      `preprocessing, the digit it read, and its probability for every digit (the chosen bar is green when right, ` +
-      `red when wrong; the expected digit is underlined).</p>`,
-  );
-  const tiles = _split(png, 2 * check.results.length, CHECK_GRID);
+  if (s.read > 0) {
+    out.push(`<div class="charts">`);
+    if (s.labelled > 0) {
+      out.push(
+        `<figure class="chart">${
+          _inlineSvg(confusionMatrixSvg(s.confusion, DIGIT_NAMES))
+        }<figcaption class="muted small">The labelled files: each row the digit the file name says, each ` +
+          `column the digit read.</figcaption></figure>`,
+      );
+    }
+    out.push(
+      `<figure class="chart">${
+        _inlineSvg(confidenceHistogramSvg(s.histogram))
+      }<figcaption class="muted small">How sure the network was: wrong reads at high confidence are the ` +
+        `worrying ones.</figcaption></figure></div>`,
+    );
+  }
+  const rows = sheetRows(check.results);
+  const shown = [...rows.worst, ...rows.rest];
+  const tiles = _split(png, 2 * shown.length, CHECK_GRID);
   if (tiles === null && png !== null) {
     out.push(`<p class="muted">check_sheet.png does not match check.json; its pictures are left out.</p>`);
   }
-  out.push(
-    `<div class="scroll"><table class="check"><thead><tr><th>file</th><th>original</th><th>network input</th>` +
-      `<th class="num">expected</th><th>read as</th><th>probabilities</th></tr></thead><tbody>`,
-  );
-  check.results.forEach((r, i) => out.push(_checkRow(r, tiles?.[2 * i] ?? null, tiles?.[2 * i + 1] ?? null)));
-  out.push(`</tbody></table></div></section>`);
+  const table = (indices: readonly number[], offset: number) => {
+    out.push(
+      `<div class="scroll"><table class="check"><thead><tr><th>file</th><th>original</th><th>network input</th>` +
+        `<th class="num">expected</th><th>read as</th><th>probabilities</th></tr></thead><tbody>`,
+    );
+    indices.forEach((index, i) => {
+      const t = offset + i;
+      out.push(_checkRow(check.results[index], tiles?.[2 * t] ?? null, tiles?.[2 * t + 1] ?? null));
+    });
+    out.push(`</tbody></table></div>`);
+  };
+  const explain =
+    `<p class="muted small">Each row: the file as drawn (shrunk), the 28 × 28 image the network ` +
+    `saw after preprocessing, the digit it read, and its probability for every digit (the chosen bar is green ` +
+    `when right, red when wrong; the expected digit is underlined).</p>`;
+  if (rows.worst.length === 0) { // every read file fits: all of them, in file order
+    out.push(explain);
+    table(shown, 0);
+  } else {
+    out.push(
+      `<h3>Mistakes and least confident reads</h3>`,
+      `<p class="muted small">Every mistake, the most confident first, then the reads the network was least ` +
+        `sure of; at most ${_count(SHEET_WORST_ROWS)} rows.</p>`,
+      explain,
+    );
+    table(rows.worst, 0);
+    const hidden = s.read - shown.length;
+    out.push(
+      `<h3>The rest</h3>`,
+      `<p class="muted small">The first ${_count(rows.rest.length)} other files in order; ${
+        _count(hidden)
+      } more are not shown here (at most ${
+        _count(SHEET_WORST_ROWS + SHEET_REST_ROWS)
+      } files get pictures). ` +
+        `check.json lists every file.</p>`,
+    );
+    table(rows.rest, rows.worst.length);
+  }
+  const failed = check.results.filter((r) => r.predicted === null);
+  if (failed.length > 0) {
+    out.push(
+      `<h3>Files that could not be read</h3><div class="scroll"><table class="check"><thead><tr><th>file</th>` +
+        `<th>why</th></tr></thead><tbody>`,
+    );
+    for (const r of failed.slice(0, SHEET_ERROR_ROWS)) {
+      out.push(
+        `<tr><td><code>${escapeHtml(r.file)}</code></td><td class="error">${
+          escapeHtml(r.error ?? "no prediction")
+        }</td></tr>`,
+      );
+    }
+    out.push(`</tbody></table></div>`);
+    if (failed.length > SHEET_ERROR_ROWS) {
+      out.push(
+        `<p class="muted small">and ${
+          _count(failed.length - SHEET_ERROR_ROWS)
+        } more; check.json lists them all.</p>`,
+      );
+    }
+  }
+  out.push(`</section>`);
   return out.join("\n");
 }
+
+const DIGIT_NAMES = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
 function _checkRow(r: CheckItem, thumb: Uint8Array | null, input: Uint8Array | null): string {
   const file = `<td><code>${escapeHtml(r.file)}</code></td>`;

@@ -19,6 +19,7 @@
 import { basename, join } from "node:path";
 import { writeFileAtomic } from "../base/atomic_write.ts";
 import { FormatError, InputFileError, LimitError, ShapeError } from "../base/errors.ts";
+import { sheetRows } from "./check_summary.ts";
 import { type CheckImages, checkSheetPng, DIGIT_PIXELS, digitGalleryPng, WRONG } from "./gallery.ts";
 import { buildCheckSheetHtml } from "./report_html.ts";
 import type { CheckResult, EvalResult, Run, RunEpoch, RunFinal, RunHeader } from "./run.ts";
@@ -499,17 +500,21 @@ export async function writeEvalPictures(
 }
 
 /**
- * Write the check sheet of a set of files: check_sheet.png (each file's thumbnail beside the
- * 28 × 28 input the network saw), check_sheet.html (a page with the pictures, predictions and
- * probability bars) and check.json itself (written last).
+ * Write what check read: check.json first (so the reads are kept even when a picture cannot be
+ * made), then check_sheet.png (each shown file's thumbnail beside the 28 × 28 input the network saw)
+ * and check_sheet.html (a summary, then those files with their predictions and probability bars).
+ * Only the rows {@linkcode sheetRows} picks get pictures, so both files stay small for 10,000 files;
+ * the report shows the same rows.
  *
  * @param runDir The run folder (must exist).
  * @param checkResult What check read, in the check.json format.
- * @param perFileImages One entry per result, in the same order: the decoded file and the network's
- *   input, or null when the file could not be read.
+ * @param images The decoded file and the network's input of a result, by its index: a list with one
+ *   entry per result (null when the file could not be read), or a map that holds at least every row
+ *   the sheet shows (see {@linkcode SheetRowKeeper}).
  * @returns The paths written.
  * @throws {FormatError} When the result does not have the check.json shape.
- * @throws {ShapeError} When the image list does not match the results or an image is malformed.
+ * @throws {ShapeError} When the image list does not match the results, a shown row has no images, or
+ *   an image is malformed.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -521,35 +526,51 @@ export async function writeEvalPictures(
  *     top3: [[3, 0.98], [5, 0.02], [0, 0]] as [number, number][], error: null }] };
  * const original = { width: 40, height: 40, gray: new Float32Array(1600).fill(1) };
  * const paths = await writeCheckSheet(dir, result, [{ original, input: new Float32Array(784) }]);
- * assert.ok(paths.length === 3 && paths[2].endsWith("check.json"));
+ * assert.ok(paths.length === 3 && paths[0].endsWith("check.json"));
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeCheckSheet(
   runDir: string,
   checkResult: CheckResult,
-  perFileImages: readonly (CheckImages | null)[],
+  images: readonly (CheckImages | null)[] | ReadonlyMap<number, CheckImages>,
 ): Promise<string[]> {
   const action = "Cannot write check sheet";
   const result = parseCheckResult(checkResult, { action });
-  if (perFileImages.length !== result.results.length) {
+  if (Array.isArray(images) && images.length !== result.results.length) {
     throw new ShapeError(
-      `${action}: ${perFileImages.length} image pairs for ${result.results.length} results, expected one per result`,
+      `${action}: ${images.length} image pairs for ${result.results.length} results, expected one per result`,
     );
   }
-  const verdicts = result.results.map((r) =>
-    r.expected === null || r.predicted === null ? null : r.expected === r.predicted
-  );
-  const sheet = checkSheetPng(perFileImages, verdicts);
   const written: string[] = [];
   const write = async (name: string, data: string | Uint8Array) => {
     const path = join(runDir, name);
     await writeFileAtomic(path, data);
     written.push(path);
   };
+  await write(RUN_FILES.check, prettyJson(result) + "\n");
+  // an older sheet would now describe other reads
+  for (const name of [RUN_FILES.checkSheetPng, RUN_FILES.checkSheetHtml]) {
+    await Deno.remove(join(runDir, name)).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
+  const rows = sheetRows(result.results);
+  const shown = [...rows.worst, ...rows.rest];
+  const lookup = (i: number) =>
+    Array.isArray(images) ? images[i] : (images as ReadonlyMap<number, CheckImages>).get(i) ?? null;
+  const items = shown.map((i) => {
+    const pair = lookup(i);
+    if (!pair) throw new ShapeError(`${action}: result ${i} is shown on the sheet but has no images`);
+    return pair;
+  });
+  const verdicts = shown.map((i) => {
+    const r = result.results[i];
+    return r.expected === null || r.predicted === null ? null : r.expected === r.predicted;
+  });
+  const sheet = checkSheetPng(items, verdicts);
   await write(RUN_FILES.checkSheetPng, sheet.png);
   await write(RUN_FILES.checkSheetHtml, buildCheckSheetHtml(result, sheet.png, basename(runDir)));
-  await write(RUN_FILES.check, prettyJson(result) + "\n");
   return written;
 }
 

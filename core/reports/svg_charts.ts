@@ -520,6 +520,115 @@ export function perClassBarsSvg(perClass: readonly ClassCount[]): string {
   return out.join("\n") + "\n";
 }
 
+/** Counts per confidence bin, split by verdict, for {@linkcode confidenceHistogramSvg}. */
+export interface ConfidenceHistogram {
+  /** Right reads per bin. */
+  readonly right: readonly number[];
+  /** Wrong reads per bin. */
+  readonly wrong: readonly number[];
+  /** Reads of files whose name told no digit, per bin. */
+  readonly unlabelled: readonly number[];
+}
+
+/**
+ * Draw how sure the network was of its reads: one stacked column per confidence bin (bin i holds
+ * confidences in [i / B, (i + 1) / B), the last one includes 1), right reads green, wrong red,
+ * unlabelled blue. Each column is a `<g class="hist-bin" data-right="r" data-wrong="w" data-unlabelled="u">`.
+ *
+ * @param histogram B counts per verdict.
+ * @returns A standalone SVG document.
+ * @throws {ShapeError} When the three lists are empty or differ in length.
+ * @throws {LimitError} When a count is not a non-negative safe integer.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { confidenceHistogramSvg } from "./svg_charts.ts";
+ * const svg = confidenceHistogramSvg({ right: [0, 1, 9], wrong: [2, 1, 0], unlabelled: [0, 0, 0] });
+ * assert.ok(svg.split('class="hist-bin"').length - 1 === 3 && svg.includes('data-right="9"'));
+ * ```
+ */
+export function confidenceHistogramSvg(histogram: ConfidenceHistogram): string {
+  const { right, wrong, unlabelled } = histogram;
+  const bins = right.length;
+  if (bins === 0 || wrong.length !== bins || unlabelled.length !== bins) {
+    throw new ShapeError(
+      `Cannot draw confidence histogram: ${right.length}, ${wrong.length} and ${unlabelled.length} bins, expected the same number, at least 1`,
+    );
+  }
+  for (const [name, list] of [["right", right], ["wrong", wrong], ["unlabelled", unlabelled]] as const) {
+    list.forEach((v, i) => {
+      if (!Number.isSafeInteger(v) || v < 0) {
+        throw new LimitError(
+          `Cannot draw confidence histogram: ${name}[${i}] is ${JSON.stringify(v)}, expected a count`,
+        );
+      }
+    });
+  }
+  const totals = right.map((r, i) => r + wrong[i] + unlabelled[i]);
+  const most = Math.max(1, ...totals);
+  const left = 48, top = 44, plotW = 360, plotH = 150, bottom = 40;
+  const width = left + plotW + 16, height = top + plotH + bottom;
+  const colW = plotW / bins;
+  const y = (v: number) => top + plotH - v / most * plotH;
+  const out: string[] = [_svgOpen(width, height, "Confidence of the reads")];
+  out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
+  out.push(_text(12, 24, "Confidence of the reads", { size: 15, weight: "600" }));
+  out.push(`<g class="y-axis" font-size="10" fill="${_MUTED}">`);
+  for (const t of [0, most]) {
+    out.push(`<line x1="${left}" y1="${_n(y(t))}" x2="${left + plotW}" y2="${_n(y(t))}" stroke="${_GRID}"/>`);
+    out.push(_text(left - 6, y(t) + 3, String(t), { anchor: "end" }));
+  }
+  out.push("</g>");
+  const colours = [["right", "#16a34a"], ["wrong", "#dc2626"], ["unlabelled", "#2563eb"]] as const;
+  for (let i = 0; i < bins; i++) {
+    const x = left + i * colW;
+    out.push(
+      `<g class="hist-bin" data-right="${right[i]}" data-wrong="${wrong[i]}" data-unlabelled="${
+        unlabelled[i]
+      }">` +
+        `<title>${
+          escapeXml(
+            `confidence ${_fixed(100 * i / bins, 0)}–${_fixed(100 * (i + 1) / bins, 0)}%: ${
+              right[i]
+            } right, ` +
+              `${wrong[i]} wrong, ${unlabelled[i]} unlabelled`,
+          )
+        }</title>`,
+    );
+    let base = 0;
+    for (const [name, colour] of colours) {
+      const v = histogram[name][i];
+      if (v === 0) continue;
+      out.push(
+        `<rect x="${_n(x + 1)}" y="${_n(y(base + v))}" width="${_n(colW - 2)}" height="${
+          _n(y(base) - y(base + v))
+        }" fill="${colour}"/>`,
+      );
+      base += v;
+    }
+    out.push("</g>");
+  }
+  out.push(`<g class="x-axis" font-size="10" fill="${_MUTED}">`);
+  for (let i = 0; i <= bins; i += Math.max(1, Math.round(bins / 5))) {
+    out.push(_text(left + i * colW, top + plotH + 14, `${_fixed(100 * i / bins, 0)}%`, { anchor: "middle" }));
+  }
+  out.push("</g>");
+  out.push(
+    _text(
+      left + plotW / 2,
+      height - 8,
+      "probability of the digit read (green right, red wrong, blue unlabelled)",
+      {
+        anchor: "middle",
+        size: 11,
+        fill: _MUTED,
+      },
+    ),
+  );
+  out.push("</svg>");
+  return out.join("\n") + "\n";
+}
+
 /**
  * Draw a small bar chart of class probabilities (one bar per digit), for the check sheet. The
  * chosen class is coloured: green when it matches the expected class, red when it does not, blue
