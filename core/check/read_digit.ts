@@ -1,11 +1,12 @@
 /**
- * Read one file the way `deno task check` reads it: decode the image, turn it into the network's
+ * Read one file the way `deno task check` reads it: decode the image (PNG or JPEG, told by its
+ * bytes, core/formats/image.ts), turn it into the network's
  * 28 × 28 input (core/digits/preprocess.ts), and keep a small thumbnail for the check sheet.
  *
  * @module
  */
 
-import { readPngFile } from "../formats/png.ts";
+import { readImageFile } from "../formats/image.ts";
 import { toMnistInput } from "../digits/preprocess.ts";
 import { downscaleGray, type GrayImage, THUMBNAIL_SIDE } from "../reports/gallery.ts";
 
@@ -40,7 +41,7 @@ export interface DigitFile {
  * ```
  */
 export async function readDigitFile(path: string): Promise<DigitFile> {
-  const image = await readPngFile(path);
+  const image = await readImageFile(path);
   const input = toMnistInput(image, path);
   const thumbnail = downscaleGray(
     { width: image.width, height: image.height, gray: image.gray },
