@@ -65,7 +65,8 @@ async function main(): Promise<number> {
   if (values.help) {
     console.log(helpText(
       "deno task check (--set N | --dir DIR | --file FILE...) [options]",
-      "Let the model read handwritten digits from image files (PNG). Each image is normalised the way MNIST\n" +
+      "Let the model read handwritten digits from image files (PNG or JPEG, told by their bytes). Each image is\n" +
+        "normalised the way MNIST " +
         "was (ink found and cropped, scaled to 20 px, centred by mass in 28×28). The true digit is the leading\n" +
         "digit of the file name (7.png, 7_b.png); files without one get only a prediction. Results stream as\n" +
         "files are read; files that cannot be read are listed with the reason and never stop the run.\n" +

@@ -88,7 +88,7 @@ Deno.test("check skips a non-image file in a set folder with a note", async () =
   assert.match(r.stderr, /^note: skipping ".*notes\.txt": not a \.png, \.jpg or \.jpeg file$/m);
 });
 
-Deno.test("check refuses a file that is not a PNG with one line", async () => {
+Deno.test("check reads a file by its bytes: a cut JPEG named .png gets the JPEG reader's one line", async () => {
   const dir = await scratchDir("check-jpeg");
   await Deno.writeFile(
     `${dir}/3.png`,
@@ -96,7 +96,7 @@ Deno.test("check refuses a file that is not a PNG with one line", async () => {
   );
   await expectOneLineError(
     ["--file", `${dir}/3.png`, "--run", dir],
-    /not a PNG file \(it starts like a JPEG\)/,
+    /^error: Cannot read JPEG ".*3\.png": file is truncated \(segment "APP0" at byte 2 declares 14 bytes, only 6 remain\)$/m,
   );
 });
 
@@ -200,7 +200,7 @@ Deno.test("check says when no file of a folder could be read", async () => {
   await Deno.writeTextFile(`${dir}/2.png`, "not a png either");
   await expectOneLineError(
     ["--dir", dir, "--run", dir],
-    /^error: Cannot check any of the 2 files: Cannot read PNG ".*1\.png": /m,
+    /^error: Cannot check any of the 2 files: Cannot read image ".*1\.png": not a PNG or JPEG file /m,
   );
 });
 
@@ -216,7 +216,7 @@ Deno.test("check explains a file its task may not read, with what to run instead
   const r = await runTask("check", ["--file", "/etc/hostname.png"]);
   assert.equal(r.code, 1);
   assert.ok(isOneLineError(r.stderr), r.stderr);
-  assert.match(r.stderr, /^error: Cannot read PNG "\/etc\/hostname\.png": permission denied$/m);
+  assert.match(r.stderr, /^error: Cannot read image "\/etc\/hostname\.png": permission denied$/m);
   assert.match(
     r.stderr,
     /^hint: the check task may read only the project folder: put the images inside it, or run deno run/m,
@@ -354,7 +354,7 @@ Deno.test("check --jsonl prints one JSON line per file, in file order, errors in
   const lines = r.stdout.trim().split("\n").map((line) => JSON.parse(line));
   assert.equal(lines.length, 32);
   assert.match(lines[0].file, /set1\/0_set1\.png$/);
-  assert.ok(lines.some((l) => l.file.endsWith("5_broken.png") && l.error.startsWith("Cannot read PNG")));
+  assert.ok(lines.some((l) => l.file.endsWith("5_broken.png") && l.error.startsWith("Cannot read image")));
 });
 
 Deno.test("check reads the rest of a folder with a symlink loop, an unreadable file and a text file, reporting each once", async () => {
@@ -384,7 +384,7 @@ Deno.test("check reads the rest of a folder with a symlink loop, an unreadable f
     /^note: skipping ".*set1\/back": a symlink loop: it leads back to ".*check-problems-[^"]*\/in"$/m,
   );
   assert.equal(count(stdout, "3_secret.png"), 1, stdout);
-  assert.match(stdout, /3_secret\.png\s+3\s+error: Cannot read PNG ".*3_secret\.png": permission denied/);
+  assert.match(stdout, /3_secret\.png\s+3\s+error: Cannot read image ".*3_secret\.png": permission denied/);
   assert.match(stdout, /^accuracy \d+\/30 /m);
   assert.match(stdout, /^30 of 33 files read, 3 could not be read, 2 skipped \(see the notes above\)$/m);
 });
@@ -395,7 +395,10 @@ Deno.test("check exits 1 with one line when no file of a folder can be read", as
   await Deno.writeTextFile(`${dir}/2.png`, "more text");
   const r = await runTask("check", ["--dir", dir, "--jsonl", "--run", dir]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^error: Cannot check any of the 2 files: Cannot read PNG ".*1\.png": /m);
+  assert.match(
+    r.stderr,
+    /^error: Cannot check any of the 2 files: Cannot read image ".*1\.png": not a PNG or JPEG file /m,
+  );
   assert.equal(r.stdout.trim().split("\n").length, 2, "the reads are printed all the same");
 });
 
@@ -428,4 +431,26 @@ Deno.test("check keeps its reads when the sheet cannot be drawn, and says so in 
   assert.match(r.stdout, /^accuracy 10\/10/m);
   assert.match(r.stderr, /^warning: the check sheet could not be drawn: /m);
   assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/check.json`)).results.length, 10);
+});
+
+Deno.test("check says how many sub-folders it did not read", async () => {
+  const { dir, run } = await mixedFolder("check-subfolders");
+  await Deno.copyFile(new URL("../images/set1/1.png", import.meta.url), `${dir}/1.png`);
+  const r = await runTask("check", ["--dir", dir, "--run", run]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^note: 3 sub-folders not read; add --recursive to read them$/m);
+  assert.match(r.stdout, /^accuracy 1\/1 /m);
+});
+
+Deno.test("check refuses --json with --jsonl, and a bad --workers, as usage errors", async () => {
+  await expectOneLineError(
+    ["--set", "1", "--json", "--jsonl"],
+    /^error: Cannot check: give only one of --json and --jsonl$/m,
+    2,
+  );
+  await expectOneLineError(
+    ["--set", "1", "--workers", "many"],
+    /^error: Cannot check: --workers is "many", expected an integer from 0 to 16$/m,
+    2,
+  );
 });

@@ -151,7 +151,7 @@ async function _checkInBrowser(
     }
 
     const counts = await page.$$eval(
-      "svg rect.cm-cell",
+      "#evaluation svg rect.cm-cell",
       (cells) => cells.map((cell) => Number(cell.getAttribute("data-count"))),
     );
     assert.equal(counts.length, 100);

@@ -227,11 +227,11 @@ export function inkOnBlack(gray: Float32Array, width: number, height: number): F
  * ```
  */
 export function removeBackground(ink: Float32Array, width: number, height: number): Float32Array {
-  const background = estimateBackground(ink, width, height);
-  const d = new Float32Array(ink.length);
+  // d = ink - background, written over the background's own array (one image-sized array fewer)
+  const d = estimateBackground(ink, width, height);
   let dMax = 0;
   for (let i = 0; i < d.length; i++) {
-    d[i] = ink[i] - background[i];
+    d[i] = ink[i] - d[i];
     if (d[i] > dMax) dMax = d[i];
   }
   const out = new Float32Array(ink.length);

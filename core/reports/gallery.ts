@@ -5,7 +5,8 @@
  *
  * Images here are grey levels in [0, 1] where 0 is black. A digit the network sees is white ink on
  * black, as in MNIST; it is drawn that way, so the pictures show exactly what the network read.
- * PNG bytes come from pngjs (`PNG.sync.write`) as 8-bit RGB; the output is deterministic.
+ * PNG bytes come from core/formats/png.ts (8-bit RGB, or grey for a cell's inside, compressed by
+ * fflate); the output is deterministic.
  *
  * @module
  */
@@ -13,6 +14,7 @@
 import { Buffer } from "node:buffer";
 import { PNG } from "pngjs";
 import { FormatError, LimitError, ShapeError } from "../base/errors.ts";
+import { encodeGrayPng, encodeRgbPng } from "../formats/png.ts";
 
 /** Side of an MNIST digit in pixels. */
 export const DIGIT_SIDE = 28;
@@ -252,7 +254,7 @@ export function grayPng(image: GrayImage): Uint8Array {
   _checkImage(image, "encode image");
   const rgba = new Uint8Array(image.width * image.height * 4);
   _paint(rgba, image.width, image, 0, 0, "encode image");
-  return _encode(rgba, image.width, image.height);
+  return encodeRgbPng(rgba, image.width, image.height);
 }
 
 /**
@@ -343,7 +345,39 @@ export function gridPng(cells: readonly GridCell[], options: GridOptions): GridP
       });
     }
   });
-  return { png: _encode(rgba, width, height), layout };
+  return { png: encodeRgbPng(rgba, width, height), layout };
+}
+
+/**
+ * Each cell of a grid as its own PNG, exactly as {@linkcode splitGridPng} would cut it from the
+ * grid drawn by {@linkcode gridPng} (the inside of the border), without drawing the grid: what a
+ * page needs to show each picture beside its caption.
+ *
+ * @param cells The cells, in reading order; a null image gives an empty cell.
+ * @param options Cell side and border (columns and gap do not matter here).
+ * @returns One PNG per cell.
+ * @throws {ShapeError} When an image's sizes do not match its pixel count.
+ * @throws {LimitError} When a pixel is not finite.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CHECK_GRID, gridCellPngs, gridPng, splitGridPng } from "./gallery.ts";
+ * const cells = [{ image: { width: 3, height: 2, gray: new Float32Array([0, 1, 0.5, 1, 0, 1]) } }, { image: null }];
+ * assert.deepEqual(gridCellPngs(cells, CHECK_GRID), splitGridPng(gridPng(cells, CHECK_GRID).png, 2, CHECK_GRID));
+ * ```
+ */
+export function gridCellPngs(cells: readonly GridCell[], options: GridOptions): Uint8Array[] {
+  const side = options.side;
+  return cells.map((cell) => {
+    const rgba = new Uint8Array(side * side * 4);
+    _fill(rgba, side, 0, 0, side, side, _BACKGROUND);
+    if (cell.image) {
+      _checkImage(cell.image, "draw grid cell");
+      const ox = Math.floor((side - cell.image.width) / 2), oy = Math.floor((side - cell.image.height) / 2);
+      _paint(rgba, side, cell.image, ox, oy, "draw grid cell", { x0: 0, y0: 0, x1: side, y1: side });
+    }
+    return _grayTile(rgba, side);
+  });
 }
 
 /**
@@ -396,6 +430,30 @@ export function checkSheetPng(
   items: readonly (CheckImages | null)[],
   verdicts: readonly (boolean | null)[],
 ): GridPicture {
+  return gridPng(checkSheetCells(items, verdicts), CHECK_GRID);
+}
+
+/**
+ * The cells of the check sheet ({@linkcode checkSheetPng}): for file i, cell 2i is its thumbnail
+ * and cell 2i + 1 the 28 × 28 input enlarged, both bordered by the verdict.
+ *
+ * @param items One entry per file: its two images, or null when the file could not be read.
+ * @param verdicts One entry per file: true right, false wrong, null unknown.
+ * @returns The cells, two per file.
+ * @throws {ShapeError} When the lists differ in length or an input does not have 784 values.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkSheetCells } from "./gallery.ts";
+ * const original = { width: 200, height: 100, gray: new Float32Array(200 * 100).fill(1) };
+ * const cells = checkSheetCells([{ original, input: new Float32Array(784) }], [false]);
+ * assert.ok(cells.length === 2 && cells[0].image!.width === 96 && cells[1].image!.width === 84);
+ * ```
+ */
+export function checkSheetCells(
+  items: readonly (CheckImages | null)[],
+  verdicts: readonly (boolean | null)[],
+): GridCell[] {
   if (items.length !== verdicts.length) {
     throw new ShapeError(
       `Cannot draw check sheet: ${items.length} image pairs but ${verdicts.length} verdicts, expected one per file`,
@@ -419,7 +477,7 @@ export function checkSheetPng(
       { image: upscaleGray(digitImage(item.input), factor), border },
     );
   });
-  return gridPng(cells, CHECK_GRID);
+  return cells;
 }
 
 /**
@@ -462,7 +520,7 @@ export function splitGridPng(png: Uint8Array, count: number, options: GridOption
       const src = ((y + b + row) * decoded.width + x + b) * 4;
       rgba.set(decoded.data.subarray(src, src + side * 4), row * side * 4);
     }
-    return _encode(rgba, side, side);
+    return _grayTile(rgba, side);
   });
 }
 
@@ -543,11 +601,11 @@ function _fill(
   }
 }
 
-function _encode(rgba: Uint8Array, width: number, height: number): Uint8Array {
-  const png = new PNG({ width, height });
-  png.data.set(rgba);
-  const out = PNG.sync.write(png, { colorType: 2 });
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+/** A cell's inside, which holds only greys, as a grey PNG (its red samples). */
+function _grayTile(rgba: Uint8Array, side: number): Uint8Array {
+  const luma = new Uint8Array(side * side);
+  for (let i = 0; i < luma.length; i++) luma[i] = rgba[4 * i];
+  return encodeGrayPng(luma, side, side);
 }
 
 /** pngjs wants a Node Buffer; a Buffer view over the same bytes. */

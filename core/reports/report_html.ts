@@ -165,6 +165,8 @@ export function buildReportHtml(run: Run): string {
  *
  * @param check What check read.
  * @param sheetPng The check_sheet.png drawn for it (cut into the per-file pictures), or null.
+ * @param tiles Those pictures already cut (two per shown file, as `gridCellPngs` makes them), so a
+ *   large sheet need not be decoded again; null cuts them from `sheetPng`.
  * @param runName Shown in the title.
  * @returns A complete HTML document with every picture inline.
  * @example
@@ -180,10 +182,11 @@ export function buildCheckSheetHtml(
   check: CheckResult,
   sheetPng: Uint8Array | null,
   runName: string,
+  tiles: readonly Uint8Array[] | null = null,
 ): string {
   const body = [
     `<header class="top"><h1>Check sheet <code>${escapeHtml(runName)}</code></h1></header>`,
-    _checkSection(check, sheetPng, "check"),
+    _checkSection(check, sheetPng, "check", tiles),
   ];
   return _page(`Check sheet ${runName}`, body.join("\n"));
 }
@@ -390,7 +393,12 @@ export function checkOfRun(run: Run): CheckResult | null {
   return run.check.weights_sha256 === trained ? run.check : null;
 }
 
-function _checkSection(check: CheckResult | null, png: Uint8Array | null, id: string): string {
+function _checkSection(
+  check: CheckResult | null,
+  png: Uint8Array | null,
+  id: string,
+  cut: readonly Uint8Array[] | null = null,
+): string {
   const out = [`<section id="${id}"><h2>Your digits</h2>`];
   if (check === null) {
     out.push(
@@ -435,7 +443,7 @@ function _checkSection(check: CheckResult | null, png: Uint8Array | null, id: st
   }
   const rows = sheetRows(check.results);
   const shown = [...rows.worst, ...rows.rest];
-  const tiles = _split(png, 2 * shown.length, CHECK_GRID);
+  const tiles = cut?.length === 2 * shown.length ? cut : _split(png, 2 * shown.length, CHECK_GRID);
   if (tiles === null && png !== null) {
     out.push(`<p class="muted">check_sheet.png does not match check.json; its pictures are left out.</p>`);
   }

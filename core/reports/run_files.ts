@@ -20,7 +20,16 @@ import { basename, join } from "node:path";
 import { writeFileAtomic } from "../base/atomic_write.ts";
 import { FormatError, InputFileError, LimitError, ShapeError } from "../base/errors.ts";
 import { sheetRows } from "./check_summary.ts";
-import { type CheckImages, checkSheetPng, DIGIT_PIXELS, digitGalleryPng, WRONG } from "./gallery.ts";
+import {
+  CHECK_GRID,
+  type CheckImages,
+  checkSheetCells,
+  DIGIT_PIXELS,
+  digitGalleryPng,
+  gridCellPngs,
+  gridPng,
+  WRONG,
+} from "./gallery.ts";
 import { buildCheckSheetHtml } from "./report_html.ts";
 import type { CheckResult, EvalResult, Run, RunEpoch, RunFinal, RunHeader } from "./run.ts";
 import { confusionMatrixSvg, perClassBarsSvg, sideBySideSvg, trainingCurvesSvgs } from "./svg_charts.ts";
@@ -568,9 +577,11 @@ export async function writeCheckSheet(
     const r = result.results[i];
     return r.expected === null || r.predicted === null ? null : r.expected === r.predicted;
   });
-  const sheet = checkSheetPng(items, verdicts);
+  const cells = checkSheetCells(items, verdicts);
+  const sheet = gridPng(cells, CHECK_GRID);
   await write(RUN_FILES.checkSheetPng, sheet.png);
-  await write(RUN_FILES.checkSheetHtml, buildCheckSheetHtml(result, sheet.png, basename(runDir)));
+  const tiles = gridCellPngs(cells, CHECK_GRID); // the same pictures the report cuts from the sheet
+  await write(RUN_FILES.checkSheetHtml, buildCheckSheetHtml(result, sheet.png, basename(runDir), tiles));
   return written;
 }
 
