@@ -19,7 +19,7 @@
 // @ts-types="@types/pngjs"
 import { PNG } from "pngjs";
 import { Buffer } from "node:buffer";
-import { inflateSync } from "node:zlib";
+import { deflateSync, inflateSync } from "node:zlib";
 import { zlibSync } from "fflate";
 import { concatBytes } from "../base/bytes.ts";
 import { crc32 } from "./crc32.ts";
@@ -300,7 +300,8 @@ export function encodeGrayPng(pixels: Float32Array | Uint8Array, width: number, 
 
 /**
  * Encode an 8-bit RGB PNG from RGBA samples (alpha dropped; colour type 2, no interlace, filter 0
- * on every row), compressed by fflate: fast for large pictures, the same bytes every time.
+ * on every row), compressed by node:zlib (native, so a sheet of 400 files takes a fraction of a
+ * second; the same bytes every time with the pinned Deno).
  *
  * @param rgba Samples, (height, width, 4) row-major, each 0..255.
  * @param width Width in pixels, at least 1.
@@ -343,7 +344,7 @@ export function encodeRgbPng(rgba: Uint8Array, width: number, height: number): U
   return concatBytes([
     PNG_SIGNATURE,
     _chunk("IHDR", ihdr),
-    _chunk("IDAT", zlibSync(raw, { level: 6 })),
+    _chunk("IDAT", new Uint8Array(deflateSync(raw, { level: 6 }))),
     _chunk("IEND", new Uint8Array(0)),
   ]);
 }
