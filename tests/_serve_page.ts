@@ -8,44 +8,17 @@
  * directly), --allow-read, --allow-write=runs, --allow-env and --allow-sys=homedir,osRelease.
  */
 
-import fs from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { DIGIT_PATHS } from "../core/digits/draw_digits.ts";
 import { CANVAS_SIDE } from "../core/serve/protocol.ts";
 import { ROOT, taskFlags, taskScript } from "./_run_task.ts";
+import { launchChromium as launchBrowser } from "./_chromium.ts";
 
-export const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-];
+export { CHROMIUM, chromiumAvailable, isCi } from "./_chromium.ts";
+
 /** Where Chromium's temporary profile goes (TMPDIR), inside runs/, so /tmp is not written. */
 const BROWSER_TMP = join(ROOT, "runs", "test-artifacts", "serve-tmp");
-
-/** Whether Chromium is installed and this process may start it. */
-export function chromiumAvailable(): boolean {
-  try {
-    Deno.statSync(CHROMIUM);
-  } catch {
-    return false;
-  }
-  return Deno.permissions.querySync({ name: "run", command: CHROMIUM }).state === "granted";
-}
-
-/** Whether CI is set: then the browser tests must run, and fail when Chromium is missing. */
-export function isCi(): boolean {
-  try {
-    const ci = Deno.env.get("CI");
-    return ci !== undefined && ci !== "" && ci !== "false" && ci !== "0";
-  } catch {
-    return false;
-  }
-}
 
 /** A running `deno task serve`. */
 export interface ServeProcess {
@@ -99,39 +72,9 @@ export async function startServe(args: string[] = ["--port", "0"]): Promise<Serv
   };
 }
 
-/**
- * Import playwright-core. At load time it probes /proc/sys/fs/binfmt_misc/WSLInterop (to detect
- * WSL) with fs.existsSync, and Deno allows /proc/sys only with --allow-all; answering "not there"
- * for a path Deno refuses keeps the tests on narrow permissions (as report_browser_test.ts does).
- */
-async function _loadPlaywright(): Promise<typeof import("playwright-core")> {
-  const existsSync = fs.existsSync;
-  fs.existsSync = (path: fs.PathLike) => {
-    try {
-      return existsSync(path);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotCapable) return false;
-      throw error;
-    }
-  };
-  try {
-    return await import("playwright-core");
-  } finally {
-    fs.existsSync = existsSync;
-  }
-}
-
 /** Launch headless Chromium with its temporary profile under runs/; close it with `browser.close()`. */
-export async function launchChromium(): Promise<Browser> {
-  const { chromium } = await _loadPlaywright();
-  await Deno.mkdir(BROWSER_TMP, { recursive: true });
-  const oldTmp = Deno.env.get("TMPDIR");
-  Deno.env.set("TMPDIR", BROWSER_TMP);
-  try {
-    return await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-  } finally {
-    oldTmp === undefined ? Deno.env.delete("TMPDIR") : Deno.env.set("TMPDIR", oldTmp);
-  }
+export function launchChromium(): Promise<Browser> {
+  return launchBrowser(BROWSER_TMP);
 }
 
 type Point = [number, number];

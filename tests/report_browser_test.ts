@@ -20,75 +20,20 @@ import { buildReportHtml } from "../core/reports/report_html.ts";
 import { readRun } from "../core/reports/run_files.ts";
 import { buildFixtureRun, TEST_ARTIFACTS_DIR } from "./fixtures/run/fixture.ts";
 import { runTask, scratchDir } from "./_run_task.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-];
-
-function _exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether this test process may start Chromium (deno task test must grant --allow-run=/usr/bin/chromium). */
-function _mayRunChromium(): boolean {
-  return Deno.permissions.querySync({ name: "run", command: CHROMIUM }).state === "granted";
-}
-
-function _isCi(): boolean {
-  try {
-    const ci = Deno.env.get("CI");
-    return ci !== undefined && ci !== "" && ci !== "false" && ci !== "0";
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Import playwright-core. At load time it probes /proc/sys/fs/binfmt_misc/WSLInterop (to detect
- * WSL) with fs.existsSync, and Deno allows /proc/sys only with --allow-all; answering "not there"
- * for a path Deno refuses keeps the tests on narrow permissions.
- */
-async function _loadPlaywright(): Promise<typeof import("playwright-core")> {
-  const existsSync = fs.existsSync;
-  fs.existsSync = (path: fs.PathLike) => {
-    try {
-      return existsSync(path);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotCapable) return false;
-      throw error;
-    }
-  };
-  try {
-    return await import("playwright-core");
-  } finally {
-    fs.existsSync = existsSync;
-  }
-}
+import { CHROMIUM, chromiumAvailable, isCi, launchChromium } from "./_chromium.ts";
 
 Deno.test({
   name: "report.html opened from disk in Chromium loads every picture, logs no error and requests nothing",
   // outside CI, skip when Chromium is missing or not allowed to run; under CI, run and fail instead
-  ignore: !(_exists(CHROMIUM) && _mayRunChromium()) && !_isCi(),
+  ignore: !chromiumAvailable() && !isCi(),
   // playwright keeps a few timers and pipes of its own alive between calls
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
     assert.ok(
-      _exists(CHROMIUM),
-      `Chromium is not installed at "${CHROMIUM}"; run: apt-get install -y chromium`,
+      chromiumAvailable(),
+      `Chromium is not installed at "${CHROMIUM}" or may not run; run: apt-get install -y chromium`,
     );
-    assert.ok(_mayRunChromium(), `The test may not start "${CHROMIUM}": add it to --allow-run`);
     const runDir = join(TEST_ARTIFACTS_DIR, "browser-run");
     await Deno.remove(runDir, { recursive: true }).catch(() => {});
     await buildFixtureRun(runDir);
@@ -111,14 +56,9 @@ async function _checkInBrowser(
   reportPath: string,
   expect: { images: number; evalCount: number; title: string; screenshot: string },
 ): Promise<void> {
-  const { chromium } = await _loadPlaywright();
   // playwright and Chromium make their temporary profile under TMPDIR: keep it inside runs/
   const tmp = join(TEST_ARTIFACTS_DIR, "tmp");
-  await Deno.mkdir(tmp, { recursive: true });
-  const oldTmp = Deno.env.get("TMPDIR");
-  Deno.env.set("TMPDIR", tmp);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 })
-    .finally(() => oldTmp === undefined ? Deno.env.delete("TMPDIR") : Deno.env.set("TMPDIR", oldTmp));
+  const browser = await launchChromium(tmp);
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const problems: string[] = [];
@@ -188,7 +128,7 @@ async function _checkInBrowser(
 
 Deno.test({
   name: "after train, eval and check, deno task report builds a page that works in Chromium",
-  ignore: !(_exists(CHROMIUM) && _mayRunChromium()) && !_isCi(),
+  ignore: !chromiumAvailable() && !isCi(),
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
