@@ -173,6 +173,90 @@ export function drawDigit(digit: number, style: DigitStyle, rng: Rng): DrawnImag
   return { width, height, pixels };
 }
 
+/** How {@linkcode drawNumber} lays out a number: spacing, and the ruled lines of the paper. */
+export interface NumberLayout {
+  /** Space between neighbouring digits' boxes, as a fraction of the digit height; negative digits touch. */
+  readonly gap: number;
+  /** Distance between ruled lines in pixels; 0 for plain paper. */
+  readonly ruleSpacing: number;
+  /** Luminance of the ruled lines. */
+  readonly ruleInk: number;
+}
+
+/**
+ * Draw a whole number in one hand, its digits side by side on one sheet of paper (ruled when the
+ * layout says so), for tests of reading numbers. Each digit is drawn from {@linkcode DIGIT_PATHS}
+ * with its own jittered slant, size and pen, as {@linkcode drawDigit} draws one; the number is
+ * centred on the canvas and the baseline rests on a ruled line when there are any.
+ *
+ * @param text The digits, e.g. "2026".
+ * @param style Canvas, paper, ink and pen (offCentre is not used).
+ * @param layout Spacing of the digits and the ruled lines.
+ * @param rng The generator for every random choice.
+ * @returns The drawn image.
+ * @throws {RangeError} When the text is empty or holds anything but the digits 0-9.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { drawNumber, SAMPLE_STYLES } from "./draw_digits.ts";
+ * import { Rng } from "../network/rng.ts";
+ * const style = { ...SAMPLE_STYLES.set3, width: 160 };
+ * const img = drawNumber("42", style, { gap: 0.3, ruleSpacing: 20, ruleInk: 0.6 }, new Rng(1));
+ * assert.ok(img.width === 160 && Math.min(...img.pixels) < 0.7);
+ * ```
+ */
+export function drawNumber(text: string, style: DigitStyle, layout: NumberLayout, rng: Rng): DrawnImage {
+  if (!/^[0-9]+$/.test(text)) {
+    throw new RangeError(`Cannot draw number: text is "${text}", expected the digits 0-9 only`);
+  }
+  const { width, height } = style;
+  // the hand of every digit first, so the whole number can be centred
+  const hands = [...text].map(() => {
+    const slant = _uniform(rng, -0.12, 0.22);
+    const h = style.digitHeight * _uniform(rng, 0.92, 1.05);
+    return { slant, h, w: h * _uniform(rng, 0.62, 0.74) };
+  });
+  const gap = layout.gap * style.digitHeight;
+  const total = hands.reduce((sum, hand) => sum + hand.w, 0) + gap * (hands.length - 1);
+  // the baseline: on the ruled line nearest below the centre of the writing, else centred
+  const centred = (height + style.digitHeight) / 2;
+  const base = layout.ruleSpacing > 0
+    ? Math.min(height - 2, Math.ceil(centred / layout.ruleSpacing) * layout.ruleSpacing)
+    : centred;
+  const coverage = new Float32Array(width * height);
+  let left = (width - total) / 2;
+  [...text].forEach((char, i) => {
+    const { slant, h, w } = hands[i];
+    const cx = left + w / 2, cy = base - h / 2;
+    const toCanvas = (u: number, v: number): [number, number] => [
+      cx + (u - 0.5) * w + (0.5 - v) * h * slant,
+      cy + (v - 0.5) * h,
+    ];
+    for (const path of DIGIT_PATHS[Number(char)]) {
+      const radius = style.penRadius * _uniform(rng, 0.9, 1.1);
+      const points = _flatten(path, rng).map(([u, v]) => toCanvas(u, v));
+      for (let k = 0; k + 1 < points.length; k++) {
+        _stampSegment(coverage, width, height, points[k], points[k + 1], radius);
+      }
+    }
+    left += w + gap;
+  });
+  const paper = _paper(style, rng);
+  // ruled lines about a pixel and a half thick, under the ink
+  const rules = new Float32Array(width * height);
+  if (layout.ruleSpacing > 0) {
+    for (let y = layout.ruleSpacing; y < height; y += layout.ruleSpacing) {
+      _stampSegment(rules, width, height, [0, y], [width, y], 0.75);
+    }
+  }
+  const pixels = new Float32Array(width * height);
+  for (let i = 0; i < pixels.length; i++) {
+    const ground = paper[i] + rules[i] * (layout.ruleInk - paper[i]);
+    pixels[i] = Math.min(1, Math.max(0, ground + coverage[i] * (style.ink - ground)));
+  }
+  return { width, height, pixels };
+}
+
 /**
  * Make one sample set: the PNG files of the digits 0-9, digit d drawn with `new Rng(style.seed + d)`.
  *

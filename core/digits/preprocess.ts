@@ -11,9 +11,12 @@
  * 1. luminance (done in core/formats/png.ts) and {@linkcode flattenAlpha}: composite transparency onto
  *    the paper colour that contrasts with the ink; {@linkcode shrinkLarge} caps the work size;
  * 2. {@linkcode inkOnBlack}: polarity from the border, so the ink is bright and the paper dark;
- * 3. {@linkcode removeBackground}: subtract the paper (even when it is unevenly lit), zero the
- *    noise, map the ink level to 1;
- * 4. {@linkcode removeSpecks} and {@linkcode inkBoundingBox}: crop to the digit, ignoring dust;
+ *    for a colour image {@linkcode colourDifference} adds how far each pixel's colour is from the
+ *    paper's, so blue, red or green ink shows even where it is as light as the paper;
+ * 3. {@linkcode removeBackground}: subtract the paper (even when it is unevenly lit, or a shadow
+ *    crosses it), zero the noise, map the ink level to 1;
+ * 4. {@linkcode removeLines}, {@linkcode removeSpecks} and {@linkcode inkBoundingBox}: drop ruled or
+ *    squared paper lines, crop to the digit, ignoring dust;
  * 5. {@linkcode fitToBox}: scale the longer side to 20 pixels with area averaging (bilinear when
  *    enlarging), thickening strokes thinner than MNIST's first ({@linkcode thickenStrokes});
  * 6. {@linkcode centreByMass}: place the box in 28x28 with the centre of mass at (14, 14),
@@ -51,6 +54,19 @@ const NOISE_SIGMAS = 4;
 const NOISE_FRACTION = 0.15;
 /** A connected blob with less ink than this fraction of the largest blob is a speck. */
 const SPECK_FRACTION = 0.02;
+/**
+ * A step this large (about 38/255) between neighbouring cells of the paper estimate means a hard
+ * lighting edge (a shadow), which the coarse cells blur; the paper is then also found per pixel.
+ */
+const SHADOW_STEP = 0.15;
+/** A border whose 10th and 90th percentiles differ by more than this is crossed by a shadow. */
+const BORDER_SPREAD = 0.2;
+/** A row (or column) inked along at least this fraction of the image holds a paper line. */
+const LINE_FILL = 0.6;
+/** A row (or column) next to a paper line and inked along this fraction is its soft edge. */
+const LINE_EDGE_FILL = 0.15;
+/** A paper line is at most this fraction of the digit's typical stroke thickness. */
+const LINE_THICKNESS = 0.6;
 /** Bins of the histograms used for percentiles (O(n), no sort). */
 const HISTOGRAM_BINS = 4096;
 
@@ -83,25 +99,60 @@ export interface Box {
  */
 export function toMnistInput(img: DecodedPng, name: string): Float32Array {
   const { width, height } = img;
-  if (img.gray.length !== width * height || (img.alpha !== null && img.alpha.length !== width * height)) {
+  if (
+    img.gray.length !== width * height || (img.alpha !== null && img.alpha.length !== width * height) ||
+    (img.rgb !== undefined && img.rgb.length !== 3 * width * height)
+  ) {
     throw new ShapeError(
       `Cannot read digit "${name}": pixel arrays do not match the size ${width}x${height}`,
     );
   }
   const blank = () => new LimitError(`Cannot read digit "${name}": no digit found (the image is blank)`);
-  const flat = flattenAlpha(img);
-  if (flat === null) throw blank();
-  const small = shrinkLarge(flat, width, height);
-  const ink = removeSpecks(
-    removeBackground(inkOnBlack(small.pixels, small.width, small.height), small.width, small.height),
-    small.width,
-    small.height,
-  );
-  const box = inkBoundingBox(ink, small.width, small.height);
+  const found = findInk(img);
+  if (found === null) throw blank();
+  const { ink, width: sw, height: sh } = found;
+  const box = inkBoundingBox(ink, sw, sh);
   if (box === null) throw blank();
   const cw = box.x1 - box.x0 + 1, ch = box.y1 - box.y0 + 1;
-  const fitted = fitToBox(cropBox(ink, small.width, box), cw, ch);
+  const fitted = fitToBox(cropBox(ink, sw, box), cw, ch);
   return centreByMass(fitted.pixels, fitted.width, fitted.height);
+}
+
+/**
+ * Steps 1 to 4a: the ink of an image, bright on black in [0, 1], paper, shadows, ruled lines and
+ * specks removed, at the working size ({@linkcode MAX_WORK_SIDE} at most). What
+ * {@linkcode toMnistInput} crops one digit from, and what a number is split from.
+ *
+ * @param img A decoded image (luminance, alpha, and colour when it has any); sizes already checked.
+ * @returns The ink, the luminance it came from (composited, shrunk) and their size; null when every
+ *   pixel is transparent.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { findInk } from "./preprocess.ts";
+ * const gray = new Float32Array(1600).fill(1);
+ * for (let y = 8; y < 32; y++) for (let x = 18; x < 22; x++) gray[y * 40 + x] = 0;
+ * const found = findInk({ width: 40, height: 40, gray, alpha: null })!;
+ * assert.ok(found.width === 40 && found.ink[20 * 40 + 20] === 1 && found.ink[0] === 0);
+ * ```
+ */
+export function findInk(
+  img: DecodedPng,
+): { ink: Float32Array; gray: Float32Array; width: number; height: number } | null {
+  const { width, height } = img;
+  const flat = flattenAlpha(img);
+  if (flat === null) return null;
+  const small = shrinkLarge(flat, width, height);
+  const sw = small.width, sh = small.height;
+  const bright = inkOnBlack(small.pixels, sw, sh);
+  const colour = colourDifference(img);
+  if (colour !== null) {
+    // ink = how much darker (or lighter) than the paper + how far from the paper's colour
+    const diff = shrinkLarge(colour, width, height).pixels;
+    for (let i = 0; i < bright.length; i++) bright[i] += diff[i];
+  }
+  const ink = removeSpecks(removeLines(removeBackground(bright, sw, sh), sw, sh), sw, sh);
+  return { ink, gray: small.pixels, width: sw, height: sh };
 }
 
 /**
@@ -176,7 +227,11 @@ export function flattenAlpha(img: DecodedPng): Float32Array | null {
 
 /**
  * Step 2: make the ink bright and the paper dark, as in MNIST. The border is mostly paper, so a
- * border brighter than the midpoint of the image's extremes means dark ink on light paper.
+ * border brighter than the midpoint of the image's extremes means dark ink on light paper. When a
+ * shadow or a steep gradient crosses the border (its 10th and 90th percentiles more than 0.2 apart),
+ * its median may lie in the shadow, as dark as the midpoint; its 90th percentile, the lit paper,
+ * is used instead (light cannot make paper brighter than lit, and dark paper spans too little to
+ * spread that far).
  *
  * @param gray Luminance (height, width).
  * @param width Width in pixels.
@@ -198,9 +253,70 @@ export function inkOnBlack(gray: Float32Array, width: number, height: number): F
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  const paper = borderMedian(gray, width, height);
+  const border: number[] = [];
+  _forBorder(width, height, (i) => border.push(gray[i]));
+  const sorted = Float64Array.from(border).sort();
+  const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))];
+  // one paper all round: its median; a border crossed by a shadow or a steep gradient: its lit part
+  const m = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+  const paper = at(0.9) - at(0.1) > BORDER_SPREAD ? at(0.9) : median;
+  const darkInk = paper > (lo + hi) / 2;
   const out = new Float32Array(gray);
-  if (paper > (lo + hi) / 2) { for (let i = 0; i < out.length; i++) out[i] = 1 - out[i]; }
+  if (darkInk) { for (let i = 0; i < out.length; i++) out[i] = 1 - out[i]; }
+  return out;
+}
+
+/**
+ * Step 2b: how far each pixel's colour is from the paper's, for a colour image. Luminance alone
+ * misses ink that is nearly as light as the paper (blue ballpoint on grey paper); its colour does
+ * not. Each pixel's chroma is `cb = B - Y`, `cr = R - Y` (the colour-difference signals of BT.601,
+ * unscaled, on [0, 1] samples), the paper's chroma is the median over the border, and the result is
+ * the distance `sqrt((cb - cb_paper)^2 + (cr - cr_paper)^2)`. Grey ink on grey paper gives 0, so it
+ * adds nothing to the luminance; a shadow darkens but hardly changes the chroma. Transparent pixels
+ * show the grey paper {@linkcode flattenAlpha} puts under them, whose chroma is 0.
+ *
+ * @param img A decoded image with its colour bytes (`rgb`), as core/formats/image.ts returns.
+ * @returns The distance (height, width), about 0 on the paper and up to about 1 for vivid ink; null
+ *   when the image has no colour (no `rgb`, or every pixel grey).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { colourDifference } from "./preprocess.ts";
+ * // grey paper (150) around one blue pixel (110, 140, 255) of nearly the same luminance
+ * const rgb = new Uint8Array(27).fill(150);
+ * rgb.set([110, 140, 255], 12);
+ * const gray = new Float32Array(9).fill(150 / 255);
+ * gray[4] = (0.299 * 110 + 0.587 * 140 + 0.114 * 255) / 255;
+ * const d = colourDifference({ width: 3, height: 3, gray, alpha: null, rgb })!;
+ * assert.ok(Math.abs(gray[4] - gray[0]) < 0.03 && d[4] > 0.4 && d[0] === 0);
+ * ```
+ */
+export function colourDifference(img: DecodedPng): Float32Array | null {
+  const { width, height, gray, alpha, rgb } = img;
+  if (rgb === undefined) return null;
+  let coloured = false;
+  for (let i = 0; i < rgb.length; i += 3) {
+    if (rgb[i] !== rgb[i + 1] || rgb[i + 1] !== rgb[i + 2]) {
+      coloured = true;
+      break;
+    }
+  }
+  if (!coloured) return null;
+  const n = width * height;
+  // cb = B - Y, cr = R - Y per pixel, faded with its opacity towards the grey paper
+  const cb = new Float32Array(n), out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = alpha === null ? 1 : alpha[i];
+    cb[i] = (rgb[3 * i + 2] * (1 / 255) - gray[i]) * a;
+    out[i] = (rgb[3 * i] * (1 / 255) - gray[i]) * a;
+  }
+  // the paper's chroma: medians over the border band (ink is the minority there)
+  const cbPaper = borderMedian(cb, width, height), crPaper = borderMedian(out, width, height);
+  for (let i = 0; i < n; i++) {
+    const db = cb[i] - cbPaper, dr = out[i] - crPaper;
+    out[i] = Math.sqrt(db * db + dr * dr);
+  }
   return out;
 }
 
@@ -248,7 +364,8 @@ export function removeBackground(ink: Float32Array, width: number, height: numbe
   for (let i = 0; i < d.length; i++) if (d[i] >= half) count++;
   const strong = new Float32Array(count);
   for (let i = 0, j = 0; i < d.length; i++) if (d[i] >= half) strong[j++] = d[i];
-  const level = Math.max(floor + 1e-6, _percentile(strong, 0.75, 0, 1));
+  // a colour image's ink can pass 1 (luminance plus colour difference)
+  const level = Math.max(floor + 1e-6, _percentile(strong, 0.75, 0, Math.max(1, dMax)));
   for (let i = 0; i < d.length; i++) out[i] = d[i] < floor ? 0 : Math.min(1, d[i] / level);
   return out;
 }
@@ -258,7 +375,13 @@ export function removeBackground(ink: Float32Array, width: number, height: numbe
  * cell (about an eighth of the image), then a grey opening of that grid (the minimum over each
  * cell's 3x3 neighbourhood, then the maximum), so a cell filled by a thick stroke takes its
  * neighbours' paper while a lighting gradient is kept; bilinearly interpolated between cell
- * centres.
+ * centres. The cells blur a hard lighting edge (a shadow across the page) over a cell's width, which
+ * would leave a band of false ink along it; so when two neighbouring cells differ by more than about
+ * 38/255, the paper is also found per pixel, by grey openings along rows and along columns with a
+ * line about a cell and a half long (a minimum, then a maximum; the smaller of the two: it removes
+ * every stroke and keeps a straight shadow edge sharp), and that is used wherever it exceeds the cells': an opening
+ * never lies above the paper, so there the cells fell short (on the dark side of the edge, where
+ * their blur would leave false ink).
  *
  * @param ink Bright-ink image (height, width).
  * @param width Width in pixels.
@@ -292,6 +415,7 @@ export function estimateBackground(ink: Float32Array, width: number, height: num
   const low = _openGrid(grid, gw, gh);
   // bilinear between cell centres, extrapolated linearly to the image edges
   const out = new Float32Array(width * height);
+  const shadow = _largestStep(low, gw, gh) > SHADOW_STEP;
   // the columns' cells and weights are the same on every row: found once
   const xs = Array.from({ length: width }, (_, x) => _between((x + 0.5) / cellW - 0.5, gw));
   for (let y = 0; y < height; y++) {
@@ -303,11 +427,140 @@ export function estimateBackground(ink: Float32Array, width: number, height: num
       out[y * width + x] = top * (1 - ty) + bottom * ty;
     }
   }
+  if (shadow) {
+    // a hard lighting edge: the per-pixel paper where the cells' is far from it
+    const side = 2 * Math.round((3 * Math.max(cellW, cellH)) / 4) + 1;
+    const fine = _openImage(ink, width, height, side);
+    for (let i = 0; i < out.length; i++) {
+      // an opening never exceeds the paper it comes from: higher means the cells fell short there
+      if (fine[i] > out[i]) out[i] = fine[i];
+    }
+  }
   return out;
 }
 
 /**
- * Step 4a: zero isolated specks (dust, noise, stray marks). Ink is grouped into 8-connected blobs;
+ * Step 4a: remove ruled or squared paper lines: rows (or columns) where ink thinner than 0.6 times
+ * the digit's typical stroke covers at least 60 % of the image, gaps allowed (a line fades in a
+ * shadow), with their neighbours where it covers 15 % (the line's soft edge). Thickness across a
+ * horizontal line is a pixel's vertical run (its unbroken ink along the column). A stroke crossing
+ * a line has a long run there and is kept, so the digit stays whole; the bar of a 7 or the stem of
+ * a 1 is as thick as the other strokes and never taken. The typical stroke is the median, over ink
+ * outside the rows and columns that are 60 % inked at all, of the shorter of a pixel's horizontal
+ * and vertical runs; when there is no such ink (the only long thing is the digit) nothing is
+ * removed. Where two paper lines cross, a dot of a pixel or two stays for {@linkcode removeSpecks}.
+ *
+ * @param ink Normalised ink (height, width), from {@linkcode removeBackground}.
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @returns A new array without the lines, or `ink` itself when there are none.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { removeLines } from "./preprocess.ts";
+ * // a 1 (a 4-pixel-wide stem) on ruled paper: a 1-pixel line across every 10th row
+ * const img = new Float32Array(60 * 60);
+ * for (let y = 5; y < 60; y += 10) img.fill(0.5, y * 60, (y + 1) * 60);
+ * for (let y = 12; y < 44; y++) img.fill(1, y * 60 + 28, y * 60 + 32);
+ * const out = removeLines(img, 60, 60);
+ * // the lines are gone; the stem is whole, where it crosses them too
+ * assert.ok(out[15 * 60 + 3] === 0 && out[15 * 60 + 30] === 1 && out[20 * 60 + 30] === 1);
+ * ```
+ */
+export function removeLines(ink: Float32Array, width: number, height: number): Float32Array {
+  // inked pixels per row and per column
+  const rowInk = new Int32Array(height), colInk = new Int32Array(width);
+  let any = false;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (ink[row + x] > 0) {
+        rowInk[y]++;
+        colInk[x]++;
+      }
+    }
+    if (rowInk[y] >= LINE_FILL * width) any = true;
+  }
+  for (let x = 0; x < width && !any; x++) if (colInk[x] >= LINE_FILL * height) any = true;
+  if (!any) return ink;
+  // candidates: rows (columns) well inked
+  const lineRow = _lineBands(rowInk, width, false), lineCol = _lineBands(colInk, height, false);
+  const n = width * height;
+  // hRun, vRun: the length of the unbroken ink run through each pixel, along its row and column
+  const hRun = new Uint16Array(n), vRun = new Uint16Array(n);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width;) {
+      if (ink[row + x] <= 0) {
+        x++;
+        continue;
+      }
+      let end = x;
+      while (end < width && ink[row + end] > 0) end++;
+      hRun.fill(Math.min(65535, end - x), row + x, row + end);
+      x = end;
+    }
+  }
+  for (let x = 0; x < width; x++) {
+    for (let y = 0; y < height;) {
+      if (ink[y * width + x] <= 0) {
+        y++;
+        continue;
+      }
+      let end = y;
+      while (end < height && ink[end * width + x] > 0) end++;
+      const len = Math.min(65535, end - y);
+      for (let j = y; j < end; j++) vRun[j * width + x] = len;
+      y = end;
+    }
+  }
+  // the typical stroke thickness: median of min(hRun, vRun) over ink outside the line bands
+  const counts = new Uint32Array(Math.max(width, height) + 1);
+  let total = 0;
+  for (let y = 0; y < height; y++) {
+    if (lineRow[y]) continue;
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (ink[i] <= 0 || lineCol[x]) continue;
+      counts[Math.min(hRun[i], vRun[i])]++;
+      total++;
+    }
+  }
+  if (total === 0) return ink;
+  let thickness = 0;
+  for (let seen = 0; thickness < counts.length; thickness++) {
+    seen += counts[thickness];
+    if (seen > total / 2) break;
+  }
+  // the lines for good: rows (columns) whose thin ink alone fills them, and their soft edges
+  const thin = LINE_THICKNESS * thickness;
+  rowInk.fill(0);
+  colInk.fill(0);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (ink[i] <= 0) continue;
+      if (vRun[i] <= thin) rowInk[y]++;
+      if (hRun[i] <= thin) colInk[x]++;
+    }
+  }
+  const thinRow = _lineBands(rowInk, width, true), thinCol = _lineBands(colInk, height, true);
+  const out = new Float32Array(ink);
+  let removed = false;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if ((thinRow[y] && vRun[i] <= thin) || (thinCol[x] && hRun[i] <= thin)) {
+        out[i] = 0;
+        removed = true;
+      }
+    }
+  }
+  return removed ? out : ink;
+}
+
+/**
+ * Step 4b: zero isolated specks (dust, noise, stray marks). Ink is grouped into 8-connected blobs;
  * a blob holding less than 2 % of the largest blob's ink is removed.
  *
  * @param ink Normalised ink (height, width), from {@linkcode removeBackground}.
@@ -362,7 +615,7 @@ export function removeSpecks(ink: Float32Array, width: number, height: number): 
 }
 
 /**
- * Step 4b: the smallest rectangle holding every ink pixel.
+ * Step 4c: the smallest rectangle holding every ink pixel.
  *
  * @param ink Ink image (height, width).
  * @param width Width in pixels.
@@ -885,6 +1138,127 @@ function _filter3x3(
     }
   }
   return out;
+}
+
+/** The largest difference between two horizontally or vertically neighbouring cells of a (gh, gw) grid. */
+function _largestStep(grid: Float32Array, gw: number, gh: number): number {
+  let step = 0;
+  for (let y = 0; y < gh; y++) {
+    for (let x = 0; x < gw; x++) {
+      const v = grid[y * gw + x];
+      if (x + 1 < gw) step = Math.max(step, Math.abs(grid[y * gw + x + 1] - v));
+      if (y + 1 < gh) step = Math.max(step, Math.abs(grid[(y + 1) * gw + x] - v));
+    }
+  }
+  return step;
+}
+
+/**
+ * The smaller of two grey openings of a (height, width) image, one along rows and one along columns,
+ * each with a line of `side` pixels (odd): the minimum over the line, then the maximum. A straight
+ * step (a shadow edge at any slant) is a step along every row and every column, so both keep it
+ * exactly, right up to the image's border; a stroke is shorter than the line across at least one of
+ * the two directions, so the smaller opening drops it.
+ */
+function _openImage(img: Float32Array, width: number, height: number, side: number): Float32Array {
+  const r = (side - 1) >> 1;
+  const len = Math.max(width, height) + 4 * r;
+  const scratch = [
+    new Float32Array(len),
+    new Float32Array(len),
+    new Float32Array(len),
+    new Float32Array(len),
+  ];
+  const rows = new Float32Array(img.length), cols = new Float32Array(img.length);
+  _openLines(img, rows, width, height, 1, width, r, scratch);
+  _openLines(img, cols, height, width, width, 1, r, scratch);
+  for (let i = 0; i < rows.length; i++) if (cols[i] < rows[i]) rows[i] = cols[i];
+  return rows;
+}
+
+/**
+ * Grey opening with a window of 2r + 1 along `count` lines of `n` samples (sample k of line j at
+ * j * lineStride + k * step), from src into dst. Each line is first extended by 2r repeats of its end
+ * samples, so the minimum and then the maximum both see whole windows of the same extended line (a
+ * step near the end stays a step).
+ */
+function _openLines(
+  src: Float32Array,
+  dst: Float32Array,
+  n: number,
+  count: number,
+  step: number,
+  lineStride: number,
+  r: number,
+  scratch: Float32Array[],
+): void {
+  const [line, eroded, g, h] = scratch;
+  const k = 2 * r + 1, m = n + 4 * r;
+  for (let j = 0; j < count; j++) {
+    const base = j * lineStride;
+    for (let i = 0; i < n; i++) line[2 * r + i] = src[base + i * step];
+    line.fill(line[2 * r], 0, 2 * r);
+    line.fill(line[2 * r + n - 1], 2 * r + n, m);
+    // eroded[i] = min(line[i .. i + 2r]) for i < n + 2r, then dst = max(eroded[i .. i + 2r]) for i < n
+    _runExtreme(line, m, k, true, g, h, eroded);
+    _runExtreme(eroded, n + 2 * r, k, false, g, h, line);
+    for (let i = 0; i < n; i++) dst[base + i * step] = line[i];
+  }
+}
+
+/**
+ * out[i] = min (or max) of src[i .. i + k - 1] for i <= count - k, by van Herk / Gil-Werman: three
+ * comparisons per sample whatever k, from running extremes within blocks of k (g from each block's
+ * start, h from its end); out may be src.
+ */
+function _runExtreme(
+  src: Float32Array,
+  count: number,
+  k: number,
+  isMin: boolean,
+  g: Float32Array,
+  h: Float32Array,
+  out: Float32Array,
+): void {
+  const sign = isMin ? 1 : -1; // compare sign * v, so one loop serves both
+  for (let start = 0; start < count; start += k) {
+    const end = Math.min(count, start + k);
+    let m = src[start];
+    g[start] = m;
+    for (let i = start + 1; i < end; i++) {
+      const v = src[i];
+      if (sign * v < sign * m) m = v;
+      g[i] = m;
+    }
+    m = src[end - 1];
+    h[end - 1] = m;
+    for (let i = end - 2; i >= start; i--) {
+      const v = src[i];
+      if (sign * v < sign * m) m = v;
+      h[i] = m;
+    }
+  }
+  for (let i = 0; i + k <= count; i++) {
+    const a = h[i], b = g[i + k - 1];
+    out[i] = sign * a < sign * b ? a : b;
+  }
+}
+
+/**
+ * Which rows (or columns) belong to paper lines, from the ink count of each: those inked along
+ * LINE_FILL of `length`, and when `edges`, their neighbours, outwards, while inked along LINE_EDGE_FILL.
+ */
+function _lineBands(inked: Int32Array, length: number, edges: boolean): Uint8Array {
+  const band = new Uint8Array(inked.length);
+  const full = LINE_FILL * length, edge = LINE_EDGE_FILL * length;
+  for (let i = 0; i < inked.length; i++) {
+    if (inked[i] < full) continue;
+    band[i] = 1;
+    if (!edges) continue;
+    for (let j = i - 1; j >= 0 && !band[j] && inked[j] >= edge; j--) band[j] = 1;
+    for (let j = i + 1; j < inked.length && inked[j] < full && inked[j] >= edge; j++) band[j] = 1;
+  }
+  return band;
 }
 
 /** The two grid cells to interpolate between at position f (in cells), and the weight of the second. */

@@ -9,8 +9,8 @@
  * @module
  */
 
-import { fileErrorReason, FormatError, InputFileError, LimitError } from "../base/errors.ts";
-import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from "./image_limits.ts";
+import { FormatError } from "../base/errors.ts";
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits, readImageBytes } from "./image_limits.ts";
 import { decodeJpeg, JPEG_SIGNATURE } from "./jpeg.ts";
 import { type DecodedPng, decodePng, PNG_SIGNATURE } from "./png.ts";
 import { _sniff } from "./_sniff.ts";
@@ -18,9 +18,12 @@ import { _sniff } from "./_sniff.ts";
 /** The image formats {@linkcode decodeImage} reads. */
 export type ImageFormat = "png" | "jpeg";
 
-/** A decoded image: luminance and alpha as for a PNG, and the colour when the reader keeps it (JPEG does). */
+/** A decoded image: luminance and alpha as for a PNG, and the colour (a JPEG always has it, a PNG when not grey). */
 export interface DecodedImage extends DecodedPng {
-  /** The decoded colour: (height, width, 3) row-major, interleaved R, G, B bytes; absent for PNG. */
+  /**
+   * The decoded colour: (height, width, 3) row-major, interleaved R, G, B bytes, upright; always there
+   * for a JPEG, and for a PNG only when some pixel is not grey.
+   */
   rgb?: Uint8Array;
 }
 
@@ -51,7 +54,7 @@ export function imageFormat(bytes: Uint8Array): ImageFormat | null {
  * @param bytes The whole file.
  * @param name The file name, used in error messages only (never to guess the format).
  * @param limits Safety caps; {@linkcode DEFAULT_IMAGE_LIMITS} unless given.
- * @returns Width, height, luminance and alpha in [0, 1]; for a JPEG also its RGB bytes, upright.
+ * @returns Width, height, luminance and alpha in [0, 1]; the RGB bytes, upright, for a JPEG and a colour PNG.
  * @throws {FormatError} When the bytes are neither PNG nor JPEG, or the file is not a valid one.
  * @throws {LimitError} When the file or the declared image exceeds the limits.
  * @example
@@ -104,25 +107,6 @@ export async function readImageFile(
   path: string,
   limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
 ): Promise<DecodedImage> {
-  const fail = (state: string) => new InputFileError(`Cannot read image "${path}": ${state}`);
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw fail("file does not exist");
-    throw fail(fileErrorReason(error) ?? (error as Error).message);
-  }
-  if (!info.isFile) throw fail("not a file");
-  if (info.size > limits.maxFileBytes) {
-    throw new LimitError(
-      `Cannot read image "${path}": file is ${info.size} bytes, the limit is ${limits.maxFileBytes}`,
-    );
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    throw fail(fileErrorReason(error) ?? (error as Error).message);
-  }
+  const bytes = await readImageBytes(path, "image", limits);
   return decodeImage(bytes, path, limits);
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { FormatError, LimitError } from "../base/errors.ts";
+import { fileErrorReason, FormatError, InputFileError, LimitError } from "../base/errors.ts";
 
 /** Safety caps applied before any pixel is decoded. */
 export interface ImageLimits {
@@ -71,5 +71,48 @@ export function checkImageSize(
     throw new LimitError(
       `${prefix}: image is ${width}x${height} = ${width * height} pixels, the limit is ${limits.maxPixels}`,
     );
+  }
+}
+
+/**
+ * Read an image file's bytes after checking that it exists, is a file and is within the size cap,
+ * with one-line messages that name the kind of image.
+ *
+ * @param path The file.
+ * @param kind What the messages call it, e.g. "PNG" or "image".
+ * @param limits Safety caps (only maxFileBytes is used here).
+ * @returns The file's bytes.
+ * @throws {InputFileError} When the file is missing, not a file, or cannot be read.
+ * @throws {LimitError} When the file is larger than the cap.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readImageBytes } from "./image_limits.ts";
+ * await assert.rejects(() => readImageBytes("no/such.png", "PNG"), { message: 'Cannot read PNG "no/such.png": file does not exist' });
+ * ```
+ */
+export async function readImageBytes(
+  path: string,
+  kind: string,
+  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+): Promise<Uint8Array> {
+  const fail = (state: string) => new InputFileError(`Cannot read ${kind} "${path}": ${state}`);
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw fail("file does not exist");
+    throw fail(fileErrorReason(error) ?? (error as Error).message);
+  }
+  if (!info.isFile) throw fail("not a file");
+  if (info.size > limits.maxFileBytes) {
+    throw new LimitError(
+      `Cannot read ${kind} "${path}": file is ${info.size} bytes, the limit is ${limits.maxFileBytes}`,
+    );
+  }
+  try {
+    return await Deno.readFile(path);
+  } catch (error) {
+    throw fail(fileErrorReason(error) ?? (error as Error).message);
   }
 }

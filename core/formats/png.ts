@@ -11,7 +11,8 @@
  * Every colour type and bit depth is supported (grey, grey+alpha, RGB, RGBA, palette with tRNS;
  * 1, 2, 4, 8 and 16 bits; Adam7 interlace). Colour is reduced to luminance with the ITU-R BT.601
  * weights `Y = 0.299 R + 0.587 G + 0.114 B` on the stored (gamma-encoded) values, the same
- * formula as PIL's `convert("L")`, which most MNIST-style pipelines use.
+ * formula as PIL's `convert("L")`, which most MNIST-style pipelines use. The colour itself is kept
+ * as bytes in `rgb` when any pixel has some (core/digits/preprocess.ts finds coloured ink by it).
  *
  * @module
  */
@@ -23,8 +24,8 @@ import { deflateSync, inflateSync } from "node:zlib";
 import { zlibSync } from "fflate";
 import { concatBytes } from "../base/bytes.ts";
 import { crc32 } from "./crc32.ts";
-import { fileErrorReason, FormatError, InputFileError, LimitError, ShapeError } from "../base/errors.ts";
-import { checkImageSize, DEFAULT_IMAGE_LIMITS, type ImageLimits } from "./image_limits.ts";
+import { FormatError, LimitError, ShapeError } from "../base/errors.ts";
+import { checkImageSize, DEFAULT_IMAGE_LIMITS, type ImageLimits, readImageBytes } from "./image_limits.ts";
 
 /** Safety caps applied before any pixel is decoded: the {@linkcode ImageLimits} every image reader shares. */
 export type PngLimits = ImageLimits;
@@ -32,7 +33,10 @@ export type PngLimits = ImageLimits;
 /** The default caps: 20 MiB files, 8000 px per side, 40 million pixels ({@linkcode DEFAULT_IMAGE_LIMITS}). */
 export const DEFAULT_PNG_LIMITS: Readonly<PngLimits> = DEFAULT_IMAGE_LIMITS;
 
-/** A decoded image: luminance and (when any pixel is not opaque) straight alpha, both in [0, 1]. */
+/**
+ * A decoded image: luminance and (when any pixel is not opaque) straight alpha, both in [0, 1], and
+ * the colour when the image has any.
+ */
 export interface DecodedPng {
   /** Width in pixels. */
   width: number;
@@ -42,6 +46,11 @@ export interface DecodedPng {
   gray: Float32Array;
   /** Opacity: (height, width), row-major; null when every pixel is fully opaque. */
   alpha: Float32Array | null;
+  /**
+   * The colour: (height, width, 3) row-major, interleaved R, G, B bytes (16-bit samples rounded to 8
+   * bits), not composited; absent when every pixel is grey (R = G = B), so a grey image costs nothing.
+   */
+  rgb?: Uint8Array;
 }
 
 /** The 8 bytes every PNG file starts with. */
@@ -88,7 +97,8 @@ export interface PngHeader {
  * @param bytes The whole file.
  * @param name The file name, used in error messages only.
  * @param limits Safety caps; {@linkcode DEFAULT_PNG_LIMITS} unless given.
- * @returns Width, height, luminance and alpha (null when fully opaque), row-major, in [0, 1].
+ * @returns Width, height, luminance and alpha (null when fully opaque), row-major, in [0, 1], and the
+ *   colour bytes when any pixel is not grey.
  * @throws {FormatError} When the bytes are not a PNG, a chunk is corrupt or missing, the image
  *   data is truncated, or the decoder rejects the file.
  * @throws {LimitError} When the file or the declared image exceeds the limits.
@@ -99,6 +109,7 @@ export interface PngHeader {
  * const bytes = encodeGrayPng(new Uint8Array([0, 255]), 2, 1);
  * const img = decodePng(bytes, "two.png");
  * assert.ok(img.width === 2 && img.gray[0] === 0 && img.gray[1] === 1 && img.alpha === null);
+ * assert.ok(img.rgb === undefined); // a grey image carries no colour
  * ```
  */
 export function decodePng(
@@ -221,31 +232,7 @@ export function compositeOnPaper(
  * ```
  */
 export async function readPngFile(path: string, limits: PngLimits = DEFAULT_PNG_LIMITS): Promise<DecodedPng> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new InputFileError(`Cannot read PNG "${path}": file does not exist`);
-    }
-    throw new InputFileError(
-      `Cannot read PNG "${path}": ${fileErrorReason(error) ?? (error as Error).message}`,
-    );
-  }
-  if (!info.isFile) throw new InputFileError(`Cannot read PNG "${path}": not a file`);
-  if (info.size > limits.maxFileBytes) {
-    throw new LimitError(
-      `Cannot read PNG "${path}": file is ${info.size} bytes, the limit is ${limits.maxFileBytes}`,
-    );
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    throw new InputFileError(
-      `Cannot read PNG "${path}": ${fileErrorReason(error) ?? (error as Error).message}`,
-    );
-  }
+  const bytes = await readImageBytes(path, "PNG", limits);
   return decodePng(bytes, path, limits);
 }
 
@@ -316,6 +303,7 @@ export function encodeGrayPng(pixels: Float32Array | Uint8Array, width: number, 
  * const png = encodeRgbPng(new Uint8Array([255, 0, 0, 255, 9, 9, 9, 255]), 2, 1);
  * const img = decodePng(png, "x.png");
  * assert.ok(img.width === 2 && Math.abs(img.gray[0] - 0.299) < 1e-6 && Math.abs(img.gray[1] - 9 / 255) < 1e-6);
+ * assert.deepEqual(img.rgb, new Uint8Array([255, 0, 0, 9, 9, 9]));
  * ```
  */
 export function encodeRgbPng(rgba: Uint8Array, width: number, height: number): Uint8Array {
@@ -478,23 +466,48 @@ function _checkImageDataLength(
   }
 }
 
-/** Convert pngjs's RGBA samples (raw values, skipRescale) to BT.601 luminance and alpha. */
+/**
+ * Convert pngjs's RGBA samples (raw values, skipRescale) to BT.601 luminance and alpha, and keep the
+ * colour as bytes when the image has any (colour types 2, 3 and 6 with a pixel whose R, G, B differ).
+ */
 function _toGray(data: ArrayLike<number>, header: PngHeader): DecodedPng {
   const { width, height, colorType, bitDepth } = header;
   const n = width * height;
   // palette entries are always 8-bit; other samples keep their bit depth
-  const scale = 1 / (colorType === 3 ? 255 : 2 ** bitDepth - 1);
+  const max = colorType === 3 ? 255 : 2 ** bitDepth - 1;
+  const scale = 1 / max;
   const gray = new Float32Array(n);
   let alpha: Float32Array | null = null; // made at the first pixel that is not opaque
+  let rgb: Uint8Array | null = null; // made at the first pixel that is not grey
+  const canHaveColour = colorType === 2 || colorType === 3 || colorType === 6;
   for (let i = 0; i < n; i++) {
     const r = data[4 * i], g = data[4 * i + 1], b = data[4 * i + 2];
     // grey samples are exact; colour uses Y = 0.299 R + 0.587 G + 0.114 B (BT.601)
-    gray[i] = (r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b) * scale;
+    const grey = r === g && g === b;
+    gray[i] = (grey ? r : 0.299 * r + 0.587 * g + 0.114 * b) * scale;
     const a = Math.fround(data[4 * i + 3] * scale);
     if (alpha === null && a < 1) alpha = new Float32Array(n).fill(1, 0, i);
     if (alpha !== null) alpha[i] = a;
+    if (rgb === null && canHaveColour && !grey) rgb = _greyBytes(gray, i);
+    if (rgb !== null) {
+      rgb[3 * i] = max === 255 ? r : Math.round((r * 255) / max);
+      rgb[3 * i + 1] = max === 255 ? g : Math.round((g * 255) / max);
+      rgb[3 * i + 2] = max === 255 ? b : Math.round((b * 255) / max);
+    }
   }
-  return { width, height, gray, alpha };
+  return rgb === null ? { width, height, gray, alpha } : { width, height, gray, alpha, rgb };
+}
+
+/** Room for (n, 3) colour bytes, the first `count` pixels filled from their (grey) luminance. */
+function _greyBytes(gray: Float32Array, count: number): Uint8Array {
+  const rgb = new Uint8Array(3 * gray.length);
+  for (let i = 0; i < count; i++) {
+    const v = Math.round(gray[i] * 255);
+    rgb[3 * i] = v;
+    rgb[3 * i + 1] = v;
+    rgb[3 * i + 2] = v;
+  }
+  return rgb;
 }
 
 function _startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
