@@ -15,7 +15,15 @@ import { encodeGrayPng } from "../core/formats/png.ts";
 import { writeFileAtomic } from "../core/base/atomic_write.ts";
 import { writeCheckSheet } from "../core/reports/run_files.ts";
 import { type ImageFileList, listImageFiles } from "../core/check/input_files.ts";
-import { DigitReader, MAX_READ_WORKERS } from "../core/check/digit_reader.ts";
+import { type DigitRead, DigitReader, MAX_READ_WORKERS } from "../core/check/digit_reader.ts";
+import {
+  NumberAssembler,
+  numberLine,
+  pieceItem,
+  type PieceRead,
+  pieceReads,
+} from "../core/check/number_stream.ts";
+import type { CheckNumber } from "../core/reports/run.ts";
 import {
   CheckCollector,
   checkItem,
@@ -36,6 +44,10 @@ const OPTIONS: OptionSpec = {
   dir: { type: "string", help: "read every image (.png, .jpg, .jpeg) in a folder", valueName: "DIR" },
   file: { type: "string", multiple: true, help: "read these image files (repeatable)", valueName: "FILE" },
   recursive: { type: "boolean", short: "r", help: "with --dir or --set: read sub-folders too" },
+  digits: {
+    type: "boolean",
+    help: "read each image as a whole number: split it into digits, left to right (2026.png expects 2026)",
+  },
   weights: {
     type: "string",
     help: "weights file (default: output.weights of the config)",
@@ -68,7 +80,9 @@ async function main(): Promise<number> {
       "Let the model read handwritten digits from image files (PNG or JPEG, told by their bytes). Each image is\n" +
         "normalised the way MNIST " +
         "was (ink found and cropped, scaled to 20 px, centred by mass in 28×28). The true digit is the leading\n" +
-        "digit of the file name (7.png, 7_b.png); files without one get only a prediction. Results stream as\n" +
+        "digit of the file name (7.png, 7_b.png); files without one get only a prediction. With --digits each\n" +
+        "image is a whole number, split into its digits by connected ink and read left to right; its name's\n" +
+        "leading digits are the number expected (2026.png). Results stream as\n" +
         "files are read; files that cannot be read are listed with the reason and never stop the run.\n" +
         "Exit code: 0 when at least one file was read, 1 when none could be, 2 for bad options.",
       OPTIONS,
@@ -99,7 +113,9 @@ async function main(): Promise<number> {
     source: _describeSource(values),
   };
   const json = new CheckJsonWriter();
-  const table = new CheckTable(names);
+  const digits = values.digits === true;
+  // with --digits each row is a digit, named like "2026.png [1/4]"
+  const table = new CheckTable(digits ? names.map((n) => `${n} [10/10]`) : names);
   const out = new _Stdout();
   if (format === "json") out.write(json.head(head));
   if (format === "table") {
@@ -109,22 +125,36 @@ async function main(): Promise<number> {
 
   const backend = await createBackend("wasm", hiddenSizes(model.params), model.activation, PREDICT_BATCH);
   loadParams(backend, model.params);
-  const reader = new DigitReader(workers);
+  const reader = new DigitReader(workers, { digits });
   const collector = new CheckCollector();
+  const numbers = new NumberAssembler();
+  const numberResults: CheckNumber[] = [];
   const progress = new CheckProgress(quiet || format === "table" && Deno.stdout.isTerminal(), files.length);
   try {
-    for await (const result of predictInOrder(reader.readAll(names), backend)) {
-      const item = checkItem(names[result.read.index], result);
+    const reads: AsyncIterable<DigitRead | PieceRead> = digits
+      ? pieceReads(reader.readAll(names))
+      : reader.readAll(names);
+    for await (const result of predictInOrder(reads, backend)) {
+      const file = names[result.read.index];
+      const piece = "piece" in result.read ? result.read.piece : null;
+      const item = "piece" in result.read
+        ? pieceItem(file, { read: result.read, prediction: result.prediction })
+        : checkItem(file, result);
       const digit = result.read.digit;
       collector.add(item, digit && { original: digit.thumbnail, input: digit.input });
-      if (format === "json") out.write(json.item(item));
-      else if (format === "jsonl") out.line(JSON.stringify(item));
-      else out.line(table.line(item, values.show === true && digit ? digit.input : null));
+      if (format === "table") out.line(table.line(item, values.show === true && digit ? digit.input : null));
+      // with --digits, JSON carries each number once its last digit is read
+      const number = piece && numbers.add(file, item, piece);
+      if (number) {
+        numberResults.push({ file, expected: number.expected, number: number.number, error: number.error });
+        if (format === "table" && number.number !== null) out.line(numberLine(number));
+      }
+      const printed = piece ? number : item;
+      if (printed && format === "json") out.write(json.item(printed));
+      else if (printed && format === "jsonl") out.line(JSON.stringify(printed));
       if (saveDir && digit) {
-        await writeFileAtomic(
-          join(saveDir, basename(item.file, extname(item.file)) + "_28x28.png"),
-          encodeGrayPng(digit.input, 28, 28),
-        );
+        const stem = basename(file, extname(file)) + (piece ? `_${piece.at + 1}` : "");
+        await writeFileAtomic(join(saveDir, stem + "_28x28.png"), encodeGrayPng(digit.input, 28, 28));
       }
       progress.update(collector.results.length);
     }
@@ -134,7 +164,9 @@ async function main(): Promise<number> {
     backend.dispose();
   }
   const { correct, total } = collector;
-  if (format === "json") out.line(json.tail(correct, total));
+  if (format === "json") {
+    out.line(digits ? json.tail(numbers.correct, numbers.total) : json.tail(correct, total));
+  }
   out.flush();
 
   const unread = collector.results.length - collector.read;
@@ -149,7 +181,11 @@ async function main(): Promise<number> {
   }
   let sheet = true;
   try {
-    await writeCheckSheet(outDir, checkResultOf(head, collector), collector.images);
+    await writeCheckSheet(
+      outDir,
+      checkResultOf(head, collector, digits ? numberResults : undefined),
+      collector.images,
+    );
   } catch (error) {
     // check.json is written first: the reads are kept whatever goes wrong with the pictures
     if (!isProjectError(error) && !_isFileSystemError(error)) throw error;
@@ -158,9 +194,15 @@ async function main(): Promise<number> {
   }
   if (format !== "table") return 0;
   if (total) console.log(`\naccuracy ${correct}/${total} (${(100 * correct / total).toFixed(1)}%)`);
-  if (!quiet && (unread > 0 || skipped.length > 0)) {
+  if (digits && numbers.total) {
+    const { correct: right, total: all } = numbers;
+    console.log(`numbers ${right}/${all} (${(100 * right / all).toFixed(1)}%) read as their names say`);
+  }
+  const filesRead = digits ? numbers.read : collector.read;
+  const filesUnread = digits ? names.length - numbers.read : unread;
+  if (!quiet && (filesUnread > 0 || skipped.length > 0)) {
     console.log(
-      `${collector.read} of ${collector.results.length} files read, ${unread} could not be read` +
+      `${filesRead} of ${names.length} files read, ${filesUnread} could not be read` +
         `${skipped.length ? `, ${skipped.length} skipped (see the notes above)` : ""}`,
     );
   }

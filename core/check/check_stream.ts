@@ -12,13 +12,13 @@ import type { Backend } from "../kernels/backend.ts";
 import { predictDigits, type Prediction } from "../training/predict.ts";
 import { toAsciiArt } from "../digits/preprocess.ts";
 import type { CheckImages } from "../reports/gallery.ts";
-import type { CheckItem, CheckResult } from "../reports/run.ts";
+import type { CheckItem, CheckNumber, CheckResult } from "../reports/run.ts";
 import { SheetRowKeeper } from "../reports/check_summary.ts";
 import type { DigitRead } from "./digit_reader.ts";
 
 /** A file read and, when it could be read, what the network made of it. */
-export interface PredictedRead {
-  readonly read: DigitRead;
+export interface PredictedRead<R extends DigitRead = DigitRead> {
+  readonly read: R;
   readonly prediction: Prediction | null;
 }
 
@@ -43,13 +43,13 @@ export interface PredictedRead {
  * assert.deepEqual(out.map((o) => o.prediction?.predicted ?? null), [7, null, 7]);
  * ```
  */
-export async function* predictInOrder(
-  reads: AsyncIterable<DigitRead>,
+export async function* predictInOrder<R extends DigitRead>(
+  reads: AsyncIterable<R>,
   backend: Backend,
-): AsyncGenerator<PredictedRead> {
-  let pending: DigitRead[] = [];
+): AsyncGenerator<PredictedRead<R>> {
+  let pending: R[] = [];
   let readable = 0;
-  const flush = function* (): Generator<PredictedRead> {
+  const flush = function* (): Generator<PredictedRead<R>> {
     const inputs = pending.filter((r) => r.digit !== null).map((r) => r.digit!.input);
     const predictions = predictDigits(backend, inputs);
     let next = 0;
@@ -199,8 +199,8 @@ export class CheckJsonWriter {
     return text.slice(0, text.lastIndexOf("[") + 1);
   }
 
-  /** One result, with the comma before it when it is not the first. */
-  item(item: CheckItem): string {
+  /** One result (a file's, or with --digits a number's), with the comma before it when it is not the first. */
+  item(item: CheckItem | CheckNumber): string {
     const text = JSON.stringify(item, null, 2).replaceAll("\n", "\n    ");
     return `${this.#items++ === 0 ? "" : ","}\n    ${text}`;
   }
@@ -217,10 +217,16 @@ export class CheckJsonWriter {
  *
  * @param head Weights and source.
  * @param collector The collected results.
+ * @param numbers With `--digits`: each file's number (the results then hold the digits).
  * @returns The result.
  */
-export function checkResultOf(head: CheckHead, collector: CheckCollector): CheckResult {
-  return { ...head, results: collector.results, correct: collector.correct, total: collector.total };
+export function checkResultOf(
+  head: CheckHead,
+  collector: CheckCollector,
+  numbers?: readonly CheckNumber[],
+): CheckResult {
+  const result = { ...head, results: collector.results, correct: collector.correct, total: collector.total };
+  return numbers === undefined ? result : { ...result, numbers };
 }
 
 /**

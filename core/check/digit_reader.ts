@@ -8,7 +8,7 @@
  */
 
 import { isProjectError, LimitError } from "../base/errors.ts";
-import { type DigitFile, readDigitFile } from "./read_digit.ts";
+import { type DigitFile, type NumberDigitFile, readDigitFile, readNumberFile } from "./read_digit.ts";
 
 /** Most workers a reader may start. */
 export const MAX_READ_WORKERS = 16;
@@ -19,12 +19,16 @@ export const JOBS_PER_WORKER = 4;
 export interface ReadJob {
   readonly id: number;
   readonly path: string;
+  /** Read the file as a whole number (readNumberFile), not as one digit. */
+  readonly digits: boolean;
 }
 
 /** A worker's answer. */
 export interface ReadReply {
   readonly id: number;
   readonly digit: DigitFile | null;
+  /** The digits of a number file (a job with digits: true); null otherwise. */
+  readonly number: readonly NumberDigitFile[] | null;
   /** The error's class name and message; known is true for the project's own error classes. */
   readonly error: { readonly name: string; readonly message: string; readonly known: boolean } | null;
 }
@@ -35,8 +39,10 @@ export interface DigitRead {
   readonly index: number;
   /** Its path, as given. */
   readonly path: string;
-  /** The input and thumbnail; null when the file could not be read. */
+  /** The input and thumbnail; null when the file could not be read, or was read as a number. */
   readonly digit: DigitFile | null;
+  /** The digits, left to right, when the file was read as a number; null or absent otherwise. */
+  readonly number?: readonly NumberDigitFile[] | null;
   /** Why it could not be read (one line); null when it was read. */
   readonly error: string | null;
 }
@@ -59,12 +65,15 @@ export class DigitReader {
   #inFlight: number[] = [];
   #waiting = new Map<number, { resolve: (reply: ReadReply) => void; reject: (error: Error) => void }>();
   #failure: Error | null = null;
+  #digits: boolean;
 
   /**
    * @param workers Worker threads, 0 to {@linkcode MAX_READ_WORKERS}; 0 reads on the calling thread.
+   * @param options digits: read every file as a whole number, split into its digits (`--digits`).
    * @throws {LimitError} When the count is out of range.
    */
-  constructor(workers: number) {
+  constructor(workers: number, options: { readonly digits?: boolean } = {}) {
+    this.#digits = options.digits === true;
     if (!Number.isInteger(workers) || workers < 0 || workers > MAX_READ_WORKERS) {
       throw new LimitError(
         `Cannot start the file readers: ${workers} workers asked for, expected an integer in [0, ${MAX_READ_WORKERS}]`,
@@ -95,7 +104,7 @@ export class DigitReader {
    */
   async *readAll(paths: readonly string[]): AsyncGenerator<DigitRead> {
     if (this.#workers.length === 0) {
-      for (let i = 0; i < paths.length; i++) yield await _readHere(i, paths[i]);
+      for (let i = 0; i < paths.length; i++) yield await _readHere(i, paths[i], this.#digits);
       return;
     }
     const window = this.#workers.length * JOBS_PER_WORKER;
@@ -126,7 +135,7 @@ export class DigitReader {
     this.#inFlight[w]++;
     const reply = new Promise<ReadReply>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
     reply.catch(() => {}); // a reply nobody awaits any more (the caller stopped early) must not crash
-    this.#workers[w].postMessage({ id, path } satisfies ReadJob);
+    this.#workers[w].postMessage({ id, path, digits: this.#digits } satisfies ReadJob);
     return reply;
   }
 
@@ -137,8 +146,9 @@ export class DigitReader {
   }
 }
 
-async function _readHere(index: number, path: string): Promise<DigitRead> {
+async function _readHere(index: number, path: string, digits: boolean): Promise<DigitRead> {
   try {
+    if (digits) return { index, path, digit: null, number: await readNumberFile(path), error: null };
     return { index, path, digit: await readDigitFile(path), error: null };
   } catch (error) {
     if (!isProjectError(error)) throw error;
@@ -147,7 +157,7 @@ async function _readHere(index: number, path: string): Promise<DigitRead> {
 }
 
 function _toRead(index: number, path: string, reply: ReadReply): DigitRead {
-  if (reply.error === null) return { index, path, digit: reply.digit, error: null };
+  if (reply.error === null) return { index, path, digit: reply.digit, number: reply.number, error: null };
   if (!reply.error.known) {
     throw new Error(`Cannot read "${path}" in a reader worker: ${reply.error.name}: ${reply.error.message}`);
   }

@@ -83,6 +83,20 @@ export interface CheckItem {
   readonly error: string | null;
 }
 
+/**
+ * A whole number read by `check --digits`. Its digits are results of their own, named after the
+ * file and their place in it: `2026.png [1/4]`.
+ */
+export interface CheckNumber {
+  readonly file: string;
+  /** The number the file should show (its name's leading digits), when known. */
+  readonly expected: string | null;
+  /** The digits read, left to right; null when the file could not be read. */
+  readonly number: string | null;
+  /** Why the file could not be read; null when it was. */
+  readonly error: string | null;
+}
+
 /** check.json: a set of files read by the network. */
 export interface CheckResult {
   readonly weights: string;
@@ -95,6 +109,8 @@ export interface CheckResult {
   readonly correct: number;
   /** Files whose expected digit was known. */
   readonly total: number;
+  /** With `check --digits`: each file's number, in file order (results then hold the digits). */
+  readonly numbers?: readonly CheckNumber[];
 }
 
 /** Everything a run folder holds, read back. */

@@ -31,7 +31,7 @@ import {
   WRONG,
 } from "./gallery.ts";
 import { buildCheckSheetHtml } from "./report_html.ts";
-import type { CheckResult, EvalResult, Run, RunEpoch, RunFinal, RunHeader } from "./run.ts";
+import type { CheckNumber, CheckResult, EvalResult, Run, RunEpoch, RunFinal, RunHeader } from "./run.ts";
 import { confusionMatrixSvg, perClassBarsSvg, sideBySideSvg, trainingCurvesSvgs } from "./svg_charts.ts";
 
 /** File names inside a run folder. */
@@ -307,6 +307,11 @@ export function parseCheckResult(value: unknown, context: { action: string }): C
     }
     return { file, expected, predicted, confidence, probabilities, top3, error };
   });
+  // check --digits adds the numbers; check.json files without them read as before
+  const hasNumbers = (value as Record<string, unknown>).numbers !== undefined;
+  const numbers = hasNumbers
+    ? f.array("numbers").map((entry, i) => _parseCheckNumber(entry, i, context))
+    : null;
   return {
     weights,
     weights_sha256: weightsSha,
@@ -314,6 +319,23 @@ export function parseCheckResult(value: unknown, context: { action: string }): C
     results,
     correct: f.integer("correct", 0),
     total: f.integer("total", 0),
+    ...(numbers === null ? {} : { numbers }),
+  };
+}
+
+/** One entry of check.json's numbers: the file, and the expected and read numbers as digit strings or null. */
+function _parseCheckNumber(entry: unknown, i: number, context: { action: string }): CheckNumber {
+  const n = new _Fields(entry, context.action, `numbers[${i}] `);
+  const digitsOrNull = (key: string) => {
+    const v = n.stringOrNull(key);
+    if (v !== null && !/^\d+$/.test(v)) throw n.error(`field "${key}" is "${v}", expected digits or null`);
+    return v;
+  };
+  return {
+    file: n.string("file"),
+    expected: digitsOrNull("expected"),
+    number: digitsOrNull("number"),
+    error: n.stringOrNull("error"),
   };
 }
 
