@@ -4,12 +4,13 @@
  * real MNIST digits (about 19 % non-zero pixels). Each group compares the same work:
  *
  * - inputForward: z0 = x·w0 + b0 and a0 = relu(z0). TS denseForward of layer 0 + activationForward;
- *   wasm scan (the non-zero pixel lists, and the per-pixel sample masks when N > 1) + hidden_forward.
- * - outputForward: logits = a0·w1 + b1. TS denseForward of layer 1; wasm output_partial over the 16
- *   chunks + output_reduce.
- * - backward: TS backward (dL/dw1, dL/db1, dL/db0, dZ0); wasm hidden_backward, which also applies
- *   the w1 and b0 updates (the gradients are never stored).
- * - sgdStep: TS step() of the plain sgd optimizer; wasm input_update (w0) + bias1_update (b1).
+ *   wasm scan (the non-zero pixel lists) + hidden_forward.
+ * - outputForward: logits = a0·w1 + b1. TS denseForward of layer 1; wasm output_forward (the partial
+ *   logits of the 16 chunks, then their sum).
+ * - backward: TS backward (dL/dw1, dL/db1, dL/db0, dZ0); wasm transpose_w1 + delta_rows (dZ0) +
+ *   hidden_update, which also applies the w1 and b0 updates (the gradients are never stored).
+ * - sgdStep: TS step() of the plain sgd optimizer; wasm sample_masks + input_update (w0) +
+ *   bias1_update (b1).
  * - trainStep N = 1 and N = 64, predict N = 500: whole Backend calls.
  * - epoch: one pass over the 60,000 training images (batch 1 lr 0.01, batch 64 lr 0.1), copying
  *   each batch into `x` from pre-scaled float32 images.
@@ -17,7 +18,8 @@
  * - test set from bytes: the same in batches of 1,000 straight from the images' bytes (predictImages),
  *   as core/training/evaluate.ts and the inference workload of `deno task bench` run it.
  * - loadImages epoch: filling `x` from the training images' bytes for an epoch of shuffled batches of
- *   64 (TS rowLoader against wasm load_pixels).
+ *   64 (TS rowLoader; wasm copying each row in, then load_pixels; wasm gathering the rows from the
+ *   images it holds, as the training loop runs it).
  *
  * The kernel benchmarks use lr = 0, so the parameters stay the same from one run to the next.
  *
@@ -29,12 +31,7 @@
 import { fileURLToPath } from "node:url";
 import { type Backend, createTsBackend, loadParams } from "../core/kernels/backend.ts";
 import { createThreadedBackend } from "../core/kernels/backend_threads.ts";
-import {
-  createWasmBackend,
-  createWasmCore,
-  HIDDEN_CHUNKS,
-  loadKernelModule,
-} from "../core/kernels/backend_wasm.ts";
+import { createWasmBackend, createWasmCore, loadKernelModule } from "../core/kernels/backend_wasm.ts";
 import { loadIdxPair } from "../core/formats/idx.ts";
 import {
   backward,
@@ -78,10 +75,12 @@ const k = core.kernels;
 // Workspaces as a training step leaves them, so backward and sgdStep see real values.
 forward();
 softmaxCrossEntropy(ws.logits, labels, 0, N, ws.probs, ws.dLogits);
-k.scan(0, N, 1);
-k.forward_part(0, HIDDEN_CHUNKS, N);
-k.output_reduce(0, N);
+k.transpose_w1();
+k.scan(0, N);
+k.sample_masks(0, D, N);
+k.forward_rows(0, N);
 softmaxCrossEntropy(core.logits, labels, 0, N, core.probs, core.dLogits);
+k.delta_rows(0, N, 0, H);
 
 function forward(): void {
   denseForward(x, N, D, H, params.w[0], params.b[0], ws.z[0]);
@@ -94,7 +93,7 @@ Deno.bench({ name: "inputForward N=64: ts", group: "inputForward N=64", baseline
   activationForward(ws.z[0], N * H, "relu", ws.a[0]);
 });
 Deno.bench({ name: "inputForward N=64: wasm", group: "inputForward N=64" }, () => {
-  k.scan(0, N, 1);
+  k.scan(0, N);
   k.hidden_forward(0, H, 0, N);
 });
 
@@ -102,8 +101,7 @@ Deno.bench({ name: "outputForward N=64: ts", group: "outputForward N=64", baseli
   denseForward(ws.a[0], N, H, K, params.w[1], params.b[1], ws.logits);
 });
 Deno.bench({ name: "outputForward N=64: wasm", group: "outputForward N=64" }, () => {
-  k.output_partial(0, HIDDEN_CHUNKS, 0, N);
-  k.output_reduce(0, N);
+  k.output_forward(0, N);
 });
 
 Deno.bench({ name: "backward N=64: ts", group: "backward N=64", baseline: true }, () => {
@@ -111,13 +109,16 @@ Deno.bench({ name: "backward N=64: ts", group: "backward N=64", baseline: true }
   backward(params, "relu", x, N, ws, grads);
 });
 Deno.bench({ name: "backward N=64: wasm (with the w1, b0 updates)", group: "backward N=64" }, () => {
-  k.hidden_backward(0, H, N, 0);
+  k.transpose_w1();
+  k.delta_rows(0, N, 0, H);
+  k.hidden_update(0, H, N, 0);
 });
 
 Deno.bench({ name: "sgdStep N=64: ts", group: "sgdStep N=64", baseline: true }, () => {
   sgd.step(params, grads, 0, { x, dZ0: ws.dZ[0], n: N });
 });
 Deno.bench({ name: "sgdStep N=64: wasm", group: "sgdStep N=64" }, () => {
+  k.sample_masks(0, D, N);
   k.input_update(0, H, N, 0);
   k.bias1_update(N, 0);
 });
@@ -161,10 +162,13 @@ for (const [name, b] of await backends(PREDICT_N)) {
 const shuffled = Uint32Array.from({ length: train.count }, (_, i) => i);
 new Rng(3).shuffle(shuffled);
 // one thread each: a threaded backend runs the same copy, and converts only batches it splits
-const loaders: [string, Backend][] = [["ts", createTsBackend(H, "relu", N)], [
-  "wasm",
-  await createWasmBackend(H, "relu", N),
-]];
+const holding = await createWasmBackend(H, "relu", N);
+holding.holdImages!(train.pixels);
+const loaders: [string, Backend][] = [
+  ["ts", createTsBackend(H, "relu", N)],
+  ["wasm, copying each row", await createWasmBackend(H, "relu", N)],
+  ["wasm, from held images", holding],
+];
 for (const [name, b] of loaders) {
   Deno.bench(
     { name: `loadImages epoch: ${name}`, group: "loadImages epoch", baseline: name === "ts" },

@@ -1,22 +1,28 @@
-"""Reference numpy implementation of the 784-H-10 network, for the side-by-side benchmark.
+"""Reference numpy implementation of the 784-H-10 network (or 784-H1-…-HL-10), for the side-by-side benchmark.
 
 The same network and the same training loop as the TypeScript code, written the way a careful numpy
 user would: float32 throughout, one vectorised train_step() per batch, plain SGD. Per-image mode is
-the same step with a batch of 1, looped sample by sample, as the original project did.
+the same step with a batch of 1, looped sample by sample, as the original project did. Every hidden
+layer is relu.
 
 Shape legend (as core/network/network.ts and docs/math.md):
     N = batch size, D = 784 pixels, H = hidden units, K = 10 classes; row-major.
-    w0: (D, H)   b0: (H)   w1: (H, K)   b1: (K)
+    sizes = [D, H1, ..., HL, K]; layer l: w_l (sizes[l], sizes[l + 1]), b_l (sizes[l + 1]).
+    One hidden layer: w0 (D, H), b0 (H), w1 (H, K), b1 (K).
 
-The initial weights and the order of the training images come from files our side wrote, so both
-sides start from the same numbers and visit the images in the same order:
-    parameter file: raw little-endian float32, w0 | b0 | w1 | b1, each row-major;
-    order file:     raw little-endian uint32, (epochs, N): the image indices of each epoch.
+The initial weights, the order of the training images and the learning rate of each epoch come
+from files our side wrote, so both sides start from the same numbers, visit the images in the same
+order and step with the same rates:
+    parameter file: raw little-endian float32, w0 | b0 | w1 | b1 | ..., each row-major;
+    order file:     raw little-endian uint32, (epochs, N): the image indices of each epoch;
+    rates file:     raw little-endian float64, (epochs): the learning rate of each epoch (optional;
+                    --lr for every epoch without it).
 
 Usage (bench/run_bench.ts runs it; the output is one JSON object on stdout):
     python3 bench/numpy_reference.py train --images TRAIN_IMAGES --labels TRAIN_LABELS \\
         --test-images T10K_IMAGES --test-labels T10K_LABELS --init init.f32 --order order.u32 \\
-        --hidden 128 --batch 64 --lr 0.1 --epochs 5 [--limit N] [--save-weights final.f32]
+        --hidden 128 --batch 64 --lr 0.1 --epochs 5 [--rates rates.f64] [--limit N] \\
+        [--save-weights final.f32]          (--hidden 512,256 for two hidden layers)
     python3 bench/numpy_reference.py infer --test-images T10K_IMAGES --test-labels T10K_LABELS \\
         --weights final.f32 --hidden 128 --batch 1000 --passes 5
     python3 bench/numpy_reference.py info    # only the environment: numpy, BLAS, OpenBLAS core, CPU
@@ -89,22 +95,36 @@ def load_set(images_path, labels_path, limit=0):
     return x, labels.astype(np.intp)
 
 
+def layer_sizes(hidden):
+    """[D, H1, ..., HL, K] of the hidden layer sizes."""
+    return [D, *hidden, K]
+
+
 def read_params(path, hidden):
-    """Parameters from a raw float32 file: w0 | b0 | w1 | b1."""
-    sizes = (D * hidden, hidden, hidden * K, K)
+    """Parameters from a raw float32 file: w0 | b0 | w1 | b1 | ..., as a list of (w, b) per layer."""
+    sizes = layer_sizes(hidden)
+    counts = [n for l in range(len(sizes) - 1) for n in (sizes[l] * sizes[l + 1], sizes[l + 1])]
     flat = np.fromfile(path, dtype="<f4")
-    if flat.size != sum(sizes):
+    if flat.size != sum(counts):
         raise BenchInputError(
-            f'Cannot read parameter file "{path}": it holds {flat.size} floats, expected {sum(sizes)} for hidden size {hidden}'
+            f'Cannot read parameter file "{path}": it holds {flat.size} floats, expected {sum(counts)} for layers {"-".join(map(str, sizes))}'
         )
-    w0, b0, w1, b1 = np.split(flat.astype(np.float32), np.cumsum(sizes)[:-1])
-    return {"w0": w0.reshape(D, hidden), "b0": b0, "w1": w1.reshape(hidden, K), "b1": b1}
+    parts = np.split(flat.astype(np.float32), np.cumsum(counts)[:-1])
+    return [(parts[2 * l].reshape(sizes[l], sizes[l + 1]), parts[2 * l + 1]) for l in range(len(sizes) - 1)]
 
 
 def write_params(path, params):
-    """Write parameters as a raw float32 file: w0 | b0 | w1 | b1."""
-    flat = np.concatenate([params[name].ravel() for name in ("w0", "b0", "w1", "b1")])
+    """Write parameters as a raw float32 file: w0 | b0 | w1 | b1 | ..."""
+    flat = np.concatenate([part.ravel() for w, b in params for part in (w, b)])
     flat.astype("<f4").tofile(path)
+
+
+def read_rates(path, epochs):
+    """The learning rate of each epoch from a raw float64 file, (epochs)."""
+    rates = np.fromfile(path, dtype="<f8")
+    if rates.size != epochs:
+        raise BenchInputError(f'Cannot read rates file "{path}": it holds {rates.size} rates, expected {epochs}')
+    return [float(rate) for rate in rates]
 
 
 def read_orders(path, count, epochs):
@@ -126,11 +146,13 @@ def read_orders(path, count, epochs):
 
 
 def forward(params, x):
-    """z0 = x.w0 + b0, a0 = relu(z0), logits z1 = a0.w1 + b1. x: (N, D)."""
-    z0 = x @ params["w0"] + params["b0"]  # (N, H)
-    a0 = np.maximum(z0, 0)  # (N, H)
-    z1 = a0 @ params["w1"] + params["b1"]  # (N, K)
-    return z0, a0, z1
+    """z_l = a_{l-1}.w_l + b_l with a_{-1} = x and a_l = relu(z_l) for the hidden layers; returns the
+    inputs of every layer (x, a_0, ..., a_{L-1}) and the logits z_L. x: (N, D)."""
+    inputs = [x]
+    for w, b in params[:-1]:
+        inputs.append(np.maximum(inputs[-1] @ w + b, 0))  # (N, H_l)
+    w, b = params[-1]
+    return inputs, inputs[-1] @ w + b  # logits (N, K)
 
 
 def softmax(z1):
@@ -143,39 +165,37 @@ def softmax(z1):
 
 def predict(params, x):
     """Class probabilities of a batch x: (N, D) -> (N, K)."""
-    return softmax(forward(params, x)[2])[0]
+    return softmax(forward(params, x)[1])[0]
 
 
 def train_step(params, x, y, lr):
     """One SGD step on a batch of the mean cross-entropy loss; returns the summed loss before the update."""
     n = len(y)
     rows = np.arange(n)
-    z0, a0, z1 = forward(params, x)
-    probs, shifted, total = softmax(z1)  # (N, K), (N, K), (N, 1)
+    inputs, logits = forward(params, x)
+    probs, shifted, total = softmax(logits)  # (N, K), (N, K), (N, 1)
     loss = float(np.sum(np.log(total[:, 0]) - shifted[rows, y]))  # -log p[y], finite even if p[y] underflows
 
-    d_z1 = probs  # dL/dz1 = (softmax(z1) - onehot(y)) / N
-    d_z1[rows, y] -= 1
-    d_z1 /= n
-    d_w1 = a0.T @ d_z1  # (H, K)
-    d_b1 = d_z1.sum(axis=0)  # (K)
-    d_a0 = d_z1 @ params["w1"].T  # (N, H)
-    d_z0 = d_a0 * (z0 > 0)  # relu'(z0)
-    d_w0 = x.T @ d_z0  # (D, H)
-    d_b0 = d_z0.sum(axis=0)  # (H)
-
-    params["w0"] -= lr * d_w0
-    params["b0"] -= lr * d_b0
-    params["w1"] -= lr * d_w1
-    params["b1"] -= lr * d_b1
+    d_z = probs  # dL/dz_L = (softmax(z_L) - onehot(y)) / N
+    d_z[rows, y] -= 1
+    d_z /= n
+    grads = []
+    for l in range(len(params) - 1, -1, -1):
+        w, _ = params[l]
+        grads.append((inputs[l].T @ d_z, d_z.sum(axis=0)))  # dL/dw_l (in, out), dL/db_l (out)
+        if l > 0:
+            d_z = (d_z @ w.T) * (inputs[l] > 0)  # through w_l, then relu'(z_{l-1}) (a > 0 exactly when z > 0)
+    for (w, b), (d_w, d_b) in zip(params, reversed(grads)):
+        w -= lr * d_w
+        b -= lr * d_b
     return loss
 
 
-def train(params, x, y, orders, batch, lr):
-    """Train in place, one epoch per row of `orders`; returns seconds per epoch and the last epoch's mean loss."""
+def train(params, x, y, orders, batch, rates):
+    """Train in place, one epoch per row of `orders` at its rate; returns seconds per epoch and the last epoch's mean loss."""
     seconds = []
     loss_sum = 0.0
-    for order in orders:
+    for order, lr in zip(orders, rates):
         loss_sum = 0.0
         started = time.perf_counter()
         for start in range(0, len(order), batch):
@@ -270,7 +290,8 @@ def _run_train(args):
     x, y = load_set(args.images, args.labels, args.limit)
     params = read_params(args.init, args.hidden)
     orders = read_orders(args.order, len(y), args.epochs)
-    seconds, last_loss = train(params, x, y, orders, args.batch, args.lr)
+    rates = read_rates(args.rates, args.epochs) if args.rates else [args.lr] * args.epochs
+    seconds, last_loss = train(params, x, y, orders, args.batch, rates)
     result = {"seconds_per_epoch": seconds, "samples": len(y), "last_epoch_loss": last_loss, "accuracy": None}
     if args.test_images:
         x_test, y_test = load_set(args.test_images, args.test_labels)
@@ -299,6 +320,17 @@ def _run_infer(args):
     return result
 
 
+def _hidden_sizes(text):
+    """Hidden layer sizes from "128" or "512,256"."""
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f'"{text}" is not a list of positive integers like 128 or 512,256')
+    return sizes
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="Train or run the reference numpy network (see the module docstring).")
     parser.add_argument("mode", choices=["train", "infer", "info"])
@@ -310,7 +342,8 @@ def main(argv):
     parser.add_argument("--order", help="image order of every epoch, raw uint32 (train)")
     parser.add_argument("--weights", help="parameters to run, raw float32 (infer)")
     parser.add_argument("--save-weights", help="write the trained parameters here, raw float32 (train)")
-    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--rates", help="learning rate of each epoch, raw float64 (train; default: --lr)")
+    parser.add_argument("--hidden", type=_hidden_sizes, default=[128], help="hidden layer sizes: 128, or 512,256")
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--epochs", type=int, default=1)
@@ -327,7 +360,7 @@ def main(argv):
         missing.append("--test-labels")
     if missing:
         parser.error(f"{args.mode} needs {', '.join(missing)}")
-    for name in ("hidden", "batch", "epochs", "passes"):
+    for name in ("batch", "epochs", "passes"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} is {getattr(args, name)}, expected a positive integer")
     try:

@@ -3,19 +3,22 @@
  * memory is measured apart from numpy's.
  *
  * `train` trains with the project's own loop (core/training/train.ts `trainEpochs`) on a backend, from
- * weights drawn by core/network/network.ts `initParams(H, "relu", new Rng(seed))`, and writes what the
- * numpy side needs to repeat the run exactly: the initial weights and the order in which the loop
- * visited the images. `infer` times forward passes over the test set with given weights.
+ * weights drawn by core/network/network.ts `initParams(hidden, "relu", new Rng(seed))`, and writes what
+ * the numpy side needs to repeat the run exactly: the initial weights, the order in which the loop
+ * visited the images and the learning rate of each epoch. `infer` times forward passes over the test
+ * set with given weights.
  *
  * Files, all raw little-endian, so numpy reads them with `np.fromfile`:
- *   parameter file: float32, w0 (D, H) | b0 (H) | w1 (H, K) | b1 (K), each row-major;
- *   order file:     uint32, (epochs, N): the image indices of each epoch, in the order trained.
+ *   parameter file: float32, w0 (D, H) | b0 (H) | w1 (H, K) | b1 (K) | … for every layer, row-major;
+ *   order file:     uint32, (epochs, N): the image indices of each epoch, in the order trained;
+ *   rates file:     float64, (epochs): the learning rate of each epoch (core/training/train.ts
+ *                   `learningRateAt`).
  *
  * Usage (one JSON object is printed on stdout):
  *   deno run --allow-read=. --allow-write=WORK bench/ours.ts train --images F --labels F
  *     --test-images F --test-labels F --work WORK [--seed 1 --hidden 128 --batch 64 --lr 0.1
- *     --epochs 5 --limit 0 --kernel ts --threads 1]
- *     writes WORK/init.f32, WORK/order.u32 and WORK/final.f32
+ *     --schedule constant --epochs 5 --limit 0 --kernel ts --threads 1]   (--hidden 512,256: two layers)
+ *     writes WORK/init.f32, WORK/order.u32, WORK/rates.f64 and WORK/final.f32
  *   deno run --allow-read=. bench/ours.ts infer --test-images F --test-labels F --weights FILE
  *     [--hidden 128 --batch 1000 --passes 5 --kernel ts --threads 1]
  *
@@ -28,19 +31,21 @@ import { type Dataset, firstImages } from "../core/training/dataset.ts";
 import { FormatError, LimitError } from "../core/base/errors.ts";
 import { evaluate } from "../core/training/evaluate.ts";
 import { loadIdxPair } from "../core/formats/idx.ts";
-import { D, hiddenSizes, initParams, K, type Params } from "../core/network/network.ts";
+import { type Hidden, hiddenSizes, initParams, layerSizes, type Params } from "../core/network/network.ts";
 import { Rng } from "../core/network/rng.ts";
-import { trainEpochs } from "../core/training/train.ts";
+import { learningRateAt, trainEpochs, type TrainSettings } from "../core/training/train.ts";
 import { helpText, type OptionSpec, parseFlags, runMain, UsageError } from "../scripts/_cli.ts";
 
 /** The hyperparameters of one training workload. */
 export interface OursTrainSettings {
-  /** H. */
-  readonly hidden: number;
+  /** The hidden layer sizes: H, or [H1, H2, …]. */
+  readonly hidden: Hidden;
   /** N, images per SGD step. */
   readonly batch: number;
-  /** The constant learning rate. */
+  /** The base learning rate. */
   readonly lr: number;
+  /** How the rate changes over the epochs (core/training/train.ts `learningRateAt`); constant if left out. */
+  readonly schedule?: "constant" | "cosine";
   readonly epochs: number;
   /** Seeds the generator that draws the initial weights and every epoch's order. */
   readonly seed: number;
@@ -52,6 +57,8 @@ export interface OursTrainResult {
   readonly initial: Params;
   /** The order the loop visited the images in, (epochs, N). */
   readonly orders: Uint32Array;
+  /** The learning rate of each epoch. */
+  readonly rates: Float64Array;
   /** Wall-clock seconds of each epoch's training loop, as core/training/train.ts measures it. */
   readonly secondsPerEpoch: number[];
   /** Mean loss over the last epoch, each batch measured before its update. */
@@ -63,7 +70,7 @@ export interface OursTrainResult {
  * when asked for.
  *
  * @param kernel "ts" (the reference kernels, one thread) or "wasm".
- * @param hidden H.
+ * @param hidden The hidden layer sizes.
  * @param capacity The largest batch N.
  * @param threads Threads the kernels may use.
  * @throws {LimitError} When the ts kernel is asked for more than one thread, or the wasm kernels for
@@ -71,7 +78,7 @@ export interface OursTrainResult {
  */
 export async function createBenchBackend(
   kernel: BackendKind,
-  hidden: number,
+  hidden: Hidden,
   capacity: number,
   threads: number,
 ): Promise<Backend> {
@@ -117,18 +124,20 @@ export async function trainOurs(
   loadParams(backend, initial);
   const secondsPerEpoch: number[] = [];
   let lastEpochLoss = NaN;
+  const schedule: TrainSettings = {
+    epochs: settings.epochs,
+    batch_size: settings.batch,
+    learning_rate: settings.lr,
+    schedule: settings.schedule ?? "constant",
+    step_every: 1,
+    step_factor: 1,
+  };
+  const rates = Float64Array.from({ length: settings.epochs }, (_, epoch) => learningRateAt(schedule, epoch));
   const status = await trainEpochs(
     backend,
     train,
     null,
-    {
-      epochs: settings.epochs,
-      batch_size: settings.batch,
-      learning_rate: settings.lr,
-      schedule: "constant",
-      step_every: 1,
-      step_factor: 1,
-    },
+    schedule,
     rng,
     {
       onEpoch(record) {
@@ -150,12 +159,14 @@ export async function trainOurs(
   }
   const flat = new Uint32Array(settings.epochs * train.count);
   orders.forEach((order, epoch) => flat.set(order, epoch * train.count));
-  return { initial, orders: flat, secondsPerEpoch, lastEpochLoss };
+  return { initial, orders: flat, rates, secondsPerEpoch, lastEpochLoss };
 }
 
 /**
  * Time forward passes (input loading, forward, softmax) over a whole set, after an untimed pass
- * that scores it and another one, like the timed ones, to finish warming up.
+ * that scores it and another one, like the timed ones, to finish warming up. The backend first holds
+ * the set's images in its own memory (Backend.holdImages, when it has it), as numpy_reference.py holds
+ * its float copy of them before timing.
  *
  * @param backend Holds the weights; its capacity is the batch size.
  * @param data The images to run.
@@ -175,6 +186,7 @@ export function timeInference(
   data: Dataset,
   passes: number,
 ): { accuracy: number; secondsPerPass: number[] } {
+  backend.holdImages?.(data.pixels);
   const { accuracy } = evaluate(backend, data); // also warms the kernels up
   const pass = () => {
     for (let start = 0; start < data.count; start += backend.capacity) {
@@ -214,29 +226,48 @@ export function paramsToBytes(params: Params): Uint8Array {
 }
 
 /**
- * Parameters from the bytes of a raw float32 file: w0 | b0 | w1 | b1.
+ * Parameters from the bytes of a raw float32 file: w0 | b0 | w1 | b1 (| w2 | b2 … for deeper networks).
  *
  * @param bytes The file's contents.
- * @param hidden H, which fixes the sizes.
+ * @param hidden The hidden layer sizes, which fix the layers.
  * @param name The file name, for the error message.
- * @throws {FormatError} When the length does not fit hidden size H.
+ * @throws {FormatError} When the length does not fit those layers.
  */
-export function paramsFromBytes(bytes: Uint8Array, hidden: number, name: string): Params {
-  const sizes = [D * hidden, hidden, hidden * K, K];
-  const expected = 4 * sizes.reduce((sum, size) => sum + size, 0);
+export function paramsFromBytes(bytes: Uint8Array, hidden: Hidden, name: string): Params {
+  const sizes = layerSizes(hidden);
+  const counts = sizes.slice(1).flatMap((out, l) => [sizes[l] * out, out]);
+  const expected = 4 * counts.reduce((sum, count) => sum + count, 0);
   if (bytes.length !== expected) {
     throw new FormatError(
-      `Cannot read parameter file "${name}": it is ${bytes.length} bytes, expected ${expected} for hidden size ${hidden}`,
+      `Cannot read parameter file "${name}": it is ${bytes.length} bytes, expected ${expected} for layers ${
+        sizes.join("-")
+      }`,
     );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 0;
-  const [w0, b0, w1, b1] = sizes.map((size) => {
-    const part = new Float32Array(size);
-    for (let i = 0; i < size; i++, offset += 4) part[i] = view.getFloat32(offset, true);
+  const parts = counts.map((count) => {
+    const part = new Float32Array(count);
+    for (let i = 0; i < count; i++, offset += 4) part[i] = view.getFloat32(offset, true);
     return part;
   });
-  return { sizes: [D, hidden, K], w: [w0, w1], b: [b0, b1] };
+  return { sizes, w: parts.filter((_, i) => i % 2 === 0), b: parts.filter((_, i) => i % 2 === 1) };
+}
+
+/**
+ * Learning rates as the bytes of a raw little-endian float64 file.
+ *
+ * @example
+ * ```ts
+ * import { ratesToBytes } from "./ours.ts";
+ * console.assert(new DataView(ratesToBytes(new Float64Array([0.5])).buffer).getFloat64(0, true) === 0.5);
+ * ```
+ */
+export function ratesToBytes(rates: Float64Array): Uint8Array {
+  const bytes = new Uint8Array(rates.length * 8);
+  const view = new DataView(bytes.buffer);
+  rates.forEach((rate, i) => view.setFloat64(8 * i, rate, true));
+  return bytes;
 }
 
 /**
@@ -285,9 +316,14 @@ const _OPTIONS: OptionSpec = {
   work: { type: "string", help: "folder for init.f32, order.u32 and final.f32 (train)", valueName: "DIR" },
   weights: { type: "string", help: "parameters to run, raw float32 (infer)", valueName: "FILE" },
   seed: { type: "string", help: "seed of the weights and the orders (default 1)", valueName: "N" },
-  hidden: { type: "string", help: "hidden units H (default 128)", valueName: "N" },
+  hidden: { type: "string", help: "hidden layer sizes: 128, or 512,256 (default 128)", valueName: "SIZES" },
   batch: { type: "string", help: "images per step (default 1)", valueName: "N" },
   lr: { type: "string", help: "learning rate (default 0.01)", valueName: "X" },
+  schedule: {
+    type: "string",
+    help: 'learning-rate schedule: "constant" or "cosine" (default constant)',
+    valueName: "S",
+  },
   epochs: { type: "string", help: "epochs (default 1)", valueName: "N" },
   passes: { type: "string", help: "timed passes over the test set (infer, default 5)", valueName: "N" },
   limit: { type: "string", help: "train on the first N images; 0 for all (default 0)", valueName: "N" },
@@ -334,7 +370,21 @@ async function _main(argv: string[]): Promise<number> {
   if (kernel !== "ts" && kernel !== "wasm") {
     throw new UsageError(`Cannot parse arguments: --kernel is "${kernel}", expected "ts" or "wasm"`);
   }
-  const hidden = number("hidden", 128, 1), batch = number("batch", 1, 1), threads = number("threads", 1, 1);
+  const hiddenText = (values.hidden as string | undefined) ?? "128";
+  const hiddenList = hiddenText.split(",").map(Number);
+  if (!hiddenList.every((h) => Number.isInteger(h) && h >= 1)) {
+    throw new UsageError(
+      `Cannot parse arguments: --hidden is "${hiddenText}", expected sizes like 128 or 512,256`,
+    );
+  }
+  const hidden: Hidden = hiddenList.length === 1 ? hiddenList[0] : hiddenList;
+  const schedule = (values.schedule as string | undefined) ?? "constant";
+  if (schedule !== "constant" && schedule !== "cosine") {
+    throw new UsageError(
+      `Cannot parse arguments: --schedule is "${schedule}", expected "constant" or "cosine"`,
+    );
+  }
+  const batch = number("batch", 1, 1), threads = number("threads", 1, 1);
   const test = await loadIdxPair(file("test-images"), file("test-labels"));
   const report: Record<string, unknown> = { kernel, threads, deno: Deno.version.deno, v8: Deno.version.v8 };
   const backend = await createBenchBackend(kernel, hidden, batch, threads);
@@ -345,13 +395,15 @@ async function _main(argv: string[]): Promise<number> {
         hidden,
         batch,
         lr: number("lr", 0.01, Number.MIN_VALUE, false),
+        schedule,
         epochs: number("epochs", 1, 1),
         seed: number("seed", 1, 0),
-      };
+      } as const;
       const run = await trainOurs(backend, train, settings);
       const work = file("work");
       await Deno.writeFile(join(work, "init.f32"), paramsToBytes(run.initial));
       await Deno.writeFile(join(work, "order.u32"), ordersToBytes(run.orders));
+      await Deno.writeFile(join(work, "rates.f64"), ratesToBytes(run.rates));
       await Deno.writeFile(join(work, "final.f32"), paramsToBytes(backend.params));
       Object.assign(report, {
         seconds_per_epoch: run.secondsPerEpoch,
@@ -361,6 +413,11 @@ async function _main(argv: string[]): Promise<number> {
       });
     } else {
       const weights = file("weights");
+      if (typeof hidden !== "number") {
+        throw new UsageError(
+          `Cannot parse arguments: infer runs one hidden layer, --hidden is "${hiddenText}"`,
+        );
+      }
       loadParams(backend, paramsFromBytes(await Deno.readFile(weights), hidden, weights));
       const run = timeInference(backend, test, number("passes", 5, 1));
       Object.assign(report, {

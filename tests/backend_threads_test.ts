@@ -7,6 +7,7 @@ import {
   queueTasks,
   taskChunks,
   taskCount,
+  taskPixels,
   taskRows,
 } from "../core/kernels/backend_threads.ts";
 import { createWasmBackend, HIDDEN_CHUNKS } from "../core/kernels/backend_wasm.ts";
@@ -90,6 +91,42 @@ Deno.test("threaded loadImages() and predict() split by rows give the single-thr
   }
 });
 
+Deno.test("threaded loadImages() and predictImages() of held images, and training on them, give the single-thread bytes", async () => {
+  const n = 33, count = 100;
+  const pixels = new Uint8Array(count * D);
+  const rng = new Rng(12);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.nextFloat() < 0.8 ? 0 : rng.nextInt(256);
+  const order = Uint32Array.from({ length: count }, (_, i) => (i * 41) % count);
+  const labels = Uint8Array.from({ length: count }, () => rng.nextInt(K));
+  const params = initParams(24, "relu", new Rng(2));
+  const run = (backend: Backend) => {
+    try {
+      loadParams(backend, params);
+      backend.holdImages!(pixels);
+      const losses: number[] = [];
+      for (let start = 0; start + n <= count; start += n) {
+        backend.loadImages(pixels, start, n, order);
+        losses.push(backend.trainStep(labels, start, n, 0.1));
+      }
+      const predicted = backend.predictImages(pixels, 50, n, labels);
+      return {
+        losses,
+        w0: backend.params.w[0].slice(),
+        x: backend.x.slice(0, n * D),
+        predicted,
+        probs: backend.probs.slice(0, n * K),
+      };
+    } finally {
+      backend.dispose();
+    }
+  };
+  const expected = run(await createWasmBackend(24, "relu", n));
+  for (const threads of [2, 3]) {
+    const actual = run(await createThreadedBackend(24, "relu", n, threads));
+    assert.deepEqual(actual, expected, `${threads} threads`);
+  }
+});
+
 Deno.test("threaded backend with 16 threads, one chunk per task, still gives the same bytes", async () => {
   const single = await createWasmBackend(64, "relu", 8);
   const expected = train(single, "relu", 8, 3, 1);
@@ -102,17 +139,22 @@ Deno.test("threaded backend with 16 threads, one chunk per task, still gives the
   }
 });
 
-Deno.test("tasks cover every chunk once and every thread has a home share of them", () => {
+Deno.test("tasks cover every pixel group and every chunk once, and every thread has a home share of them", () => {
   for (let threads = 1; threads <= MAX_THREADS; threads++) {
     const tasks = taskCount(threads);
-    let chunk = 0, task = 0;
+    let pixel = 0, chunk = 0;
     for (let t = 0; t < tasks; t++) {
-      const [c0, c1] = taskChunks(t, tasks);
+      const [i0, i1] = taskPixels(t, tasks), [c0, c1] = taskChunks(t, tasks);
+      assert.equal(i0, pixel);
+      assert.ok(i1 > i0 && i1 % 16 === 0, `task ${t} of ${tasks}: pixels ${i0} to ${i1}`);
       assert.equal(c0, chunk);
       assert.ok(c1 > c0, `task ${t} of ${tasks} has no chunk`);
+      pixel = i1;
       chunk = c1;
     }
+    assert.equal(pixel, D);
     assert.equal(chunk, HIDDEN_CHUNKS);
+    let task = 0;
     for (let q = 0; q < threads; q++) {
       const [t0, t1] = queueTasks(q, threads, tasks);
       assert.equal(t0, task);
@@ -123,7 +165,7 @@ Deno.test("tasks cover every chunk once and every thread has a home share of the
   }
 });
 
-Deno.test("a prediction's tasks cut the rows into consecutive ranges that cover each row once", () => {
+Deno.test("a phase of rows cuts them into consecutive ranges that cover each row once", () => {
   for (const threads of [2, 3, 16]) {
     const tasks = taskCount(threads);
     for (const n of [4, 5, 15, 16, 17, 1000]) {

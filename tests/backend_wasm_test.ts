@@ -23,7 +23,7 @@ import {
 } from "../core/network/network.ts";
 import { activationBackward, activationForward } from "../core/network/activations.ts";
 import { denseBackward, denseForward } from "../core/network/layers.ts";
-import { softmaxCrossEntropy } from "../core/network/loss.ts";
+import { softmaxCrossEntropy, softmaxRow } from "../core/network/loss.ts";
 import { Rng } from "../core/network/rng.ts";
 
 // Tolerance of one step, wasm (float32 arithmetic) against the TS reference (float64 arithmetic
@@ -167,15 +167,15 @@ for (const activation of ["relu", "sigmoid"] as const) {
     activationBackward(ws.z[0], ws.a[0], n * hidden, activation, ws.dZ[0]);
 
     const k = core.kernels;
-    k.scan(0, n, 1);
+    k.transpose_w1();
+    k.scan(0, n);
     k.hidden_forward(0, hidden, 0, n);
     assertClose(core.z0, ws.z[0], "z0");
     assertClose(core.a0, ws.a[0], "a0");
-    k.output_partial(0, HIDDEN_CHUNKS, 0, n);
-    k.output_reduce(0, n);
+    k.output_forward(0, n);
     assertClose(core.logits, ws.logits, "logits");
     softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
-    k.hidden_backward(0, hidden, n, 0.1);
+    k.delta_rows(0, n, 0, hidden);
     assertClose(core.dZ0, ws.dZ[0], "dZ0");
   });
 
@@ -229,26 +229,36 @@ Deno.test("wasm trainStep() gives the same bytes on every run", async () => {
   assert.deepEqual(runs[0], runs[1]);
 });
 
-Deno.test("forward_part() and backward_part() give the same bytes whatever the grouping and order of chunks", async () => {
-  // This is what lets threads claim tasks in any order: a chunk's numbers never depend on the others.
+Deno.test("the phases of a step give the same bytes however they are cut into parts, in any order", async () => {
+  // This is what lets threads claim parts in any order: a row's numbers depend on that row only, a
+  // hidden unit's on that unit and the batch, each sum in a fixed order whichever part it falls in.
   const module = await loadKernelModule();
   const hidden = 130, n = 70;
-  const groupings = [
-    [[0, HIDDEN_CHUNKS]],
-    Array.from({ length: HIDDEN_CHUNKS }, (_, c) => [HIDDEN_CHUNKS - 1 - c, HIDDEN_CHUNKS - c]),
-    [[8, 16], [0, 3], [3, 8]],
+  const cuts = [
+    { rows: [[0, n]], pixels: [[0, D]], chunks: [[0, HIDDEN_CHUNKS]] },
+    {
+      rows: Array.from({ length: n }, (_, s) => [n - 1 - s, n - s]),
+      pixels: Array.from({ length: 49 }, (_, g) => [16 * (48 - g), 16 * (49 - g)]),
+      chunks: Array.from({ length: HIDDEN_CHUNKS }, (_, c) => [HIDDEN_CHUNKS - 1 - c, HIDDEN_CHUNKS - c]),
+    },
+    { rows: [[33, 70], [0, 5], [5, 33]], pixels: [[400, 784], [0, 400]], chunks: [[8, 16], [0, 3], [3, 8]] },
   ];
   const results: Uint8Array[] = [];
-  for (const grouping of groupings) {
+  for (const cut of cuts) {
     const { core, rng, labels } = seededCore(module, hidden, "sigmoid", n, 21);
+    const k = core.kernels;
     for (let step = 0; step < 3; step++) {
       fillSparse(n, rng, core.x);
-      core.kernels.scan(0, n, 1);
-      for (const [c0, c1] of grouping) core.kernels.forward_part(c0, c1, n);
-      core.kernels.output_reduce(0, n);
-      softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
-      core.kernels.bias1_update(n, 0.1);
-      for (const [c0, c1] of grouping) core.kernels.backward_part(c0, c1, n, 0.1);
+      k.transpose_w1();
+      for (const [s0, s1] of cut.rows) k.scan(s0, s1);
+      for (const [i0, i1] of cut.pixels) k.sample_masks(i0, i1, n);
+      for (const [c0, c1] of cut.chunks) k.forward_part(c0, c1, n);
+      for (const [s0, s1] of cut.rows) {
+        k.output_reduce(s0, s1);
+        for (let s = s0; s < s1; s++) softmaxRow(core.logits, s, labels[s], n, core.probs, core.dLogits);
+      }
+      k.bias1_update(n, 0.1);
+      for (const [c0, c1] of cut.chunks) k.backward_part(c0, c1, n, 0.1);
     }
     results.push(stateBytes(core, n));
   }
@@ -256,53 +266,159 @@ Deno.test("forward_part() and backward_part() give the same bytes whatever the g
   assert.deepEqual(results[2], results[0]);
 });
 
-Deno.test("hidden_backward() gives the same bytes for units taken four at a time as one at a time", async () => {
-  // Quads of units run a vectorized copy of the one-unit code; it must round exactly like it, for
-  // both activations, with zero, negative-zero and NaN pre-activations among the inputs.
-  const module = await loadKernelModule();
-  const hidden = 23, n = 67;
-  for (const activation of ["relu", "sigmoid"] as const) {
-    const results: Uint8Array[] = [];
-    for (const ranges of [[[0, hidden]], Array.from({ length: hidden }, (_, j) => [j, j + 1])]) {
-      const { core, rng, labels } = seededCore(module, hidden, activation, n, 5);
-      fillSparse(n, rng, core.x);
-      core.kernels.scan(0, n, 1);
-      core.kernels.forward_part(0, HIDDEN_CHUNKS, n);
-      core.z0.set([0, -0, NaN, -1e-30], 4); // the relu derivative at its edges
-      core.kernels.output_reduce(0, n);
-      softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
-      for (const [j0, j1] of ranges) core.kernels.hidden_backward(j0, j1, n, 0.3);
-      results.push(stateBytes(core, n));
+/**
+ * One training step of the fused kernels done in TypeScript, one float32 operation at a time
+ * (Math.fround after each multiply and each add), in the orders core/kernels/kernels.wat states: the
+ * plain reference that every blocked, unrolled, paired or vectorized loop of the kernels must match
+ * byte for byte (the orders in which the shipped model was trained). `act` gives a0 from z0 (for sigmoid the test passes the kernels' own a0, whose polynomial exp
+ * is tested apart); `dact` gives dZ0 from dA0.
+ */
+function referenceStep(
+  params: Params,
+  x: Float32Array,
+  n: number,
+  labels: ArrayLike<number>,
+  lr: number,
+  act: (z0: Float32Array) => Float32Array,
+  dact: (da: number, z: number, a: number) => number,
+) {
+  const fr = Math.fround, H = params.sizes[1], rate = fr(lr), quads = Math.ceil(H / 4);
+  const chunkStart = (c: number) => Math.min(H, 4 * Math.floor(c * quads / HIDDEN_CHUNKS));
+  const [w0, w1] = params.w, [b0, b1] = params.b;
+  const z0 = new Float32Array(n * H), logits = new Float32Array(n * K);
+  const probs = new Float32Array(n * K), dLogits = new Float32Array(n * K), dZ0 = new Float32Array(n * H);
+  const lists = Array.from({ length: n }, (_, s) => {
+    const list: number[] = [];
+    for (let i = 0; i < D; i++) if (x[s * D + i] !== 0) list.push(i);
+    return list;
+  });
+  for (let s = 0; s < n; s++) {
+    for (let j = 0; j < H; j++) {
+      let z = b0[j];
+      for (const i of lists[s]) z = fr(z + fr(x[s * D + i] * w0[i * H + j]));
+      z0[s * H + j] = z;
     }
-    assert.deepEqual(results[1], results[0], activation);
   }
-});
+  const a0 = act(z0);
+  let loss = 0;
+  for (let s = 0; s < n; s++) {
+    for (let k = 0; k < K; k++) {
+      // z1 = b1 + p0 + p1 + … + p15, p_c summing chunk c's units in order from +0
+      let z = b1[k];
+      for (let c = 0; c < HIDDEN_CHUNKS; c++) {
+        let partial = 0;
+        for (let j = chunkStart(c); j < chunkStart(c + 1); j++) {
+          partial = fr(partial + fr(a0[s * H + j] * w1[j * K + k]));
+        }
+        z = fr(z + partial);
+      }
+      logits[s * K + k] = z;
+    }
+    loss += softmaxRow(logits, s, labels[s], n, probs, dLogits);
+    for (let j = 0; j < H; j++) {
+      // dA0 = ((t0 + t2) + (t1 + t3)), t_m = (l_m w_m + l_m+4 w_m+4) + l_m+8 w_m+8, the missing terms + 0
+      const l = (k: number) => fr(dLogits[s * K + k] * w1[j * K + k]);
+      const t0 = fr(fr(l(0) + l(4)) + l(8)), t1 = fr(fr(l(1) + l(5)) + l(9));
+      const t2 = fr(fr(l(2) + l(6)) + 0), t3 = fr(fr(l(3) + l(7)) + 0);
+      dZ0[s * H + j] = dact(fr(fr(t0 + t2) + fr(t1 + t3)), z0[s * H + j], a0[s * H + j]);
+    }
+  }
+  // updates: every sum over the samples in order, from +0, then θ − lr·g
+  const after = { w0: w0.slice(), b0: b0.slice(), w1: w1.slice(), b1: b1.slice() };
+  for (let k = 0; k < K; k++) {
+    let g = 0;
+    for (let s = 0; s < n; s++) g = fr(g + dLogits[s * K + k]);
+    after.b1[k] = fr(b1[k] - fr(rate * g));
+  }
+  for (let j = 0; j < H; j++) {
+    for (let k = 0; k < K; k++) {
+      let g = 0;
+      for (let s = 0; s < n; s++) g = fr(g + fr(a0[s * H + j] * dLogits[s * K + k]));
+      after.w1[j * K + k] = fr(w1[j * K + k] - fr(rate * g));
+    }
+    let g = 0;
+    for (let s = 0; s < n; s++) g = fr(g + dZ0[s * H + j]);
+    after.b0[j] = fr(b0[j] - fr(rate * g));
+  }
+  if (n === 1) {
+    // per-image SGD: w0 += x · (−lr dZ0), over the pixel list
+    for (const i of lists[0]) {
+      for (let j = 0; j < H; j++) {
+        after.w0[i * H + j] = fr(w0[i * H + j] + fr(x[i] * fr(-rate * dZ0[j])));
+      }
+    }
+  } else {
+    for (let i = 0; i < D; i++) {
+      const samples = lists.flatMap((list, s) => (list.includes(i) ? [s] : []));
+      if (samples.length === 0) continue;
+      for (let j = 0; j < H; j++) {
+        let g = 0;
+        for (const s of samples) g = fr(g + fr(x[s * D + i] * dZ0[s * H + j]));
+        after.w0[i * H + j] = fr(w0[i * H + j] - fr(rate * g));
+      }
+    }
+  }
+  return { z0, a0, logits, probs, dZ0, loss, after };
+}
 
-Deno.test("hidden_forward() and input_update() give the same bytes in blocks of 32 units as one unit at a time", async () => {
-  // The 32-unit kernels take two pixels (or two samples) per turn; (z + a) + b must stay the order of
-  // the one-unit kernels. n = 1 uses the per-sample update, n = 67 the batched one; both see odd and
-  // even pixel counts.
-  const module = await loadKernelModule();
-  const hidden = 37;
-  for (const n of [1, 67]) {
-    const results: Uint8Array[] = [];
-    for (const ranges of [[[0, hidden]], Array.from({ length: hidden }, (_, j) => [j, j + 1])]) {
-      const { core, rng, labels } = seededCore(module, hidden, "relu", n, 9);
+for (const activation of ["relu", "sigmoid"] as const) {
+  Deno.test(`every kernel gives the bytes of one float32 operation at a time in its stated order (${activation})`, async () => {
+    // H covers blocks of 32 units, of 4 and single units, w1 rows two at a time and one, and output
+    // tails; N covers per-image SGD, odd row pairs and two mask words (N > 64); the pixel counts
+    // cover every count mod 4 of the four-entries-per-turn loop. -0 and a NaN-free z0 = 0 are in.
+    const module = await loadKernelModule();
+    for (const [hidden, n] of [[1, 3], [7, 1], [37, 67], [130, 5]]) {
+      const { core, rng, labels } = seededCore(module, hidden, activation, n, hidden * 100 + n);
+      const k = core.kernels;
       for (let step = 0; step < 2; step++) {
         fillSparse(n, rng, core.x);
-        core.kernels.scan(0, n, n > 1 ? 1 : 0);
-        for (const [j0, j1] of ranges) core.kernels.hidden_forward(j0, j1, 0, n);
-        core.kernels.output_partial(0, HIDDEN_CHUNKS, 0, n);
-        core.kernels.output_reduce(0, n);
-        softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
-        core.kernels.hidden_backward(0, hidden, n, 0.2);
-        for (const [j0, j1] of ranges) core.kernels.input_update(j0, j1, n, 0.2);
+        core.x[3] = -0; // counts as zero, as in the TS kernels
+        const params: Params = {
+          sizes: [D, hidden, K],
+          w: core.params.w.map((w) => w.slice()),
+          b: core.params.b.map((b) => b.slice()),
+        };
+        const x = core.x.slice(0, n * D);
+        k.transpose_w1();
+        k.scan(0, n);
+        k.forward_rows(0, n);
+        const a0 = core.a0.slice(0, n * hidden);
+        const expected = referenceStep(
+          params,
+          x,
+          n,
+          labels,
+          0.3,
+          activation === "relu" ? (z) => z.map((v) => (v > 0 ? v : 0)) : () => a0,
+          activation === "relu"
+            ? (da, z) => (z > 0 ? da : 0)
+            : (da, _z, a) => Math.fround(da * Math.fround(a * Math.fround(1 - a))),
+        );
+        const loss = softmaxCrossEntropy(core.logits, labels, 0, n, core.probs, core.dLogits);
+        k.delta_rows(0, n, 0, hidden);
+        const what = `H = ${hidden}, N = ${n}, step ${step}`;
+        assert.deepEqual(core.z0.slice(0, n * hidden), expected.z0, `${what}: z0`);
+        assert.deepEqual(a0, expected.a0, `${what}: a0`);
+        assert.deepEqual(core.logits.slice(0, n * K), expected.logits, `${what}: logits`);
+        assert.deepEqual(core.dZ0.slice(0, n * hidden), expected.dZ0, `${what}: dZ0`);
+        assert.ok(Object.is(loss, expected.loss), `${what}: loss`);
+        k.bias1_update(n, 0.3);
+        if (n === 1) {
+          k.input_update_one(0.3);
+          k.hidden_update(0, hidden, 1, 0.3);
+        } else {
+          k.sample_masks(0, D, n);
+          k.hidden_update(0, hidden, n, 0.3);
+          k.input_update(0, hidden, n, 0.3);
+        }
+        assert.deepEqual(core.params.w[0], expected.after.w0, `${what}: w0`);
+        assert.deepEqual(core.params.b[0], expected.after.b0, `${what}: b0`);
+        assert.deepEqual(core.params.w[1], expected.after.w1, `${what}: w1`);
+        assert.deepEqual(core.params.b[1], expected.after.b1, `${what}: b1`);
       }
-      results.push(stateBytes(core, n));
     }
-    assert.deepEqual(results[1], results[0], `n = ${n}`);
-  }
-});
+  });
+}
 
 Deno.test("wasm sigmoid matches 1 / (1 + exp(-z)) from -100 to 100, and NaN stays NaN", async () => {
   const z: number[] = [];
@@ -311,7 +427,7 @@ Deno.test("wasm sigmoid matches 1 / (1 + exp(-z)) from -100 to 100, and NaN stay
   const hidden = z.length;
   const core = createWasmCore(await loadKernelModule(), hidden, "sigmoid", 1);
   core.params.b[0].set(z); // w0 = 0 and x = 0, so z0 = b0
-  core.kernels.scan(0, 1, 0);
+  core.kernels.scan(0, 1);
   core.kernels.hidden_forward(0, hidden, 0, 1);
   const expected = core.params.b[0].map((v) => 1 / (1 + Math.exp(-v)));
   // 1e-6 relative: a few float32 ulps from the polynomial exp; 1e-37 absolute covers denormal outputs
@@ -324,7 +440,7 @@ Deno.test("wasm relu gives +0 for -0, negative and NaN pre-activations, like the
   const z = [-0, 0, -1, NaN, 2.5, -1e-40, 1e-40];
   const core = createWasmCore(await loadKernelModule(), z.length, "relu", 1);
   core.params.b[0].set(z);
-  core.kernels.scan(0, 1, 0);
+  core.kernels.scan(0, 1);
   core.kernels.hidden_forward(0, z.length, 0, 1);
   const expected = new Float32Array(z.length);
   activationForward(new Float32Array(z), z.length, "relu", expected);
@@ -383,16 +499,25 @@ Deno.test("wasmLayout() keeps every buffer 64-byte aligned and apart", () => {
     layout.probs,
     layout.dLogits,
     layout.partials,
+    layout.w1Q,
     layout.nzIdx,
     layout.nzVal,
     layout.nzCount,
     layout.masks,
+    layout.pixels,
+    layout.labels,
+    layout.rowLoss,
+    layout.rows,
   ];
   for (const at of offsets) assert.equal(at % 64, 0);
   assert.equal(layout.b0 - layout.w0, D * 130 * 4);
   assert.equal(layout.w1 - layout.b0, 576); // 520 bytes padded to 64
   assert.equal(layout.masks - layout.nzCount, 320);
-  assert.ok(layout.pages * 65536 >= layout.masks + 2 * D * 8);
+  assert.equal(
+    layout.nzIdx - layout.w1Q,
+    Math.ceil(130 / 4) * K * 16 + 64 - ((Math.ceil(130 / 4) * K * 16) % 64),
+  );
+  assert.ok(layout.pages * 65536 >= layout.rows + 2 * 70 * 4);
 });
 
 Deno.test("chunk_start() cuts H into 16 chunks on multiples of 4 that cover every hidden unit", async () => {
@@ -496,7 +621,7 @@ Deno.test("scan_pixels() lists the pixels load_pixels() then scan() would, every
     return rows;
   };
   core.kernels.load_pixels(0, n);
-  core.kernels.scan(0, n, 0);
+  core.kernels.scan(0, n);
   const expected = lists(0, n);
   assert.equal(expected[6].count, 0);
   assert.equal(expected[7].count, D);
@@ -505,35 +630,72 @@ Deno.test("scan_pixels() lists the pixels load_pixels() then scan() would, every
     new Uint8Array(core.memory.buffer, nzIdx, n * D * 4).fill(0xee);
     new Uint8Array(core.memory.buffer, nzVal, n * D * 4).fill(0xee);
     new Int32Array(core.memory.buffer, nzCount, n).fill(-1);
-    core.kernels.scan_pixels(s0, s1);
+    core.kernels.scan_pixels(s0, s1, core.layout.pixels);
     assert.deepEqual(lists(s0, s1), expected.slice(s0, s1), `rows ${s0} to ${s1 - 1}`);
   }
 });
 
-Deno.test("output_partial() gives the same bytes for samples taken two at a time as one at a time", async () => {
-  // Two samples per turn share each w1 load; each sample's sum must keep the order of one at a time.
-  // n = 7 is odd, so the last sample goes alone; the ranges start on odd and even rows.
+Deno.test("output_forward() gives a row the same logits whichever row it is paired with", async () => {
+  // Two rows per turn share each w1 load; each row's sums must not depend on its partner. n = 7 is
+  // odd, so the last row goes alone; the ranges start on odd and even rows.
   const module = await loadKernelModule();
   const hidden = 37, n = 7;
   const results: Uint8Array[] = [];
   for (const ranges of [[[0, n]], [[0, 3], [3, 7]], Array.from({ length: n }, (_, s) => [s, s + 1])]) {
     const { core, rng } = seededCore(module, hidden, "relu", n, 11);
     fillSparse(n, rng, core.x);
-    core.kernels.scan(0, n, 0);
+    core.kernels.transpose_w1();
+    core.kernels.scan(0, n);
     core.kernels.hidden_forward(0, hidden, 0, n);
-    for (const [s0, s1] of ranges) core.kernels.output_partial(0, HIDDEN_CHUNKS, s0, s1);
-    core.kernels.output_reduce(0, n);
-    results.push(
-      new Uint8Array(
-        core.memory.buffer.slice(core.layout.partials, core.layout.partials + HIDDEN_CHUNKS * n * 48),
-      ),
-    );
+    for (const [s0, s1] of ranges) core.kernels.output_forward(s0, s1);
     results.push(
       new Uint8Array(core.memory.buffer.slice(core.layout.logits, core.layout.logits + n * K * 4)),
     );
   }
-  assert.deepEqual(results[2], results[0], "partials, two ranges");
-  assert.deepEqual(results[4], results[0], "partials, one sample at a time");
-  assert.deepEqual(results[3], results[1], "logits, two ranges");
-  assert.deepEqual(results[5], results[1], "logits, one sample at a time");
+  assert.deepEqual(results[1], results[0], "two ranges");
+  assert.deepEqual(results[2], results[0], "one row at a time");
+});
+
+Deno.test("loadImages() and predictImages() of held images give the bytes of copying the rows in", async () => {
+  const n = 9, count = 40;
+  const images = new Uint8Array(count * D);
+  const rng = new Rng(6);
+  for (let i = 0; i < images.length; i++) images[i] = rng.nextFloat() < 0.8 ? 0 : rng.nextInt(256);
+  const wasm = await createWasmBackend(8, "relu", n), copy = await createWasmBackend(8, "relu", n);
+  try {
+    wasm.holdImages!(images);
+    const order = Uint32Array.from({ length: count }, (_, i) => (i * 7) % count);
+    for (const [start, rows] of [[0, n], [31, n], [35, 5]] as const) {
+      for (const o of [order, undefined]) {
+        wasm.loadImages(images, start, rows, o);
+        copy.loadImages(images, start, rows, o);
+        assert.deepEqual(
+          wasm.x.slice(0, rows * D),
+          copy.x.slice(0, rows * D),
+          `start ${start}, ${o ? "order" : "none"}`,
+        );
+      }
+    }
+    // predictImages reads held images in place: the probabilities of copying them in
+    for (const [start, rows] of [[0, n], [31, n]] as const) {
+      wasm.predictImages(images, start, rows, null);
+      copy.predictImages(images, start, rows, null);
+      assert.deepEqual(
+        wasm.probs.slice(0, rows * K),
+        copy.probs.slice(0, rows * K),
+        `predictImages from ${start}`,
+      );
+    }
+    // another array of the same images is copied, not gathered, and gives the same bytes
+    wasm.loadImages(images.slice(), 3, n);
+    copy.loadImages(images, 3, n);
+    assert.deepEqual(wasm.x.slice(0, n * D), copy.x.slice(0, n * D));
+    assert.throws(() => wasm.holdImages!(new Uint8Array(D + 1)), {
+      name: "LimitError",
+      message: `Cannot hold images: ${D + 1} bytes are not whole images of ${D} pixels`,
+    });
+  } finally {
+    wasm.dispose();
+    copy.dispose();
+  }
 });

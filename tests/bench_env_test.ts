@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   blasCoreCheck,
   childEnv,
+  MALLOC_ENV,
   NUMPY_UNSET_ENV,
   numpyEnvironment,
   runWithPeakRss,
@@ -55,7 +56,17 @@ Deno.test("childEnv() removes exactly OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE on 
   assert.deepEqual([...NUMPY_UNSET_ENV], ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]);
   const env = childEnv("numpy", 2);
   assert.deepEqual([...env.unset], ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]);
-  assert.deepEqual(env.set, { OPENBLAS_NUM_THREADS: "2", OMP_NUM_THREADS: "2", MKL_NUM_THREADS: "2" });
+  assert.deepEqual(env.set, {
+    OPENBLAS_NUM_THREADS: "2",
+    OMP_NUM_THREADS: "2",
+    MKL_NUM_THREADS: "2",
+    MALLOC_MMAP_THRESHOLD_: "33554432",
+    MALLOC_TRIM_THRESHOLD_: "2147483647",
+  });
+  assert.deepEqual({ ...MALLOC_ENV }, {
+    MALLOC_MMAP_THRESHOLD_: "33554432",
+    MALLOC_TRIM_THRESHOLD_: "2147483647",
+  });
   assert.ok(Object.keys(env.set).every((name) => !env.unset.includes(name)));
 });
 

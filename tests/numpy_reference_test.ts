@@ -7,8 +7,15 @@ import { fileURLToPath } from "node:url";
 import { createTsBackend } from "../core/kernels/backend.ts";
 import { firstImages } from "../core/training/dataset.ts";
 import { loadIdxPair } from "../core/formats/idx.ts";
-import type { Params } from "../core/network/network.ts";
-import { ordersToBytes, paramsFromBytes, paramsToBytes, timeInference, trainOurs } from "../bench/ours.ts";
+import type { Hidden, Params } from "../core/network/network.ts";
+import {
+  ordersToBytes,
+  paramsFromBytes,
+  paramsToBytes,
+  ratesToBytes,
+  timeInference,
+  trainOurs,
+} from "../bench/ours.ts";
 
 const SCRIPT = fileURLToPath(new URL("../bench/numpy_reference.py", import.meta.url));
 const DATA = {
@@ -64,28 +71,35 @@ async function _runNumpy(
   };
 }
 
-/** Train both sides on the first SLICE images; numpy gets `order` when given, else ours. */
+/**
+ * Train both sides on the first SLICE images; numpy gets `order` when given, else ours, and the rates
+ * of our epochs (from `schedule`) through a rates file.
+ */
 async function _trainBoth(
   batch: number,
   lr: number,
   epochs: number,
   order?: (ours: Uint32Array) => Uint32Array,
+  hidden: Hidden = HIDDEN,
+  schedule: "constant" | "cosine" = "constant",
 ) {
   const train = firstImages(await loadIdxPair(DATA.images, DATA.labels), SLICE);
-  const backend = createTsBackend(HIDDEN, "relu", batch);
-  const run = await trainOurs(backend, train, { hidden: HIDDEN, batch, lr, epochs, seed: 7 });
+  const backend = createTsBackend(hidden, "relu", batch);
+  const run = await trainOurs(backend, train, { hidden, batch, lr, schedule, epochs, seed: 7 });
   const dir = await _scratchDir();
   try {
     await Deno.writeFile(join(dir, "init.f32"), paramsToBytes(run.initial));
     await Deno.writeFile(join(dir, "order.u32"), ordersToBytes(order ? order(run.orders) : run.orders));
+    await Deno.writeFile(join(dir, "rates.f64"), ratesToBytes(run.rates));
     const result = await _runNumpy([
       "train",
       ...["--images", DATA.images, "--labels", DATA.labels, "--init", join(dir, "init.f32")],
       ...["--order", join(dir, "order.u32"), "--save-weights", join(dir, "numpy.f32"), "--limit", `${SLICE}`],
-      ...["--hidden", `${HIDDEN}`, "--batch", `${batch}`, "--lr", `${lr}`, "--epochs", `${epochs}`],
+      ...["--hidden", `${hidden}`, "--batch", `${batch}`, "--lr", `${lr}`, "--epochs", `${epochs}`],
+      ...["--rates", join(dir, "rates.f64")],
     ]);
     assert.equal(result.code, 0, result.stderr);
-    const numpy = paramsFromBytes(await Deno.readFile(join(dir, "numpy.f32")), HIDDEN, "numpy.f32");
+    const numpy = paramsFromBytes(await Deno.readFile(join(dir, "numpy.f32")), hidden, "numpy.f32");
     return {
       ours: backend.params,
       numpy,
@@ -126,6 +140,19 @@ Deno.test({
   ignore: NO_NUMPY,
   async fn() {
     const { ours, numpy, initial } = await _trainBoth(8, 0.1, 2);
+    assert.ok(_maxDifference(ours, numpy) < TOLERANCE, `max difference ${_maxDifference(ours, numpy)}`);
+    assert.ok(_maxDifference(ours, initial) > 100 * TOLERANCE, "training moved the weights");
+  },
+});
+
+Deno.test({
+  name: "numpy_reference.py ends with our weights for two hidden layers on a cosine schedule",
+  ignore: NO_NUMPY,
+  async fn() {
+    // 784-48-24-10, three epochs of batch 8 at rates 0.1, 0.075 and 0.025 (bench "784-512-256-10" and
+    // "default config" rows: several layers, a schedule)
+    const { ours, numpy, initial } = await _trainBoth(8, 0.1, 3, undefined, [48, 24], "cosine");
+    assert.deepEqual(ours.sizes, [784, 48, 24, 10]);
     assert.ok(_maxDifference(ours, numpy) < TOLERANCE, `max difference ${_maxDifference(ours, numpy)}`);
     assert.ok(_maxDifference(ours, initial) > 100 * TOLERANCE, "training moved the weights");
   },

@@ -82,6 +82,15 @@ export interface Backend {
    * @throws {LimitError} When n is not in [1, capacity], or a row's image is not in `pixels`.
    */
   loadImages(pixels: Uint8Array, start: number, n: number, order?: ArrayLike<number>): void;
+  /**
+   * Keep a copy of these images (bytes, D per image) in the backend's own memory, so that
+   * {@linkcode Backend.loadImages} and {@linkcode Backend.predictImages} of this same array read its
+   * rows there instead of copying them in on every call (the wasm backends; the others leave it out).
+   * The caller must not change the array afterwards; holding another array replaces it.
+   *
+   * @throws {LimitError} When the bytes are not whole images or do not fit in the backend's memory.
+   */
+  holdImages?(pixels: Uint8Array): void;
   /** Class probabilities of the last {@linkcode Backend.trainStep} or {@linkcode Backend.predict}, (capacity, K). */
   readonly probs: Float32Array;
   /**

@@ -1,28 +1,30 @@
 /**
  * The WebAssembly SIMD backend on several threads: the calling thread plus `threads − 1` Deno
- * Workers, all running core/kernels/kernels.wasm on one shared `WebAssembly.Memory`.
+ * Workers, all running the kernels of core/kernels/kernels.wat on one shared `WebAssembly.Memory`.
  *
- * A training step's work is cut along the hidden units. The {@linkcode HIDDEN_CHUNKS} fixed chunks are grouped into
- * `tasks` = min(NC, 2T) tasks of whole chunks ({@linkcode taskChunks}); a task owns the w0 columns,
- * b0 entries and w1 rows of its hidden units, so no two tasks write the same number. Each thread
- * has a home queue of tasks ({@linkcode queueTasks}); it claims tasks from its own queue first, then
- * steals from the others (Atomics.compareExchange on one word per queue), so a worker that the
- * operating system has not scheduled yet delays nothing: the caller runs its tasks instead.
+ * Every phase is cut into `tasks` = min(16, 2T) tasks. A training step's row-wise work is cut by rows:
+ * task τ of n rows takes rows [⌊τ·n/tasks⌋, ⌊(τ+1)·n/tasks⌋) ({@linkcode taskRows}) for the pixel
+ * lists (with the sample masks of a share of the pixels, {@linkcode taskPixels}) and for the logits'
+ * reduction and softmax (in the worker, each row's loss left in a buffer that the calling thread sums
+ * in row order). Everything that touches w0 is cut by hidden units instead: task τ owns the units of
+ * chunks {@linkcode taskChunks} in both the forward phase (z0, a0, partial logits) and the backward
+ * phase (dZ0, and the updates of their w1 rows, b0 entries and w0 columns), so no two tasks write the
+ * same number, and a thread keeps the same w0 columns in its cache from step to step: cutting the w0
+ * update by pixels and the forward pass by rows made each core fetch the half of w0 the other had
+ * just written, twice a step, and two threads were no faster than one (docs/kernels.md). A prediction
+ * and loadImages are cut by rows. Each thread has a home queue of tasks ({@linkcode queueTasks}); it
+ * claims tasks from its own queue first, then steals from the others (Atomics.compareExchange on one
+ * word per queue), so a worker that the operating system has not scheduled yet delays nothing: the
+ * caller runs its tasks instead.
  *
- * A prediction's work is cut along the rows instead: task τ of a batch of n rows predicts rows
- * [⌊τ·n/tasks⌋, ⌊(τ+1)·n/tasks⌋) from start to end ({@linkcode taskRows}), pixel lists and softmax
- * included, so the scan runs in parallel too; each row's loss is left in a buffer and the calling
- * thread sums them in row order. Turning a batch's bytes into x (loadImages) is cut the same way.
+ * None of this changes a result: a row's numbers are computed from that row and the parameters, a
+ * unit's from that unit and the batch, every sum in a fixed order whichever task computes it. So the
+ * bytes are the same for every thread count, every schedule, and core/kernels/backend_wasm.ts.
  *
- * None of this changes a result: every number of a hidden unit is computed the same way whichever
- * task or thread computes it, and the one sum across hidden units, the logits, is summed per chunk
- * and reduced in chunk order on the calling thread. So the bytes are the same for every thread count,
- * every schedule, and core/kernels/backend_wasm.ts.
- *
- * The Backend interface is synchronous: the calling thread publishes a phase (forward or backward)
- * in the control words of the shared memory, wakes the workers (Atomics.notify), serves tasks, then
- * waits (Atomics.wait) until every task is done. Both sides spin briefly before sleeping, so the two
- * phases of a training step usually cost no system call.
+ * The Backend interface is synchronous: the calling thread publishes a phase in the control words of
+ * the shared memory, wakes the workers (Atomics.notify), serves tasks, then waits (Atomics.wait) until
+ * every task is done. Both sides spin briefly before sleeping, so the phases of a training step usually
+ * cost no system call.
  *
  * @module
  */
@@ -35,19 +37,25 @@ import {
   createWasmCore,
   HIDDEN_CHUNKS,
   loadKernelModule,
+  PIXEL_GROUP,
   predictOnThisThread,
   predictRows,
   type RowViews,
   rowViews,
+  softmaxOnThisThread,
+  softmaxRows,
   type WasmKernelExports,
   type WasmLayout,
   wasmLayout,
 } from "./backend_wasm.ts";
 import { LimitError } from "../base/errors.ts";
-import type { Activation } from "../network/network.ts";
+import { type Activation, D } from "../network/network.ts";
 
-/** The most threads a backend can use: one per hidden chunk. */
-export const MAX_THREADS = HIDDEN_CHUNKS;
+/** The most threads a backend can use. */
+export const MAX_THREADS = 16;
+
+/** The most tasks a phase is cut into. */
+const MAX_TASKS = 16;
 
 /** Batches smaller than this run on the calling thread alone: waking a worker costs more. */
 export const MIN_PARALLEL_ROWS = 4;
@@ -69,18 +77,26 @@ export const CTRL_ERROR = 4;
 export const CTRL_QUIT = 5;
 /** 1 when a prediction's labels are in the labels buffer, 0 when it has none. */
 export const CTRL_HAS_LABELS = 6;
-/** 1 when a prediction reads the byte images (predictImages), 0 when it reads x. */
-export const CTRL_FROM_PIXELS = 7;
+/** Where a prediction reads byte images (predictImages: row r at this address + 784 r), or 0 for x. */
+export const CTRL_IMAGES = 7;
+/** How many of the next batch's rows a gather phase fetches into cache. */
+export const CTRL_NEXT_ROWS = 9;
 export const CTRL_DONE = 16;
 export const CTRL_QUEUES = 32;
 /** Number of control words: 32 + 16 queues of 16 words. */
 export const CTRL_WORDS = CTRL_QUEUES + 16 * MAX_THREADS;
 
-/** Phase commands. */
-export const CMD_FORWARD = 1;
-export const CMD_BACKWARD = 2;
-export const CMD_PREDICT = 3;
-export const CMD_LOAD = 4;
+/**
+ * Phase commands: a training step's lists, forward, softmax and backward phases, a prediction, and
+ * loadImages' conversion of copied bytes or of rows gathered from held images.
+ */
+export const CMD_LISTS = 1;
+export const CMD_FORWARD = 2;
+export const CMD_SOFTMAX = 3;
+export const CMD_BACKWARD = 4;
+export const CMD_PREDICT = 5;
+export const CMD_LOAD = 6;
+export const CMD_GATHER = 7;
 
 /**
  * Polls of a control word (about 6 ns each) before a thread sleeps in Atomics.wait: about 100 µs for
@@ -106,7 +122,7 @@ export interface WorkerInit {
 }
 
 /**
- * The number of tasks a phase is cut into for T threads: two per thread, at most one per chunk.
+ * The number of tasks a phase is cut into for T threads: two per thread, at most 16.
  *
  * @example
  * ```ts
@@ -115,24 +131,11 @@ export interface WorkerInit {
  * ```
  */
 export function taskCount(threads: number): number {
-  return Math.min(HIDDEN_CHUNKS, 2 * threads);
+  return Math.min(MAX_TASKS, 2 * threads);
 }
 
 /**
- * The chunks of task τ of `tasks`: [⌊τ·NC/tasks⌋, ⌊(τ+1)·NC/tasks⌋).
- *
- * @example
- * ```ts
- * import { taskChunks } from "./backend_threads.ts";
- * console.assert(taskChunks(3, 4).join() === "12,16");
- * ```
- */
-export function taskChunks(task: number, tasks: number): [number, number] {
-  return [Math.floor(task * HIDDEN_CHUNKS / tasks), Math.floor((task + 1) * HIDDEN_CHUNKS / tasks)];
-}
-
-/**
- * The rows of task τ of `tasks` in a prediction of n rows: [⌊τ·n/tasks⌋, ⌊(τ+1)·n/tasks⌋).
+ * The rows of task τ of `tasks` in a phase of n rows: [⌊τ·n/tasks⌋, ⌊(τ+1)·n/tasks⌋).
  *
  * @example
  * ```ts
@@ -142,6 +145,39 @@ export function taskChunks(task: number, tasks: number): [number, number] {
  */
 export function taskRows(task: number, tasks: number, n: number): [number, number] {
   return [Math.floor(task * n / tasks), Math.floor((task + 1) * n / tasks)];
+}
+
+/**
+ * The pixels whose sample masks task τ of `tasks` builds in the lists phase: whole groups of 16 of
+ * the 49, [16⌊τ·49/tasks⌋, 16⌊(τ+1)·49/tasks⌋).
+ *
+ * @example
+ * ```ts
+ * import { taskPixels } from "./backend_threads.ts";
+ * console.assert(taskPixels(0, 4).join() === "0,192" && taskPixels(3, 4).join() === "576,784");
+ * ```
+ */
+export function taskPixels(task: number, tasks: number): [number, number] {
+  const groups = D / PIXEL_GROUP;
+  return [
+    PIXEL_GROUP * Math.floor(task * groups / tasks),
+    PIXEL_GROUP * Math.floor((task + 1) * groups / tasks),
+  ];
+}
+
+/**
+ * The hidden chunks of task τ of `tasks` in the forward and backward phases:
+ * [⌊τ·NC/tasks⌋, ⌊(τ+1)·NC/tasks⌋). Task τ gets the same chunks in both, so the thread that runs it
+ * keeps those units' w0 columns in its cache.
+ *
+ * @example
+ * ```ts
+ * import { taskChunks } from "./backend_threads.ts";
+ * console.assert(taskChunks(3, 4).join() === "12,16");
+ * ```
+ */
+export function taskChunks(task: number, tasks: number): [number, number] {
+  return [Math.floor(task * HIDDEN_CHUNKS / tasks), Math.floor((task + 1) * HIDDEN_CHUNKS / tasks)];
 }
 
 /**
@@ -206,15 +242,22 @@ function _runTask(
   task: number,
   tasks: number,
 ): void {
-  const [c0, c1] = taskChunks(task, tasks);
-  const n = ctrl[CTRL_ROWS];
-  const [s0, s1] = taskRows(task, tasks, n);
+  const n = ctrl[CTRL_ROWS], command = ctrl[CTRL_COMMAND];
+  const [s0, s1] = taskRows(task, tasks, n), [c0, c1] = taskChunks(task, tasks);
   try {
-    const command = ctrl[CTRL_COMMAND];
-    if (command === CMD_FORWARD) kernels.forward_part(c0, c1, n);
+    if (command === CMD_LISTS) {
+      const [i0, i1] = taskPixels(task, tasks);
+      kernels.lists_part(s0, s1, i0, i1, n);
+    } else if (command === CMD_FORWARD) kernels.forward_part(c0, c1, n);
     else if (command === CMD_BACKWARD) kernels.backward_part(c0, c1, n, ctrlFloat[CTRL_LR]);
+    else if (s0 === s1) return;
+    else if (command === CMD_SOFTMAX) softmaxRows(kernels, views, s0, s1, n);
     else if (command === CMD_PREDICT) {
-      predictRows(kernels, views, s0, s1, n, ctrl[CTRL_HAS_LABELS] === 1, ctrl[CTRL_FROM_PIXELS] === 1);
+      predictRows(kernels, views, s0, s1, n, ctrl[CTRL_HAS_LABELS] === 1, ctrl[CTRL_IMAGES]);
+    } else if (command === CMD_GATHER) {
+      // and this task's share of the next batch's rows, to fetch into cache
+      const next = ctrl[CTRL_NEXT_ROWS], [t0, t1] = taskRows(task, tasks, next);
+      kernels.gather_pixels(s0, s1, n + t0, n + t1);
     } else kernels.load_pixels(s0, s1);
   } catch {
     Atomics.store(ctrl, CTRL_ERROR, 1);
@@ -291,31 +334,55 @@ export async function createThreadedBackend(
     if (Atomics.load(ctrl, CTRL_ERROR) !== 0) throw new Error("Cannot run a step: a kernel failed");
   };
 
+  /** Copy a batch's labels into the shared labels buffer, for the rows' softmax. */
+  const shareLabels = (labels: ArrayLike<number>, offset: number, n: number) => {
+    for (let s = 0; s < n; s++) views.labels[s] = labels[offset + s];
+  };
+  /** The rows' losses, summed in row order as softmaxCrossEntropy sums them. */
+  const rowLossSum = (n: number) => {
+    let loss = 0;
+    for (let s = 0; s < n; s++) loss += views.rowLoss[s];
+    return loss;
+  };
+  const serial = (n: number) => workers.length === 0 || n < MIN_PARALLEL_ROWS;
+
   return backendOnCore(core, {
+    lists(n) {
+      if (serial(n)) k.lists_part(0, n, 0, D, n);
+      else run(CMD_LISTS, n, 0);
+    },
     forward(n) {
-      if (workers.length === 0 || n < MIN_PARALLEL_ROWS) k.forward_part(0, HIDDEN_CHUNKS, n);
+      if (serial(n)) k.forward_part(0, HIDDEN_CHUNKS, n);
       else run(CMD_FORWARD, n, 0);
     },
+    softmax(labels, offset, n) {
+      if (serial(n)) return softmaxOnThisThread(core, labels, offset, n);
+      shareLabels(labels, offset, n);
+      run(CMD_SOFTMAX, n, 0);
+      return rowLossSum(n);
+    },
     backward(n, lr) {
-      if (workers.length === 0 || n < MIN_PARALLEL_ROWS) k.backward_part(0, HIDDEN_CHUNKS, n, lr);
+      if (serial(n)) k.backward_part(0, HIDDEN_CHUNKS, n, lr);
       else run(CMD_BACKWARD, n, lr);
     },
     load(n) {
-      if (workers.length === 0 || n < MIN_PARALLEL_ROWS) k.load_pixels(0, n);
+      if (serial(n)) k.load_pixels(0, n);
       else run(CMD_LOAD, n, 0);
     },
-    predict(labels, offset, n, fromPixels) {
-      if (workers.length === 0 || n < MIN_PARALLEL_ROWS) {
-        return predictOnThisThread(core, labels, offset, n, fromPixels);
+    gather(n, next) {
+      if (serial(n)) k.gather_pixels(0, n, n, n + next);
+      else {
+        ctrl[CTRL_NEXT_ROWS] = next;
+        run(CMD_GATHER, n, 0);
       }
-      if (labels) { for (let s = 0; s < n; s++) views.labels[s] = labels[offset + s]; }
+    },
+    predict(labels, offset, n, images) {
+      if (serial(n)) return predictOnThisThread(core, labels, offset, n, images);
+      if (labels) shareLabels(labels, offset, n);
       ctrl[CTRL_HAS_LABELS] = labels ? 1 : 0;
-      ctrl[CTRL_FROM_PIXELS] = fromPixels ? 1 : 0;
+      ctrl[CTRL_IMAGES] = images;
       run(CMD_PREDICT, n, 0);
-      if (!labels) return 0;
-      let loss = 0;
-      for (let s = 0; s < n; s++) loss += views.rowLoss[s]; // row order, as softmaxCrossEntropy sums
-      return loss;
+      return labels ? rowLossSum(n) : 0;
     },
     dispose() {
       Atomics.store(ctrl, CTRL_QUIT, 1);

@@ -3,14 +3,15 @@
  *
  * Shapes as in core/network/network.ts: N = batch size, D = 784 pixels, H = hidden units, K = 10 classes;
  * row-major float32. Every buffer (parameters, batch input, workspace) is allocated once in one
- * shared `WebAssembly.Memory`, and the backend's `params`, `x` and `probs` are `Float32Array` views
- * of it: nothing is copied per step. Softmax and cross-entropy run in TypeScript on those views with
- * the reference `softmaxCrossEntropy` of core/network/loss.ts; everything else runs in wasm.
+ * `WebAssembly.Memory`, and the backend's `params`, `x` and `probs` are `Float32Array` views of it:
+ * nothing is copied per step. Softmax and cross-entropy run in TypeScript on those views with the
+ * reference `softmaxRow` of core/network/loss.ts; everything else runs in wasm.
  *
- * A step is two phases over the hidden units, which are cut into {@linkcode HIDDEN_CHUNKS} fixed
- * chunks: forward (z0, a0 and per-chunk partial logits) and backward (dZ0 and the updates of w1, b0
- * and the w0 columns). This module runs both phases on the calling thread; core/kernels/backend_threads.ts
- * spreads the chunks over workers and gives the same bytes. See docs/kernels.md.
+ * A training step is four phases: lists (each row's non-zero pixels, each pixel's samples), forward
+ * (z0, a0 and partial logits of each chunk of hidden units), softmax (each row's logits and softmax)
+ * and backward (dZ0 and the updates of each chunk's units). This module runs them on the calling
+ * thread; core/kernels/backend_threads.ts cuts them into parts for several threads (rows, or hidden
+ * units for everything that touches w0) and gives the same bytes. See docs/kernels.md.
  *
  * @module
  */
@@ -22,7 +23,7 @@ import { type Activation, D, K, type Params } from "../network/network.ts";
 import { softmaxCrossEntropy, softmaxRow } from "../network/loss.ts";
 import { createOptimizer, DEFAULT_OPTIMIZER } from "../network/optimizers.ts";
 
-/** NC, the fixed number of chunks the hidden units are cut into; the most threads a backend can use. */
+/** NC, the fixed number of chunks the hidden units are cut into for the logits' sums (see kernels.wat). */
 export const HIDDEN_CHUNKS = 16;
 
 /** The largest wasm memory a backend may allocate, in bytes (2 GiB). */
@@ -32,8 +33,14 @@ export const MAX_WASM_BYTES = 2 ** 31;
  * kernels keep their scan table (see core/kernels/kernels.wat). */
 export const CONTROL_OFFSET = 256;
 
+/** Pixels per group of the lists phase's pixel ranges ($sample_masks takes whole groups). */
+export const PIXEL_GROUP = 16;
+
 /** Bytes of wasm memory before the first buffer: the kernels' header, then the control words. */
 const HEADER_BYTES = 4096;
+/** Words of the kernels' header (core/kernels/kernels.wat), and the one that holds the held images' address. */
+const HEADER_WORDS = 25;
+const HEADER_HELD = 20;
 const PAGE_BYTES = 65536;
 /** Row stride of the per-chunk partial logits: K padded to 3 quads. */
 const PARTIAL_FLOATS = 12;
@@ -63,6 +70,8 @@ export interface WasmLayout {
   readonly dLogits: number;
   /** Partial logits of each hidden chunk, (NC, capacity, 12). */
   readonly partials: number;
+  /** w1 by quads of hidden units, (⌈H/4⌉, K, 4): how delta_rows reads w1. */
+  readonly w1Q: number;
   /** Per-sample lists of non-zero pixels: w0 row offsets (capacity, D) i32, values (capacity, D), counts (capacity) i32. */
   readonly nzIdx: number;
   readonly nzVal: number;
@@ -71,44 +80,65 @@ export interface WasmLayout {
   readonly masks: number;
   /** Images as bytes, (capacity, D) u8, which load_pixels turns into rows of x. */
   readonly pixels: number;
-  /** For predictions split over threads: the rows' labels (capacity) u8, and their losses (capacity) f64. */
+  /** For rows split over threads: the rows' labels (capacity) u8, and their losses (capacity) f64. */
   readonly labels: number;
   readonly rowLoss: number;
+  /** Which held image each row of x is gathered from, then the next batch's, (2 capacity) i32. */
+  readonly rows: number;
 }
 
 /** The functions core/kernels/kernels.wasm exports (see the comments in core/kernels/kernels.wat). */
 export interface WasmKernelExports {
-  /** Writes the scan's swizzle table into the header; called once per memory, before any kernel. */
+  /** Writes the scans' swizzle table into the header; called once per memory, before any kernel. */
   init(): void;
-  /** First hidden unit of chunk c; chunk_start(NC) = H. */
-  chunk_start(c: number): number;
   /** x[s, i] = pixels[s, i] / 255 for rows [s0, s1). */
   load_pixels(s0: number, s1: number): void;
-  /** Lists the non-zero pixels of rows [s0, s1) of x; with masks = 1 (and s0 = 0) also the per-pixel sample masks. */
-  scan(s0: number, s1: number, masks: number): void;
+  /**
+   * x[s, i] = held[rows[s], i] / 255 for rows [s0, s1), from the images of holdImages; then touches
+   * the held images of rows[t] for t in [t0, t1) (the next batch's) so they are in cache next time.
+   */
+  gather_pixels(s0: number, s1: number, t0: number, t1: number): void;
+  /** Lists the non-zero pixels of rows [s0, s1) of x. */
+  scan(s0: number, s1: number): void;
+  /**
+   * Lists the non-zero pixels of rows [s0, s1) from byte images, row s at byte address images + 784 s,
+   * as load_pixels then scan would, without writing x.
+   */
+  scan_pixels(s0: number, s1: number, images: number): void;
   /** z0 and a0 of hidden units [j0, j1) for rows [s0, s1). */
   hidden_forward(j0: number, j1: number, s0: number, s1: number): void;
+  /** w1Q = w1 by quads of hidden units, which delta_rows reads; call it whenever w1 may have changed. */
+  transpose_w1(): void;
+  /** First hidden unit of chunk c; chunk_start(NC) = H. */
+  chunk_start(c: number): number;
   /** Partial logits of chunks [c0, c1) for rows [s0, s1). */
   output_partial(c0: number, c1: number, s0: number, s1: number): void;
   /** logits = b1 + the partials of every chunk, in chunk order, for rows [s0, s1). */
   output_reduce(s0: number, s1: number): void;
+  /** logits = a0·w1 + b1 for rows [s0, s1): output_partial of every chunk, then output_reduce. */
+  output_forward(s0: number, s1: number): void;
+  /** hidden_forward of every unit, then output_forward, for rows [s0, s1). */
+  forward_rows(s0: number, s1: number): void;
+  /** scan (or, when images is not 0, scan_pixels of the images there), then forward_rows, for rows [s0, s1). */
+  predict_rows(s0: number, s1: number, images: number): void;
+  /** dZ0 = (dLogits·w1ᵀ) ⊙ act'(z0) for rows [s0, s1) and hidden units [j0, j1) (w1Q current). */
+  delta_rows(s0: number, s1: number, j0: number, j1: number): void;
   /** b1 -= lr Σ dLogits. */
   bias1_update(n: number, lr: number): void;
-  /** dZ0, and the updates of w1 and b0, for hidden units [j0, j1). */
-  hidden_backward(j0: number, j1: number, n: number, lr: number): void;
-  /** w0[:, j0..j1) -= lr xᵀ·dZ0[:, j0..j1), over the non-zero pixels only. */
+  /** The w1 rows and b0 entries of hidden units [j0, j1): θ -= lr Σ over the batch. */
+  hidden_update(j0: number, j1: number, n: number, lr: number): void;
+  /** The sample masks of pixels [i0, i1) (multiples of 16) for the first n rows of x. */
+  sample_masks(i0: number, i1: number, n: number): void;
+  /** w0[:, j0..j1) -= lr xᵀ·dZ0[:, j0..j1), over the samples set in each pixel's masks. */
   input_update(j0: number, j1: number, n: number, lr: number): void;
-  /** hidden_forward and output_partial of chunks [c0, c1). */
+  /** The w0 update of a batch of one, over row 0's pixel list. */
+  input_update_one(lr: number): void;
+  /** scan of rows [s0, s1), then sample_masks of pixels [i0, i1) for n rows. */
+  lists_part(s0: number, s1: number, i0: number, i1: number, n: number): void;
+  /** hidden_forward of the units of chunks [c0, c1) and their output_partial, for n rows. */
   forward_part(c0: number, c1: number, n: number): void;
-  /** hidden_backward and input_update of chunks [c0, c1). */
+  /** delta_rows, hidden_update and input_update of the units of chunks [c0, c1), for n > 1 rows. */
   backward_part(c0: number, c1: number, n: number, lr: number): void;
-  /** Lists the non-zero pixels of rows [s0, s1) from the byte images, as load_pixels then scan would (no masks), without writing x. */
-  scan_pixels(s0: number, s1: number): void;
-  /**
-   * scan (or scan_pixels when fromPixels is 1), hidden_forward, output_partial and output_reduce of
-   * rows [s0, s1), every chunk.
-   */
-  predict_rows(s0: number, s1: number, fromPixels: number): void;
 }
 
 /** A wasm instance with its memory laid out for one network, and typed views of every buffer. */
@@ -129,25 +159,52 @@ export interface WasmCore {
   readonly dLogits: Float32Array;
   /** View of the byte images, (capacity, D). */
   readonly pixels: Uint8Array;
+  /** View of the row indices of gather_pixels, (2 capacity): this batch's, then the next one's. */
+  readonly rows: Int32Array;
+  /** The images last held by {@linkcode WasmCore.holdImages}, or null. */
+  readonly heldImages: Uint8Array | null;
+  /** The byte address of the held images in wasm memory (0 when none). */
+  readonly heldAt: number;
+  /**
+   * Copy images (bytes, D per image) to the end of wasm memory, growing it, for gather_pixels; the
+   * region is reused by the next array held. Holding the array already held does nothing.
+   *
+   * @throws {LimitError} When the bytes are not whole images, or memory would exceed
+   *   {@linkcode MAX_WASM_BYTES}.
+   */
+  holdImages(pixels: Uint8Array): void;
 }
 
 /**
- * How a backend runs the parallel phases: the two of a training step over all
- * {@linkcode HIDDEN_CHUNKS} chunks, and those of loading and predicting over all rows.
+ * How a backend runs the phases of a training step (n > 1 rows) and the rows of loading and
+ * predicting. A step is lists, forward, softmax, b1's update (the caller's), backward; see
+ * {@linkcode backendOnCore}.
  */
 export interface PhaseRunner {
-  /** forward_part over every chunk, for n rows. */
+  /** The pixel lists of the n rows and the sample masks of every pixel (lists_part). */
+  lists(n: number): void;
+  /** z0, a0 and the partial logits of every chunk for the n rows (forward_part). */
   forward(n: number): void;
-  /** backward_part over every chunk, for n rows. */
+  /**
+   * logits = b1 + the partials (output_reduce), then the softmax (probs, dLogits) of the n rows;
+   * returns the summed loss, summed in row order as {@linkcode softmaxCrossEntropy} gives it.
+   */
+  softmax(labels: ArrayLike<number>, offset: number, n: number): number;
+  /** dZ0 (w1Q current), then the updates of w1, b0 and w0, every chunk (backward_part). */
   backward(n: number, lr: number): void;
   /** load_pixels over the first n rows. */
   load(n: number): void;
   /**
-   * predict_rows and the softmax over the first n rows, from x or (fromPixels) from the byte images;
-   * returns the summed loss, summed in row order (0 without labels), as {@linkcode softmaxCrossEntropy}
-   * gives it.
+   * gather_pixels over the first n rows (their indices already in the rows buffer), touching the
+   * next batch's `next` images (indices n to n + next − 1 of the buffer).
    */
-  predict(labels: ArrayLike<number> | null, offset: number, n: number, fromPixels: boolean): number;
+  gather(n: number, next: number): void;
+  /**
+   * predict_rows and the softmax over the first n rows, from x (images = 0) or from the byte images at
+   * that address (row r at images + 784 r); returns the summed loss, summed in row order (0 without
+   * labels).
+   */
+  predict(labels: ArrayLike<number> | null, offset: number, n: number, images: number): number;
   /** Release what the runner holds (workers). */
   dispose(): void;
 }
@@ -220,6 +277,7 @@ export function wasmLayout(hidden: number, capacity: number): WasmLayout {
     probs: take(N * K * 4),
     dLogits: take(N * K * 4),
     partials: take(HIDDEN_CHUNKS * N * PARTIAL_FLOATS * 4),
+    w1Q: take(Math.ceil(H / 4) * K * 16),
     nzIdx: take(N * D * 4),
     nzVal: take(N * D * 4),
     nzCount: take(N * 4),
@@ -227,6 +285,7 @@ export function wasmLayout(hidden: number, capacity: number): WasmLayout {
     pixels: take(N * D),
     labels: take(N),
     rowLoss: take(N * 8),
+    rows: take(2 * N * 4),
     pages: 0,
   };
   if (end > MAX_WASM_BYTES) {
@@ -260,7 +319,7 @@ export function loadKernelModule(): Promise<WebAssembly.Module> {
  * Instantiate the kernels on a memory that a {@linkcode WasmLayout} has been written to.
  *
  * @param module From {@linkcode loadKernelModule}.
- * @param memory A shared memory, laid out by {@linkcode createWasmCore}.
+ * @param memory A memory laid out by {@linkcode createWasmCore}.
  */
 export function instantiateKernels(
   module: WebAssembly.Module,
@@ -272,7 +331,8 @@ export function instantiateKernels(
 
 /**
  * Allocate a shared wasm memory for one network, write the kernels' header and instantiate them.
- * Parameters start at 0.
+ * Parameters start at 0. The memory is shared (the module imports a shared memory), so workers can
+ * instantiate the same module on it.
  *
  * @param module From {@linkcode loadKernelModule}.
  * @param hidden H.
@@ -295,8 +355,13 @@ export function createWasmCore(
 ): WasmCore {
   checkBackendShape(hidden, activation, capacity);
   const layout = wasmLayout(hidden, capacity);
-  const memory = new WebAssembly.Memory({ initial: layout.pages, maximum: layout.pages, shared: true });
-  const header = new Int32Array(memory.buffer, 0, 20);
+  // growable up to the cap, for holdImages; a shared memory never moves, so views stay valid
+  const memory = new WebAssembly.Memory({
+    initial: layout.pages,
+    maximum: MAX_WASM_BYTES / PAGE_BYTES,
+    shared: true,
+  });
+  const header = new Int32Array(memory.buffer, 0, HEADER_WORDS);
   header.set([
     hidden,
     activation === "relu" ? 0 : 1,
@@ -318,11 +383,17 @@ export function createWasmCore(
     layout.nzCount,
     layout.masks,
     layout.pixels,
+    0, // held images: none yet
+    layout.rows,
+    0, // 88, 92: unused
+    0,
+    layout.w1Q,
   ]);
   const kernels = instantiateKernels(module, memory);
   kernels.init();
   const f32 = (at: number, length: number) => new Float32Array(memory.buffer, at, length);
   const H = hidden, N = capacity;
+  let held: Uint8Array | null = null, heldAt = 0;
   return {
     memory,
     layout,
@@ -341,19 +412,56 @@ export function createWasmCore(
     probs: f32(layout.probs, N * K),
     dLogits: f32(layout.dLogits, N * K),
     pixels: new Uint8Array(memory.buffer, layout.pixels, N * D),
+    rows: new Int32Array(memory.buffer, layout.rows, 2 * N),
+    get heldImages() {
+      return held;
+    },
+    get heldAt() {
+      return held ? heldAt : 0;
+    },
+    holdImages(pixels) {
+      if (pixels === held) return;
+      if (pixels.length % D !== 0) {
+        throw new LimitError(
+          `Cannot hold images: ${pixels.length} bytes are not whole images of ${D} pixels`,
+        );
+      }
+      const at = heldAt || memory.buffer.byteLength, end = at + pixels.length;
+      if (end > MAX_WASM_BYTES) {
+        throw new LimitError(
+          `Cannot hold ${pixels.length / D} images: wasm memory would need ${end} bytes, ` +
+            `expected at most ${MAX_WASM_BYTES}`,
+        );
+      }
+      const have = memory.buffer.byteLength;
+      if (end > have) memory.grow(Math.ceil((end - have) / PAGE_BYTES));
+      new Uint8Array(memory.buffer, at, pixels.length).set(pixels);
+      heldAt = at;
+      held = pixels;
+      header[HEADER_HELD] = at;
+    },
   };
 }
 
 /**
  * Make a {@linkcode Backend} of a {@linkcode WasmCore} whose parallel phases a runner executes.
  *
+ * A training step of n > 1 rows is w1Q from w1 (transpose_w1), then four phases: lists (rows and
+ * pixels), forward (hidden chunks), softmax (rows), b1's update on the calling thread, backward
+ * (hidden chunks). The rows of a batch's lists and softmax depend on that row only; everything that
+ * touches w0 is cut by hidden units, so with threads each keeps its own w0 columns from step to step.
+ * A step of one row runs every kernel on the calling thread, with the w0 update over the row's pixel
+ * list (input_update_one).
+ *
+
+ *
  * @param core The instance and its views.
- * @param runner Runs forward_part / backward_part over all chunks (here, or on workers).
+ * @param runner Runs the phases (here, or on workers).
  * @returns The backend; its dispose() calls the runner's.
  */
 export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
-  const k = core.kernels, capacity = core.layout.capacity;
-  // plain SGD, fused into backward_part: the optimizer object only reports that (it keeps no state)
+  const k = core.kernels, capacity = core.layout.capacity, hidden = core.layout.hidden;
+  // plain SGD, fused into the update kernels: the optimizer object only reports that (it keeps no state)
   const optimizer = createOptimizer(DEFAULT_OPTIMIZER, core.params.sizes);
   let disposed = false;
   const checkLive = () => {
@@ -368,9 +476,21 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     capacity,
     x: core.x,
     probs: core.probs,
+    holdImages(pixels) {
+      checkLive();
+      core.holdImages(pixels);
+    },
     loadImages(pixels, start, n, order) {
       checkLive();
       checkImageRows(pixels, start, n, order, capacity);
+      if (pixels === core.heldImages) {
+        // the images are in wasm memory already: gather the rows there, and fetch the next batch's
+        // images (the next n of the order) into cache meanwhile
+        const end = Math.min(start + 2 * n, order ? order.length : pixels.length / D);
+        for (let r = 0; r < end - start; r++) core.rows[r] = order ? order[start + r] : start + r;
+        runner.gather(n, end - start - n);
+        return;
+      }
       if (!order) core.pixels.set(pixels.subarray(start * D, (start + n) * D));
       else {
         for (let r = 0; r < n; r++) {
@@ -384,16 +504,28 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
       checkLive();
       checkImageRows(pixels, start, n, undefined, capacity);
       checkBatchCall("predict", labels, start, n, 0, capacity);
+      // held images are read where they are; others are copied into the pixels buffer first
+      if (pixels === core.heldImages) return runner.predict(labels, start, n, core.heldAt + start * D);
       core.pixels.set(pixels.subarray(start * D, (start + n) * D));
-      return runner.predict(labels, start, n, true);
+      return runner.predict(labels, start, n, core.layout.pixels);
     },
     trainStep(labels, offset, n, lr) {
       checkLive();
       checkBatchCall("run a training step", labels, offset, n, lr, capacity);
-      k.scan(0, n, n > 1 ? 1 : 0); // masks only for the batched w0 update
+      k.transpose_w1();
+      if (n === 1) {
+        k.scan(0, 1);
+        k.forward_rows(0, 1);
+        const loss = softmaxCrossEntropy(core.logits, labels, offset, 1, core.probs, core.dLogits);
+        k.delta_rows(0, 1, 0, hidden);
+        k.bias1_update(1, lr);
+        k.input_update_one(lr);
+        k.hidden_update(0, hidden, 1, lr);
+        return loss;
+      }
+      runner.lists(n);
       runner.forward(n);
-      k.output_reduce(0, n);
-      const loss = softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, core.dLogits);
+      const loss = runner.softmax(labels, offset, n);
       k.bias1_update(n, lr);
       runner.backward(n, lr);
       return loss;
@@ -401,7 +533,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     predict(labels, offset, n) {
       checkLive();
       checkBatchCall("predict", labels, offset, n, 0, capacity);
-      return runner.predict(labels, offset, n, false);
+      return runner.predict(labels, offset, n, 0);
     },
     dispose() {
       if (disposed) return;
@@ -411,25 +543,36 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
   };
 }
 
+/** The softmax phase of a training step on the calling thread: the logits' reduction, then the softmax. */
+export function softmaxOnThisThread(
+  core: WasmCore,
+  labels: ArrayLike<number>,
+  offset: number,
+  n: number,
+): number {
+  core.kernels.output_reduce(0, n);
+  return softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, core.dLogits);
+}
+
 /**
- * predict_rows and the softmax of the first n rows on the calling thread, from x or (fromPixels)
- * from the byte images; returns the summed loss.
+ * predict_rows and the softmax of the first n rows on the calling thread, from x (images = 0) or from
+ * the byte images at that address; returns the summed loss.
  */
 export function predictOnThisThread(
   core: WasmCore,
   labels: ArrayLike<number> | null,
   offset: number,
   n: number,
-  fromPixels: boolean,
+  images: number,
 ): number {
-  core.kernels.predict_rows(0, n, fromPixels ? 1 : 0);
+  core.kernels.predict_rows(0, n, images);
   return softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, null);
 }
 
 /**
- * The part of a prediction a thread does for rows [s0, s1) of n: predict_rows (from x, or from the
- * byte images when fromPixels is true), then each row's softmax, its loss stored in `rowLoss`
- * (labels from `labels`, or none when hasLabels is false).
+ * The part of a prediction a thread does for rows [s0, s1) of n: predict_rows (from x when images is
+ * 0, else from the byte images at that address), then each row's softmax, its loss stored in
+ * `rowLoss` (labels from `labels`, or none when hasLabels is false).
  *
  * @param views The logits, probs, labels and rowLoss buffers of the shared memory, as seen by this thread.
  */
@@ -440,11 +583,29 @@ export function predictRows(
   s1: number,
   n: number,
   hasLabels: boolean,
-  fromPixels: boolean,
+  images: number,
 ): void {
-  kernels.predict_rows(s0, s1, fromPixels ? 1 : 0);
+  kernels.predict_rows(s0, s1, images);
   for (let s = s0; s < s1; s++) {
     views.rowLoss[s] = softmaxRow(views.logits, s, hasLabels ? views.labels[s] : -1, n, views.probs, null);
+  }
+}
+
+/**
+ * The part of a training step's softmax phase a thread does for rows [s0, s1) of n: their logits
+ * (output_reduce), then their softmax with dLogits, each row's loss stored in `rowLoss` (labels from
+ * `labels`).
+ */
+export function softmaxRows(
+  kernels: WasmKernelExports,
+  views: RowViews,
+  s0: number,
+  s1: number,
+  n: number,
+): void {
+  kernels.output_reduce(s0, s1);
+  for (let s = s0; s < s1; s++) {
+    views.rowLoss[s] = softmaxRow(views.logits, s, views.labels[s], n, views.probs, views.dLogits);
   }
 }
 
@@ -452,6 +613,7 @@ export function predictRows(
 export interface RowViews {
   readonly logits: Float32Array;
   readonly probs: Float32Array;
+  readonly dLogits: Float32Array;
   readonly labels: Uint8Array;
   readonly rowLoss: Float64Array;
 }
@@ -462,6 +624,7 @@ export function rowViews(memory: WebAssembly.Memory, layout: WasmLayout): RowVie
   return {
     logits: new Float32Array(memory.buffer, layout.logits, N * K),
     probs: new Float32Array(memory.buffer, layout.probs, N * K),
+    dLogits: new Float32Array(memory.buffer, layout.dLogits, N * K),
     labels: new Uint8Array(memory.buffer, layout.labels, N),
     rowLoss: new Float64Array(memory.buffer, layout.rowLoss, N),
   };
@@ -497,10 +660,13 @@ export async function createWasmBackend(
   const core = createWasmCore(await loadKernelModule(), hidden, activation, capacity);
   const k = core.kernels;
   return backendOnCore(core, {
+    lists: (n) => k.lists_part(0, n, 0, D, n),
     forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
+    softmax: (labels, offset, n) => softmaxOnThisThread(core, labels, offset, n),
     backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, n, lr),
     load: (n) => k.load_pixels(0, n),
-    predict: (labels, offset, n, fromPixels) => predictOnThisThread(core, labels, offset, n, fromPixels),
+    gather: (n, next) => k.gather_pixels(0, n, n, n + next),
+    predict: (labels, offset, n, images) => predictOnThisThread(core, labels, offset, n, images),
     dispose() {},
   });
 }

@@ -3,9 +3,9 @@
 ;; Shape legend, as in core/network/network.ts: N = batch size, D = 784 pixels, H = hidden units,
 ;; K = 10 classes; every matrix is row-major float32.
 ;;
-;; Every buffer lives in the one imported shared memory; a header at byte 0, written once by
-;; wasmLayout() in core/kernels/backend_wasm.ts, holds H, the activation and the byte address of each
-;; buffer (i32 each):
+;; Every buffer lives in the one imported memory; a header at byte 0, written once by
+;; createWasmCore() in core/kernels/backend_wasm.ts, holds H, the activation and the byte address of
+;; each buffer (i32 each):
 ;;
 ;;    0 H          4 activation (0 relu, 1 sigmoid)   8 NC, the hidden chunks   12 capacity
 ;;   16 w0 (D, H)  20 b0 (H)   24 w1 (H, K)   28 b1 (K)   32 x (capacity, D)
@@ -14,23 +14,40 @@
 ;;   60 nzIdx (capacity, D) i32: byte offset i * 4H of the w0 row of each non-zero pixel i
 ;;   64 nzVal (capacity, D): the value of each non-zero pixel   68 nzCount (capacity) i32
 ;;   72 masks (ceil(capacity / 64), D) i64: bit s % 64 of masks[s / 64, i] is set when x[s, i] != 0
-;;   76 pixels (capacity, D) u8: images as bytes, for $load_pixels
-;; Bytes 256 to 2047 hold the thread control words of core/kernels/backend_threads.ts (not used here) and
-;; bytes 2048 to 2303 the swizzle table of $scan, written by $init.
+;;   76 pixels (capacity, D) u8: images as bytes, for $load_pixels and $scan_pixels
+;;   80 held images (M, D) u8, or 0: a data set kept in wasm memory (holdImages in backend_wasm.ts)
+;;   84 rows (2 capacity) i32: which held image each row of x is gathered from, then the next batch's
+;;      ($gather_pixels)
+;;   96 w1Q (ceil(H / 4), K, 4): w1 by quads of hidden units, written by $transpose_w1 for $delta_rows
+;; Bytes 256 to 1407 hold the thread control words of core/kernels/backend_threads.ts (not used here),
+;; bytes 1984 to 1991 a sink that $gather_pixels writes its touching loads into (its own cache line, away
+;; from the header every kernel reads), and bytes 2048 to 2303 the swizzle table of the scans, written by
+;; $init.
 ;;
-;; The hidden dimension is cut into NC chunks whose bounds are multiples of 4 (see $chunk_start).
-;; Every kernel that works on hidden units takes a range [j0, j1) made of whole chunks; the result
-;; for unit j never depends on the range it was computed in, and the only sum across hidden units,
-;; the logits, is summed per chunk and the chunks reduced in a fixed order ($output_reduce). So the
-;; bytes are the same however the chunks are spread over threads.
+;; A training step is four phases, each cut into independent parts (core/kernels/backend_threads.ts runs
+;; the parts on several threads; one thread runs each over the whole batch):
+;;   lists     rows [s0, s1) and pixels [i0, i1) ($lists_part): the rows' pixel lists ($scan) and the
+;;             pixels' sample masks ($sample_masks).
+;;   forward   hidden chunks [c0, c1) ($forward_part): z0 and a0 of their units, their partial logits.
+;;   softmax   rows [s0, s1): $output_reduce, then the TypeScript softmax (probs, loss, dLogits).
+;;   backward  hidden chunks [c0, c1) ($backward_part): dZ0 of their units ($delta_rows), then the
+;;             updates of their w1 rows and b0 entries ($hidden_update) and w0 columns ($input_update).
+;; A row's numbers in lists and softmax depend on that row only, a unit's numbers in forward and
+;; backward on that unit and the batch; every update sums over the batch's samples in increasing order.
+;; So the bytes never depend on how rows, pixels or chunks are cut into parts or spread over threads.
+;; Chunk c is [chunk_start(c), chunk_start(c + 1)); the logits are summed per chunk, then the chunks
+;; in order ($output_reduce): the order in which the shipped model was trained.
 ;;
-;; Arithmetic is IEEE float32 (f32 and f32x4 lanes round alike), without fused multiply-add, so the
-;; same inputs give the same bytes on every run and machine.
+;; Arithmetic is IEEE float32 (an f32x4 lane rounds as an f32 does), each product rounded and then
+;; added, never fused: relaxed SIMD's f32x4.relaxed_madd is one fused multiply-add on CPUs with FMA
+;; and a multiply then an add elsewhere, so its bytes would depend on the machine (and it measured no
+;; faster here, docs/kernels.md). So the same inputs give the same bytes on every run and machine.
+;; Each sum runs in a fixed order, stated at its kernel.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
   ;; ------------------------------------------------------------------------------------------
-  ;; Hidden chunks.
+  ;; Hidden chunks: the logits are summed per chunk of hidden units, then the chunks in order.
 
   ;; First hidden unit of chunk c: 4 * floor(c * Q / NC) with Q = ceil(H / 4) quads, capped at H.
   ;; chunk_start(NC) = H, so chunk c is [chunk_start(c), chunk_start(c + 1)).
@@ -62,24 +79,40 @@
     ;; n = round(x * log2(e))
     (local.set $n
       (f32x4.nearest
-        (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+        (f32x4.mul
+          (local.get $x)
+          (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
     ;; r = x - n ln2, with ln2 split in two (Cody-Waite) so n * ln2_hi is exact
     (local.set $r
-      (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+      (f32x4.sub
+        (local.get $x)
+        (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
     (local.set $r
-      (f32x4.add (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 2.12194440e-4 2.12194440e-4 2.12194440e-4 2.12194440e-4))))
+      (f32x4.add
+        (local.get $r)
+        (f32x4.mul (local.get $n) (v128.const f32x4 2.12194440e-4 2.12194440e-4 2.12194440e-4 2.12194440e-4))))
     ;; e^r = 1 + r + r^2 (c0 + c1 r + ... + c5 r^5)
     (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
     (local.set $p
-      (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+      (f32x4.add
+        (f32x4.mul (local.get $p) (local.get $r))
+        (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
     (local.set $p
-      (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+      (f32x4.add
+        (f32x4.mul (local.get $p) (local.get $r))
+        (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
     (local.set $p
-      (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+      (f32x4.add
+        (f32x4.mul (local.get $p) (local.get $r))
+        (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
     (local.set $p
-      (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+      (f32x4.add
+        (f32x4.mul (local.get $p) (local.get $r))
+        (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
     (local.set $p
-      (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+      (f32x4.add
+        (f32x4.mul (local.get $p) (local.get $r))
+        (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
     (local.set $p
       (f32x4.add
         (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
@@ -131,16 +164,14 @@
   ;; ------------------------------------------------------------------------------------------
   ;; Input rows from bytes.
 
-  ;; x[s, i] = pixels[s, i] / 255 for the rows s0 <= s < s1, as float32 division, which rounds the exact
-  ;; quotient once; core/network/input.ts's PIXEL_TO_INPUT rounds it to a double first and then to a
-  ;; float, and double rounding through a double is harmless for a quotient (53 >= 2 * 24 + 2 bits),
-  ;; so the floats are the same (tests/backend_wasm_test.ts checks all 256). 16 pixels at a time; a
-  ;; group of 16 paper pixels (0) is written as zeros without dividing.
-  (func $load_pixels (export "load_pixels") (param $s0 i32) (param $s1 i32)
-    (local $src i32) (local $end i32) (local $dst i32) (local $v v128) (local $h v128)
-    (local.set $src (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s0) (i32.const 784))))
-    (local.set $end (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s1) (i32.const 784))))
-    (local.set $dst (i32.add (i32.load (i32.const 32)) (i32.mul (local.get $s0) (i32.const 3136))))
+  ;; dst[k] = src[k] / 255 for the k < count bytes at src (count a multiple of 16), as float32
+  ;; division, which rounds the exact quotient once; core/network/input.ts's PIXEL_TO_INPUT rounds it to
+  ;; a double first and then to a float, and double rounding through a double is harmless for a
+  ;; quotient (53 >= 2 * 24 + 2 bits), so the floats are the same (tests/backend_factory_test.ts checks
+  ;; all 256). 16 pixels at a time; a group of 16 paper pixels (0) is written as zeros without dividing.
+  (func $bytes_to_floats (param $src i32) (param $dst i32) (param $count i32)
+    (local $end i32) (local $v v128) (local $h v128)
+    (local.set $end (i32.add (local.get $src) (local.get $count)))
     (block $done
       (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
       (loop $group
@@ -170,22 +201,71 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
         (br_if $group (i32.lt_u (local.get $src) (local.get $end))))))
 
+  ;; x[s, i] = pixels[s, i] / 255 for the rows s0 <= s < s1 ($bytes_to_floats).
+  (func $load_pixels (export "load_pixels") (param $s0 i32) (param $s1 i32)
+    (call $bytes_to_floats
+      (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s0) (i32.const 784)))
+      (i32.add (i32.load (i32.const 32)) (i32.mul (local.get $s0) (i32.const 3136)))
+      (i32.mul (i32.sub (local.get $s1) (local.get $s0)) (i32.const 784))))
+
+  ;; x[s, i] = held[rows[s], i] / 255 for the rows s0 <= s < s1: each row from the image of the held
+  ;; images (header 80) that the row index buffer (header 84, i32) names ($bytes_to_floats). Then the
+  ;; images of rows[t] for t0 <= t < t1 (the next batch's, which the caller knows from its order) are
+  ;; touched: one load per 64-byte line, all independent so the CPU overlaps their cache misses (wasm
+  ;; has no prefetch), their xor stored at byte 1984 so the loads cannot be dropped. The next call then
+  ;; finds its rows in cache instead of waiting for memory row after row.
+  (func $gather_pixels (export "gather_pixels") (param $s0 i32) (param $s1 i32) (param $t0 i32) (param $t1 i32)
+    (local $s i32) (local $src i32) (local $end i32) (local $sink i64)
+    (local.set $s (local.get $s0))
+    (block $rows
+      (br_if $rows (i32.ge_u (local.get $s) (local.get $s1)))
+      (loop $row
+        (call $bytes_to_floats (call $held_image (local.get $s))
+          (i32.add (i32.load (i32.const 32)) (i32.mul (local.get $s) (i32.const 3136)))
+          (i32.const 784))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $row (i32.lt_u (local.get $s) (local.get $s1)))))
+    (local.set $s (local.get $t0))
+    (block $next
+      (br_if $next (i32.ge_u (local.get $s) (local.get $t1)))
+      (loop $row
+        (local.set $src (call $held_image (local.get $s)))
+        (local.set $end (i32.add (local.get $src) (i32.const 784)))
+        (loop $line
+          (local.set $sink (i64.xor (local.get $sink) (i64.load (local.get $src))))
+          (local.set $src (i32.add (local.get $src) (i32.const 64)))
+          (br_if $line (i32.lt_u (local.get $src) (local.get $end))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $row (i32.lt_u (local.get $s) (local.get $t1)))))
+    (i64.store (i32.const 1984) (local.get $sink)))
+
+  ;; The address of the held image of row index entry s: held + rows[s] * 784.
+  (func $held_image (param $s i32) (result i32)
+    (i32.add (i32.load (i32.const 80))
+      (i32.mul (i32.load (i32.add (i32.load (i32.const 84)) (i32.shl (local.get $s) (i32.const 2)))) (i32.const 784))))
+
   ;; ------------------------------------------------------------------------------------------
   ;; Input sparsity.
 
-  ;; Write the compaction table of $scan at byte 2048 of the header: for each 4-bit mask m of the
+  ;; Write the compaction table of the scans at byte 2048 of the header: for each 4-bit mask m of the
   ;; non-zero lanes of a quad, the i8x16.swizzle indices that move those lanes, in order, to the
   ;; front (255 selects 0). Called once, before any other kernel.
   (func $init (export "init")
-    (v128.store offset=2048 (i32.const 0) (v128.const i8x16 255 255 255 255 255 255 255 255 255 255 255 255 255 255 255 255))
+    (v128.store offset=2048
+      (i32.const 0)
+      (v128.const i8x16 255 255 255 255 255 255 255 255 255 255 255 255 255 255 255 255))
     (v128.store offset=2064 (i32.const 0) (v128.const i8x16 0 1 2 3 255 255 255 255 255 255 255 255 255 255 255 255))
     (v128.store offset=2080 (i32.const 0) (v128.const i8x16 4 5 6 7 255 255 255 255 255 255 255 255 255 255 255 255))
     (v128.store offset=2096 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 255 255 255 255 255 255 255 255))
-    (v128.store offset=2112 (i32.const 0) (v128.const i8x16 8 9 10 11 255 255 255 255 255 255 255 255 255 255 255 255))
+    (v128.store offset=2112
+      (i32.const 0)
+      (v128.const i8x16 8 9 10 11 255 255 255 255 255 255 255 255 255 255 255 255))
     (v128.store offset=2128 (i32.const 0) (v128.const i8x16 0 1 2 3 8 9 10 11 255 255 255 255 255 255 255 255))
     (v128.store offset=2144 (i32.const 0) (v128.const i8x16 4 5 6 7 8 9 10 11 255 255 255 255 255 255 255 255))
     (v128.store offset=2160 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 255 255 255 255))
-    (v128.store offset=2176 (i32.const 0) (v128.const i8x16 12 13 14 15 255 255 255 255 255 255 255 255 255 255 255 255))
+    (v128.store offset=2176
+      (i32.const 0)
+      (v128.const i8x16 12 13 14 15 255 255 255 255 255 255 255 255 255 255 255 255))
     (v128.store offset=2192 (i32.const 0) (v128.const i8x16 0 1 2 3 12 13 14 15 255 255 255 255 255 255 255 255))
     (v128.store offset=2208 (i32.const 0) (v128.const i8x16 4 5 6 7 12 13 14 15 255 255 255 255 255 255 255 255))
     (v128.store offset=2224 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 12 13 14 15 255 255 255 255))
@@ -195,27 +275,18 @@
     (v128.store offset=2288 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)))
 
   ;; For each row s0 <= s < s1 of x: the list of its non-zero pixels i in increasing order
-  ;; (nzIdx[s, m] = i * 4H, nzVal[s, m] = x[s, i], nzCount[s]); and, when $withMasks is 1, the bit
-  ;; masks of the samples that have pixel i, for the batched w0 update (rows from s0 = 0 only). A
-  ;; group of 16 pixels that are all +0 is skipped with one test; in the others each quad is packed
-  ;; without branches: the mask of its non-zero lanes picks a swizzle from the $init table, and the
-  ;; lists advance by its popcount (0 for a quad of zeros). The packed stores may write up to 3
-  ;; entries past the end of a list, never past its row of D entries.
-  (func $scan (export "scan") (param $s0 i32) (param $s1 i32) (param $withMasks i32)
+  ;; (nzIdx[s, m] = i * 4H, nzVal[s, m] = x[s, i], nzCount[s]). A group of 16 pixels that are all +0
+  ;; is skipped with one test; in the others each quad is packed without branches: the mask of its
+  ;; non-zero lanes picks a swizzle from the $init table, and the lists advance by its popcount (0 for
+  ;; a quad of zeros). The packed stores may write up to 3 entries past the end of a list, never past
+  ;; its row of D entries. -0 counts as 0, NaN as non-zero, as in the TS `xi === 0` test.
+  (func $scan (export "scan") (param $s0 i32) (param $s1 i32)
     (local $s i32) (local $rowBytes i32) (local $xp i32) (local $xend i32) (local $ip i32) (local $ip0 i32)
-    (local $vp i32) (local $mp i32) (local $m i32) (local $count i32) (local $gend i32)
-    (local $v v128) (local $nz v128) (local $sh v128) (local $idx v128) (local $step v128) (local $step4 v128)
-    (local $bit v128)
+    (local $vp i32) (local $m i32) (local $count i32) (local $gend i32)
+    (local $v v128) (local $sh v128) (local $idx v128) (local $step v128) (local $step4 v128)
     (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
     (local.set $step (i32x4.splat (i32.shl (local.get $rowBytes) (i32.const 2))))
     (local.set $step4 (i32x4.shl (local.get $step) (i32.const 2)))
-    (if (local.get $withMasks)
-      (then
-        ;; ceil(s1 / 64) groups of D masks of 8 bytes
-        (memory.fill
-          (i32.load (i32.const 72))
-          (i32.const 0)
-          (i32.mul (i32.shr_u (i32.add (local.get $s1) (i32.const 63)) (i32.const 6)) (i32.const 6272)))))
     (local.set $s (local.get $s0))
     (block $samples
       (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
@@ -227,9 +298,6 @@
         (local.set $vp (i32.add (i32.load (i32.const 64)) (i32.mul (local.get $s) (i32.const 3136))))
         ;; w0 row offsets of the 4 pixels of the current quad: (4q + l) * 4H
         (local.set $idx (i32x4.mul (i32x4.splat (local.get $rowBytes)) (v128.const i32x4 0 1 2 3)))
-        (local.set $mp
-          (i32.add (i32.load (i32.const 72)) (i32.mul (i32.shr_u (local.get $s) (i32.const 6)) (i32.const 6272))))
-        (local.set $bit (i64x2.splat (i64.shl (i64.const 1) (i64.extend_i32_u (i32.and (local.get $s) (i32.const 63))))))
         ;; 16 pixels at a time: a group whose bits are all 0 (paper) is skipped with one test; within
         ;; the others every quad is packed without a branch (an all-zero quad packs nothing), since
         ;; which quads of a digit's row hold ink is too irregular for the branch predictor.
@@ -242,31 +310,19 @@
               (local.set $gend (i32.add (local.get $xp) (i32.const 64)))
               (loop $quad
                 (local.set $v (v128.load (local.get $xp)))
-                (local.set $nz (f32x4.ne (local.get $v) (v128.const f32x4 0 0 0 0)))
-                (local.set $m (i32x4.bitmask (local.get $nz)))
+                (local.set $m (i32x4.bitmask (f32x4.ne (local.get $v) (v128.const f32x4 0 0 0 0))))
                 (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
                 (v128.store (local.get $vp) (i8x16.swizzle (local.get $v) (local.get $sh)))
                 (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
                 (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
                 (local.set $vp (i32.add (local.get $vp) (local.get $count)))
                 (local.set $ip (i32.add (local.get $ip) (local.get $count)))
-                (if (local.get $withMasks)
-                  (then
-                    ;; masks[s / 64, 4q + l] |= bit for the non-zero lanes l (a lane of nz is all ones)
-                    (v128.store offset=0 (local.get $mp)
-                      (v128.or (v128.load offset=0 (local.get $mp))
-                        (v128.and (local.get $bit) (i64x2.extend_low_i32x4_s (local.get $nz)))))
-                    (v128.store offset=16 (local.get $mp)
-                      (v128.or (v128.load offset=16 (local.get $mp))
-                        (v128.and (local.get $bit) (i64x2.extend_high_i32x4_s (local.get $nz)))))))
                 (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
                 (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
-                (local.set $mp (i32.add (local.get $mp) (i32.const 32)))
                 (br_if $quad (i32.lt_u (local.get $xp) (local.get $gend)))))
             (else
               (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
-              (local.set $idx (i32x4.add (local.get $idx) (local.get $step4)))
-              (local.set $mp (i32.add (local.get $mp) (i32.const 128)))))
+              (local.set $idx (i32x4.add (local.get $idx) (local.get $step4)))))
           (br_if $group (i32.lt_u (local.get $xp) (local.get $xend))))
         (i32.store
           (i32.add (i32.load (i32.const 68)) (i32.shl (local.get $s) (i32.const 2)))
@@ -274,10 +330,11 @@
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
 
-  ;; $scan without masks, from the byte images instead of x: for each row s0 <= s < s1 of pixels,
-  ;; nzIdx, nzVal and nzCount as $scan gives them for the x that $load_pixels would make (the same
-  ;; f32x4.div by 255, non-zero exactly where the byte is), without writing x. For predictions.
-  (func $scan_pixels (export "scan_pixels") (param $s0 i32) (param $s1 i32)
+  ;; $scan from byte images instead of x: for each row s0 <= s < s1, the image at byte address
+  ;; images + 784 s (the pixels buffer, or a run of held images), nzIdx, nzVal and nzCount as $scan
+  ;; gives them for the x that $load_pixels would make (the same f32x4.div by 255, non-zero exactly
+  ;; where the byte is), without writing x. For predictions.
+  (func $scan_pixels (export "scan_pixels") (param $s0 i32) (param $s1 i32) (param $images i32)
     (local $s i32) (local $rowBytes i32) (local $src i32) (local $send i32) (local $ip i32) (local $ip0 i32)
     (local $vp i32) (local $bits i32) (local $m i32) (local $count i32)
     (local $v v128) (local $sh v128) (local $idx v128) (local $step v128) (local $step4 v128)
@@ -288,7 +345,7 @@
     (block $samples
       (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
       (loop $sample
-        (local.set $src (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s) (i32.const 784))))
+        (local.set $src (i32.add (local.get $images) (i32.mul (local.get $s) (i32.const 784))))
         (local.set $send (i32.add (local.get $src) (i32.const 784)))
         (local.set $ip0 (i32.add (i32.load (i32.const 60)) (i32.mul (local.get $s) (i32.const 3136))))
         (local.set $ip (local.get $ip0))
@@ -364,11 +421,14 @@
   ;; ------------------------------------------------------------------------------------------
   ;; Layer 0 forward: z0 = x·w0 + b0 over the non-zero pixels, a0 = act(z0).
 
-  ;; One sample, 32 hidden units: z[0..32) = b[0..32) + Σ_m val[m] * w0[idx[m] + 0..32), the
-  ;; 8 quads of z held in registers while the pixel list streams past. wb = &w0[0, j], bp = &b0[j],
-  ;; zp = &z0[s, j].
+  ;; One sample, 32 hidden units: z[0..32) = b[0..32) + v[0] * w0[idx[0] + 0..32) + v[1] * ... over
+  ;; the pixel list in order, the 8 quads of z held in registers while the list streams past.
+  ;; wb = &w0[0, j], bp = &b0[j], zp = &z0[s, j]. The count mod 4 first entries go one at a time,
+  ;; then four per turn; each z quad is still summed one entry after the other, so the bytes are those
+  ;; of one entry at a time ($fwd1 and $fwd0 below; tests/backend_wasm_test.ts compares them).
   (func $fwd8 (param $ip i32) (param $iend i32) (param $vp i32) (param $wb i32) (param $bp i32) (param $zp i32)
-    (local $p i32) (local $q i32) (local $v v128) (local $u v128)
+    (local $p i32) (local $q i32) (local $r i32) (local $t i32) (local $v v128) (local $u v128)
+    (local $c v128) (local $d v128)
     (local $z0 v128) (local $z1 v128) (local $z2 v128) (local $z3 v128)
     (local $z4 v128) (local $z5 v128) (local $z6 v128) (local $z7 v128)
     (local.set $z0 (v128.load offset=0 (local.get $bp)))
@@ -379,9 +439,10 @@
     (local.set $z5 (v128.load offset=80 (local.get $bp)))
     (local.set $z6 (v128.load offset=96 (local.get $bp)))
     (local.set $z7 (v128.load offset=112 (local.get $bp)))
-    ;; an odd pixel first, then two per turn (z + a + b is (z + a) + b, the order of one at a time)
-    (if (i32.and (i32.sub (local.get $iend) (local.get $ip)) (i32.const 4))
-      (then
+    ;; entries one at a time until a multiple of 4 is left
+    (block $aligned
+      (loop $one
+        (br_if $aligned (i32.eqz (i32.and (i32.sub (local.get $iend) (local.get $ip)) (i32.const 12))))
         (local.set $p (i32.add (local.get $wb) (i32.load (local.get $ip))))
         (local.set $v (v128.load32_splat (local.get $vp)))
         (local.set $z0 (f32x4.add (local.get $z0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $p)))))
@@ -393,40 +454,85 @@
         (local.set $z6 (f32x4.add (local.get $z6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $p)))))
         (local.set $z7 (f32x4.add (local.get $z7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $p)))))
         (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
-        (local.set $vp (i32.add (local.get $vp) (i32.const 4)))))
+        (local.set $vp (i32.add (local.get $vp) (i32.const 4)))
+        (br $one)))
     (block $done
       (br_if $done (i32.ge_u (local.get $ip) (local.get $iend)))
       (loop $m
-        (local.set $p (i32.add (local.get $wb) (i32.load (local.get $ip))))
+        (local.set $p (i32.add (local.get $wb) (i32.load offset=0 (local.get $ip))))
         (local.set $q (i32.add (local.get $wb) (i32.load offset=4 (local.get $ip))))
-        (local.set $v (v128.load32_splat (local.get $vp)))
+        (local.set $r (i32.add (local.get $wb) (i32.load offset=8 (local.get $ip))))
+        (local.set $t (i32.add (local.get $wb) (i32.load offset=12 (local.get $ip))))
+        (local.set $v (v128.load32_splat offset=0 (local.get $vp)))
         (local.set $u (v128.load32_splat offset=4 (local.get $vp)))
+        (local.set $c (v128.load32_splat offset=8 (local.get $vp)))
+        (local.set $d (v128.load32_splat offset=12 (local.get $vp)))
         (local.set $z0
-          (f32x4.add (f32x4.add (local.get $z0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $p))))
-            (f32x4.mul (local.get $u) (v128.load offset=0 (local.get $q)))))
+          (f32x4.add
+            (f32x4.add
+              (f32x4.add
+                (f32x4.add (local.get $z0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $p))))
+                (f32x4.mul (local.get $u) (v128.load offset=0 (local.get $q))))
+              (f32x4.mul (local.get $c) (v128.load offset=0 (local.get $r))))
+            (f32x4.mul (local.get $d) (v128.load offset=0 (local.get $t)))))
         (local.set $z1
-          (f32x4.add (f32x4.add (local.get $z1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $p))))
-            (f32x4.mul (local.get $u) (v128.load offset=16 (local.get $q)))))
+          (f32x4.add
+            (f32x4.add
+              (f32x4.add
+                (f32x4.add (local.get $z1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $p))))
+                (f32x4.mul (local.get $u) (v128.load offset=16 (local.get $q))))
+              (f32x4.mul (local.get $c) (v128.load offset=16 (local.get $r))))
+            (f32x4.mul (local.get $d) (v128.load offset=16 (local.get $t)))))
         (local.set $z2
-          (f32x4.add (f32x4.add (local.get $z2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $p))))
-            (f32x4.mul (local.get $u) (v128.load offset=32 (local.get $q)))))
+          (f32x4.add
+            (f32x4.add
+              (f32x4.add
+                (f32x4.add (local.get $z2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $p))))
+                (f32x4.mul (local.get $u) (v128.load offset=32 (local.get $q))))
+              (f32x4.mul (local.get $c) (v128.load offset=32 (local.get $r))))
+            (f32x4.mul (local.get $d) (v128.load offset=32 (local.get $t)))))
         (local.set $z3
-          (f32x4.add (f32x4.add (local.get $z3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $p))))
-            (f32x4.mul (local.get $u) (v128.load offset=48 (local.get $q)))))
+          (f32x4.add
+            (f32x4.add
+              (f32x4.add
+                (f32x4.add (local.get $z3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $p))))
+                (f32x4.mul (local.get $u) (v128.load offset=48 (local.get $q))))
+              (f32x4.mul (local.get $c) (v128.load offset=48 (local.get $r))))
+            (f32x4.mul (local.get $d) (v128.load offset=48 (local.get $t)))))
         (local.set $z4
-          (f32x4.add (f32x4.add (local.get $z4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $p))))
-            (f32x4.mul (local.get $u) (v128.load offset=64 (local.get $q)))))
+          (f32x4.add
+            (f32x4.add
+              (f32x4.add
+                (f32x4.add (local.get $z4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $p))))
+                (f32x4.mul (local.get $u) (v128.load offset=64 (local.get $q))))
+              (f32x4.mul (local.get $c) (v128.load offset=64 (local.get $r))))
+            (f32x4.mul (local.get $d) (v128.load offset=64 (local.get $t)))))
         (local.set $z5
-          (f32x4.add (f32x4.add (local.get $z5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $p))))
-            (f32x4.mul (local.get $u) (v128.load offset=80 (local.get $q)))))
+          (f32x4.add
+            (f32x4.add
+              (f32x4.add
+                (f32x4.add (local.get $z5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $p))))
+                (f32x4.mul (local.get $u) (v128.load offset=80 (local.get $q))))
+              (f32x4.mul (local.get $c) (v128.load offset=80 (local.get $r))))
+            (f32x4.mul (local.get $d) (v128.load offset=80 (local.get $t)))))
         (local.set $z6
-          (f32x4.add (f32x4.add (local.get $z6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $p))))
-            (f32x4.mul (local.get $u) (v128.load offset=96 (local.get $q)))))
+          (f32x4.add
+            (f32x4.add
+              (f32x4.add
+                (f32x4.add (local.get $z6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $p))))
+                (f32x4.mul (local.get $u) (v128.load offset=96 (local.get $q))))
+              (f32x4.mul (local.get $c) (v128.load offset=96 (local.get $r))))
+            (f32x4.mul (local.get $d) (v128.load offset=96 (local.get $t)))))
         (local.set $z7
-          (f32x4.add (f32x4.add (local.get $z7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $p))))
-            (f32x4.mul (local.get $u) (v128.load offset=112 (local.get $q)))))
-        (local.set $ip (i32.add (local.get $ip) (i32.const 8)))
-        (local.set $vp (i32.add (local.get $vp) (i32.const 8)))
+          (f32x4.add
+            (f32x4.add
+              (f32x4.add
+                (f32x4.add (local.get $z7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $p))))
+                (f32x4.mul (local.get $u) (v128.load offset=112 (local.get $q))))
+              (f32x4.mul (local.get $c) (v128.load offset=112 (local.get $r))))
+            (f32x4.mul (local.get $d) (v128.load offset=112 (local.get $t)))))
+        (local.set $ip (i32.add (local.get $ip) (i32.const 16)))
+        (local.set $vp (i32.add (local.get $vp) (i32.const 16)))
         (br_if $m (i32.lt_u (local.get $ip) (local.get $iend)))))
     (v128.store offset=0 (local.get $zp) (local.get $z0))
     (v128.store offset=16 (local.get $zp) (local.get $z1))
@@ -437,7 +543,7 @@
     (v128.store offset=96 (local.get $zp) (local.get $z6))
     (v128.store offset=112 (local.get $zp) (local.get $z7)))
 
-  ;; $fwd8 for 4 hidden units.
+  ;; $fwd8 for 4 hidden units, one entry at a time: the plain reference of the blocked loop.
   (func $fwd1 (param $ip i32) (param $iend i32) (param $vp i32) (param $wb i32) (param $bp i32) (param $zp i32)
     (local $z v128)
     (local.set $z (v128.load (local.get $bp)))
@@ -445,7 +551,8 @@
       (br_if $done (i32.ge_u (local.get $ip) (local.get $iend)))
       (loop $m
         (local.set $z
-          (f32x4.add (local.get $z)
+          (f32x4.add
+            (local.get $z)
             (f32x4.mul
               (v128.load32_splat (local.get $vp))
               (v128.load (i32.add (local.get $wb) (i32.load (local.get $ip)))))))
@@ -454,24 +561,28 @@
         (br_if $m (i32.lt_u (local.get $ip) (local.get $iend)))))
     (v128.store (local.get $zp) (local.get $z)))
 
-  ;; $fwd8 for 1 hidden unit.
+  ;; $fwd1 for 1 hidden unit, in lane 0 (v128.load32_zero reads the one weight), so a unit past the
+  ;; last whole quad rounds as a lane does.
   (func $fwd0 (param $ip i32) (param $iend i32) (param $vp i32) (param $wb i32) (param $bp i32) (param $zp i32)
-    (local $z f32)
-    (local.set $z (f32.load (local.get $bp)))
+    (local $z v128)
+    (local.set $z (v128.load32_zero (local.get $bp)))
     (block $done
       (br_if $done (i32.ge_u (local.get $ip) (local.get $iend)))
       (loop $m
         (local.set $z
-          (f32.add (local.get $z)
-            (f32.mul (f32.load (local.get $vp)) (f32.load (i32.add (local.get $wb) (i32.load (local.get $ip)))))))
+          (f32x4.add
+            (local.get $z)
+            (f32x4.mul
+              (v128.load32_zero (local.get $vp))
+              (v128.load32_zero (i32.add (local.get $wb) (i32.load (local.get $ip)))))))
         (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
         (local.set $vp (i32.add (local.get $vp) (i32.const 4)))
         (br_if $m (i32.lt_u (local.get $ip) (local.get $iend)))))
-    (f32.store (local.get $zp) (local.get $z)))
+    (v128.store32_lane 0 (local.get $zp) (local.get $z)))
 
   ;; z0[s, j0..j1) = x[s]·w0[:, j0..j1) + b0[j0..j1) and a0 = act(z0) there, for s0 <= s < s1; needs
-  ;; $scan of those rows.
-  ;; Blocks of 32 units, then of 4, then single units.
+  ;; the pixel lists of those rows. Blocks of 32 units, then of 4, then single units; each unit's sum
+  ;; runs over the row's pixels in increasing order, whatever block it falls in.
   (func $hidden_forward (export "hidden_forward") (param $j0 i32) (param $j1 i32) (param $s0 i32) (param $s1 i32)
     (local $s i32) (local $rowBytes i32) (local $ip i32) (local $iend i32) (local $vp i32)
     (local $zrow i32) (local $jb i32) (local $jend i32) (local $w0 i32) (local $b0 i32)
@@ -487,7 +598,9 @@
         (local.set $vp (i32.add (i32.load (i32.const 64)) (i32.mul (local.get $s) (i32.const 3136))))
         (local.set $iend
           (i32.add (local.get $ip)
-            (i32.shl (i32.load (i32.add (i32.load (i32.const 68)) (i32.shl (local.get $s) (i32.const 2)))) (i32.const 2))))
+            (i32.shl
+              (i32.load (i32.add (i32.load (i32.const 68)) (i32.shl (local.get $s) (i32.const 2))))
+              (i32.const 2))))
         (local.set $zrow (i32.add (i32.load (i32.const 36)) (i32.mul (local.get $s) (local.get $rowBytes))))
         (local.set $jb (i32.shl (local.get $j0) (i32.const 2)))
         (block $b8
@@ -524,9 +637,78 @@
         (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
 
   ;; ------------------------------------------------------------------------------------------
-  ;; Layer 1 forward: z1 = a0·w1 + b1, summed per hidden chunk.
+  ;; Layer 1: z1 = a0·w1 + b1 forward, dZ0 = (dLogits·w1ᵀ) ⊙ act'(z0) backward, both per row.
 
-;; partials[c, s, 0..K) = Σ_{j in chunk c} a0[s, j] * w1[j, 0..K) for chunks c0 <= c < c1 and
+  ;; w1Q[q, k, l] = w1[4q + l, k] (0 for 4q + l >= H): w1 by quads of hidden units, each quad's ten
+  ;; class vectors W_k = w1[4q..4q+3, k] side by side (160 bytes), the layout in which $delta_rows reads
+  ;; w1. Called before a training step's phases, whenever w1 may have changed. A whole quad of
+  ;; units is read as 4 rows of w1 and transposed in registers, 4 x 4 floats at a time (k 0..3, 4..7,
+  ;; then 8, 9 as 2 x 4); the last H mod 4 units go one float at a time, the rest of their quad 0.
+  (func $transpose_w1 (export "transpose_w1")
+    (local $j i32) (local $k i32) (local $h i32) (local $hq i32) (local $src i32) (local $dst i32)
+    (local $end i32) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
+    (local.set $h (i32.load (i32.const 0)))
+    (local.set $hq (i32.and (local.get $h) (i32.const -4)))
+    (local.set $src (i32.load (i32.const 24)))
+    (local.set $dst (i32.load (i32.const 96)))
+    (block $quads
+      (br_if $quads (i32.ge_u (local.get $j) (local.get $hq)))
+      (loop $quad
+        ;; k = 0..3 and 4..7: rows r_l = w1[j + l, k0..k0+3]; W_k0+c = (r0[c], r1[c], r2[c], r3[c])
+        (local.set $k (i32.const 0))
+        (loop $block
+          (local.set $r0 (v128.load offset=0 (i32.add (local.get $src) (local.get $k))))
+          (local.set $r1 (v128.load offset=40 (i32.add (local.get $src) (local.get $k))))
+          (local.set $r2 (v128.load offset=80 (i32.add (local.get $src) (local.get $k))))
+          (local.set $r3 (v128.load offset=120 (i32.add (local.get $src) (local.get $k))))
+          ;; u0 = (r0.0, r1.0, r0.1, r1.1), u1 = (r0.2, r1.2, r0.3, r1.3), u2, u3 the same of r2, r3
+          (local.set $u0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+          (local.set $u1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+          (local.set $u2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+          (local.set $u3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+          (v128.store offset=0 (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 2)))
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u2)))
+          (v128.store offset=16 (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 2)))
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u2)))
+          (v128.store offset=32 (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 2)))
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u1) (local.get $u3)))
+          (v128.store offset=48 (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 2)))
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u1) (local.get $u3)))
+          (local.set $k (i32.add (local.get $k) (i32.const 16)))
+          (br_if $block (i32.lt_u (local.get $k) (i32.const 32))))
+        ;; k = 8, 9: W8 = (r0.8, r1.8, r2.8, r3.8), W9 the same of .9
+        (local.set $u0
+          (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+            (v128.load64_zero offset=32 (local.get $src)) (v128.load64_zero offset=72 (local.get $src))))
+        (local.set $u2
+          (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+            (v128.load64_zero offset=112 (local.get $src)) (v128.load64_zero offset=152 (local.get $src))))
+        (v128.store offset=128 (local.get $dst)
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u2)))
+        (v128.store offset=144 (local.get $dst)
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u2)))
+        (local.set $src (i32.add (local.get $src) (i32.const 160)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 160)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br_if $quad (i32.lt_u (local.get $j) (local.get $hq)))))
+    (if (i32.lt_u (local.get $hq) (local.get $h))
+      (then
+        ;; the last quad: its units past H stay 0
+        (memory.fill (local.get $dst) (i32.const 0) (i32.const 160))
+        (loop $unit
+          (local.set $end (i32.add (local.get $src) (i32.const 40)))
+          (local.set $k (local.get $dst))
+          (loop $class
+            (f32.store (local.get $k) (f32.load (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (i32.const 4)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br_if $class (i32.lt_u (local.get $src) (local.get $end))))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br_if $unit (i32.lt_u (local.get $j) (local.get $h)))))))
+
+  ;; partials[c, s, 0..K) = Σ_{j in chunk c} a0[s, j] * w1[j, 0..K) for chunks c0 <= c < c1 and
   ;; s0 <= s < s1; a row of w1 is read as quads k 0..3, 4..7 and the pair 8..9 (lanes 10, 11 are 0).
   ;; Two samples per turn share each load of a w1 row; each sample's sum runs over j in order, as
   ;; one sample at a time would.
@@ -649,8 +831,123 @@
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
 
+  ;; logits[s] = a0[s]·w1 + b1 for s0 <= s < s1: the partial logits of every chunk, then their sum in
+  ;; chunk order ($output_partial, $output_reduce).
+  (func $output_forward (export "output_forward") (param $s0 i32) (param $s1 i32)
+    (call $output_partial (i32.const 0) (i32.load (i32.const 8)) (local.get $s0) (local.get $s1))
+    (call $output_reduce (local.get $s0) (local.get $s1)))
+
+  ;; The forward pass of rows [s0, s1) from their pixel lists: z0, a0 and logits.
+  (func $forward_rows (export "forward_rows") (param $s0 i32) (param $s1 i32)
+    (call $hidden_forward (i32.const 0) (i32.load (i32.const 0)) (local.get $s0) (local.get $s1))
+    (call $output_forward (local.get $s0) (local.get $s1)))
+
+  ;; Prediction of rows [s0, s1): their pixel lists (from x, or when $images is not 0 from the byte
+  ;; images there, row s at images + 784 s), then the forward pass, computed as in a training step.
+  (func $predict_rows (export "predict_rows") (param $s0 i32) (param $s1 i32) (param $images i32)
+    (if (local.get $images)
+      (then (call $scan_pixels (local.get $s0) (local.get $s1) (local.get $images)))
+      (else (call $scan (local.get $s0) (local.get $s1))))
+    (call $forward_rows (local.get $s0) (local.get $s1)))
+
+  ;; For each row s0 <= s < s1 and hidden unit j0 <= j < j1 (j0 a multiple of 4; j1 too, or H), with
+  ;; w1 before its update (w1Q):
+  ;;   dA0[s, j] = Σ_k dLogits[s, k] w1[j, k]                 (dL/da0 = dLogits·w1ᵀ)
+  ;;   dZ0[s, j] = dA0[s, j] * act'(z0[s, j])                  (relu: z > 0 ? 1 : 0; sigmoid: a(1 − a))
+  ;; four units j..j+3 per vector (the lanes), with l_k = dLogits[s, k] splatted and W_k = w1[j..j+3, k]:
+  ;;   dA0 = (((l0 W0 + l4 W4) + l8 W8) + ((l2 W2 + l6 W6) + 0))
+  ;;         + (((l1 W1 + l5 W5) + l9 W9) + ((l3 W3 + l7 W7) + 0))
+  ;; the order (t0 + t2) + (t1 + t3) of a horizontal sum of the quads of k 0..3, 4..7 and 8, 9, 0, 0,
+  ;; the + 0 included (it turns −0 into +0): the order in which the shipped model was trained. W_k
+  ;; come from w1Q ($transpose_w1); the H mod 4 last units are the first lanes of one more quad (the
+  ;; other lanes read past the row and are not stored). relu's factor is a mask, so dA0 is kept
+  ;; exactly (−0, NaN and z <= 0 give +0).
+  (func $delta_rows (export "delta_rows") (param $s0 i32) (param $s1 i32) (param $j0 i32) (param $j1 i32)
+    (local $s i32) (local $act i32) (local $rowBytes i32) (local $hq i32) (local $j i32) (local $jend i32)
+    (local $w i32) (local $dl i32) (local $e i32) (local $z0 i32) (local $a0 i32) (local $dZ0 i32)
+    (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128) (local $l4 v128)
+    (local $l5 v128) (local $l6 v128) (local $l7 v128) (local $l8 v128) (local $l9 v128)
+    (local $da v128) (local $a v128)
+    (local.set $act (i32.load (i32.const 4)))
+    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $hq (i32.and (local.get $rowBytes) (i32.const -16)))
+    (local.set $jend (i32.shl (local.get $j1) (i32.const 2)))
+    (local.set $s (local.get $s0))
+    (block $rows
+      (br_if $rows (i32.ge_u (local.get $s) (local.get $s1)))
+      (loop $row
+        (local.set $dl (i32.add (i32.load (i32.const 48)) (i32.mul (local.get $s) (i32.const 40))))
+        (local.set $l0 (v128.load32_splat offset=0 (local.get $dl)))
+        (local.set $l1 (v128.load32_splat offset=4 (local.get $dl)))
+        (local.set $l2 (v128.load32_splat offset=8 (local.get $dl)))
+        (local.set $l3 (v128.load32_splat offset=12 (local.get $dl)))
+        (local.set $l4 (v128.load32_splat offset=16 (local.get $dl)))
+        (local.set $l5 (v128.load32_splat offset=20 (local.get $dl)))
+        (local.set $l6 (v128.load32_splat offset=24 (local.get $dl)))
+        (local.set $l7 (v128.load32_splat offset=28 (local.get $dl)))
+        (local.set $l8 (v128.load32_splat offset=32 (local.get $dl)))
+        (local.set $l9 (v128.load32_splat offset=36 (local.get $dl)))
+        (local.set $e (i32.mul (local.get $s) (local.get $rowBytes)))
+        (local.set $z0 (i32.add (i32.load (i32.const 36)) (local.get $e)))
+        (local.set $a0 (i32.add (i32.load (i32.const 40)) (local.get $e)))
+        (local.set $dZ0 (i32.add (i32.load (i32.const 52)) (local.get $e)))
+        (local.set $j (i32.shl (local.get $j0) (i32.const 2)))
+        (block $units
+          (br_if $units (i32.ge_u (local.get $j) (local.get $jend)))
+          (loop $unit
+            ;; w = &w1Q[j / 4, 0, 0]: W_k at offset 16k
+            (local.set $w (i32.add (i32.load (i32.const 96)) (i32.mul (local.get $j) (i32.const 10))))
+            (local.set $da
+              (f32x4.add
+                (f32x4.add
+                  (f32x4.add
+                    (f32x4.add
+                      (f32x4.mul (local.get $l0) (v128.load offset=0 (local.get $w)))
+                      (f32x4.mul (local.get $l4) (v128.load offset=64 (local.get $w))))
+                    (f32x4.mul (local.get $l8) (v128.load offset=128 (local.get $w))))
+                  (f32x4.add
+                    (f32x4.add
+                      (f32x4.mul (local.get $l2) (v128.load offset=32 (local.get $w)))
+                      (f32x4.mul (local.get $l6) (v128.load offset=96 (local.get $w))))
+                    (v128.const f32x4 0 0 0 0)))
+                (f32x4.add
+                  (f32x4.add
+                    (f32x4.add
+                      (f32x4.mul (local.get $l1) (v128.load offset=16 (local.get $w)))
+                      (f32x4.mul (local.get $l5) (v128.load offset=80 (local.get $w))))
+                    (f32x4.mul (local.get $l9) (v128.load offset=144 (local.get $w))))
+                  (f32x4.add
+                    (f32x4.add
+                      (f32x4.mul (local.get $l3) (v128.load offset=48 (local.get $w)))
+                      (f32x4.mul (local.get $l7) (v128.load offset=112 (local.get $w))))
+                    (v128.const f32x4 0 0 0 0)))))
+            (if (local.get $act)
+              (then
+                (local.set $a (v128.load (i32.add (local.get $a0) (local.get $j))))
+                (local.set $da
+                  (f32x4.mul (local.get $da)
+                    (f32x4.mul (local.get $a) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $a))))))
+              (else
+                (local.set $da
+                  (v128.and (local.get $da)
+                    (f32x4.gt (v128.load (i32.add (local.get $z0) (local.get $j))) (v128.const f32x4 0 0 0 0))))))
+            (if (i32.lt_u (local.get $j) (local.get $hq))
+              (then (v128.store (i32.add (local.get $dZ0) (local.get $j)) (local.get $da)))
+              (else
+                ;; the last H mod 4 units: lanes 0 (and 1, 2) only
+                (v128.store32_lane 0 (i32.add (local.get $dZ0) (local.get $j)) (local.get $da))
+                (if (i32.gt_u (i32.sub (local.get $rowBytes) (local.get $j)) (i32.const 4))
+                  (then (v128.store32_lane offset=4 1 (i32.add (local.get $dZ0) (local.get $j)) (local.get $da))))
+                (if (i32.gt_u (i32.sub (local.get $rowBytes) (local.get $j)) (i32.const 8))
+                  (then (v128.store32_lane offset=8 2 (i32.add (local.get $dZ0) (local.get $j)) (local.get $da))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br_if $unit (i32.lt_u (local.get $j) (local.get $jend)))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $row (i32.lt_u (local.get $s) (local.get $s1))))))
+
   ;; ------------------------------------------------------------------------------------------
-  ;; Backward and update.
+  ;; Updates: every gradient is summed over the batch's samples in increasing order and applied as
+  ;; soon as it is summed, θ −= lr · g (a multiply, then a subtraction); gradients are never stored.
 
   ;; b1 -= lr * Σ_s dLogits[s] (dL/db1 of the mean loss; dLogits already carries the 1 / N).
   (func $bias1_update (export "bias1_update") (param $n i32) (param $lr f32)
@@ -675,276 +972,187 @@
     (v128.store64_lane offset=32 0 (local.get $b1)
       (f32x4.sub (v128.load64_zero offset=32 (local.get $b1)) (f32x4.mul (local.get $lrv) (local.get $gc)))))
 
-  ;; hidden_backward for the 4 units j..j+3, vectorized across the units: lane l of each vector
-  ;; belongs to unit j + l, and each lane does exactly the operations of $hidden_backward1 in the same
-  ;; order, so the bytes are the same (the + 0 stands for the zero lanes 10 and 11 of dLogits there).
-  ;; w1 is read as 10 vectors W_k = w1[j..j+3, k]; pass 1 gives dZ0 and Σ dZ0, pass 2 Σ a0 dLogits.
-  (func $hidden_backward4 (param $j i32) (param $n i32) (param $lr f32) (param $act i32)
-    (local $s i32) (local $rowBytes i32) (local $dp i32) (local $e i32) (local $wp i32) (local $k i32)
-    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128)
-    (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $w8 v128) (local $w9 v128)
-    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $g4 v128)
-    (local $g5 v128) (local $g6 v128) (local $g7 v128) (local $g8 v128) (local $g9 v128)
-    (local $a v128) (local $da v128) (local $dz v128) (local $gb v128) (local $lrv v128)
+  ;; w1[j, :] -= lr * Σ_s a0[s, j] dLogits[s, :] of unit j (dL/dw1 = a0ᵀ·dLogits), its row read as
+  ;; quads k 0..3, 4..7 and the pair 8..9 (lanes 10 and 11 zero). $two = 1 does units j and j + 1
+  ;; together, sharing the dLogits loads; each unit's sums are those of $two = 0.
+  (func $w1_update (param $j i32) (param $two i32) (param $n i32) (param $lrv v128)
+    (local $s i32) (local $rowBytes i32) (local $ap i32) (local $dp i32) (local $wp i32)
+    (local $la v128) (local $lb v128) (local $lc v128) (local $v v128) (local $u v128)
+    (local $ga v128) (local $gb v128) (local $gc v128) (local $ha v128) (local $hb v128) (local $hc v128)
     (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
-    (local.set $wp (i32.add (i32.load (i32.const 24)) (i32.mul (local.get $j) (i32.const 40))))
-    (local.set $w0
-      (f32x4.replace_lane 3
-        (f32x4.replace_lane 2
-          (f32x4.replace_lane 1 (v128.load32_splat offset=0 (local.get $wp)) (f32.load offset=40 (local.get $wp)))
-          (f32.load offset=80 (local.get $wp)))
-        (f32.load offset=120 (local.get $wp))))
-    (local.set $w1
-      (f32x4.replace_lane 3
-        (f32x4.replace_lane 2
-          (f32x4.replace_lane 1 (v128.load32_splat offset=4 (local.get $wp)) (f32.load offset=44 (local.get $wp)))
-          (f32.load offset=84 (local.get $wp)))
-        (f32.load offset=124 (local.get $wp))))
-    (local.set $w2
-      (f32x4.replace_lane 3
-        (f32x4.replace_lane 2
-          (f32x4.replace_lane 1 (v128.load32_splat offset=8 (local.get $wp)) (f32.load offset=48 (local.get $wp)))
-          (f32.load offset=88 (local.get $wp)))
-        (f32.load offset=128 (local.get $wp))))
-    (local.set $w3
-      (f32x4.replace_lane 3
-        (f32x4.replace_lane 2
-          (f32x4.replace_lane 1 (v128.load32_splat offset=12 (local.get $wp)) (f32.load offset=52 (local.get $wp)))
-          (f32.load offset=92 (local.get $wp)))
-        (f32.load offset=132 (local.get $wp))))
-    (local.set $w4
-      (f32x4.replace_lane 3
-        (f32x4.replace_lane 2
-          (f32x4.replace_lane 1 (v128.load32_splat offset=16 (local.get $wp)) (f32.load offset=56 (local.get $wp)))
-          (f32.load offset=96 (local.get $wp)))
-        (f32.load offset=136 (local.get $wp))))
-    (local.set $w5
-      (f32x4.replace_lane 3
-        (f32x4.replace_lane 2
-          (f32x4.replace_lane 1 (v128.load32_splat offset=20 (local.get $wp)) (f32.load offset=60 (local.get $wp)))
-          (f32.load offset=100 (local.get $wp)))
-        (f32.load offset=140 (local.get $wp))))
-    (local.set $w6
-      (f32x4.replace_lane 3
-        (f32x4.replace_lane 2
-          (f32x4.replace_lane 1 (v128.load32_splat offset=24 (local.get $wp)) (f32.load offset=64 (local.get $wp)))
-          (f32.load offset=104 (local.get $wp)))
-        (f32.load offset=144 (local.get $wp))))
-    (local.set $w7
-      (f32x4.replace_lane 3
-        (f32x4.replace_lane 2
-          (f32x4.replace_lane 1 (v128.load32_splat offset=28 (local.get $wp)) (f32.load offset=68 (local.get $wp)))
-          (f32.load offset=108 (local.get $wp)))
-        (f32.load offset=148 (local.get $wp))))
-    (local.set $w8
-      (f32x4.replace_lane 3
-        (f32x4.replace_lane 2
-          (f32x4.replace_lane 1 (v128.load32_splat offset=32 (local.get $wp)) (f32.load offset=72 (local.get $wp)))
-          (f32.load offset=112 (local.get $wp)))
-        (f32.load offset=152 (local.get $wp))))
-    (local.set $w9
-      (f32x4.replace_lane 3
-        (f32x4.replace_lane 2
-          (f32x4.replace_lane 1 (v128.load32_splat offset=36 (local.get $wp)) (f32.load offset=76 (local.get $wp)))
-          (f32.load offset=116 (local.get $wp)))
-        (f32.load offset=156 (local.get $wp))))
-    ;; pass 1: dA0 = dLogits·w1ᵀ, dZ0 = dA0 * act'(z0), and the b0 gradient
+    (local.set $ap (i32.add (i32.load (i32.const 40)) (i32.shl (local.get $j) (i32.const 2))))
     (local.set $dp (i32.load (i32.const 48)))
-    (local.set $e (i32.shl (local.get $j) (i32.const 2)))
-    (block $done1
-      (br_if $done1 (i32.ge_u (local.get $s) (local.get $n)))
-      (loop $sample1
-        (local.set $da
-          (f32x4.add
-            (f32x4.add
-              (f32x4.add (f32x4.add (f32x4.mul (v128.load32_splat offset=0 (local.get $dp)) (local.get $w0)) (f32x4.mul (v128.load32_splat offset=16 (local.get $dp)) (local.get $w4))) (f32x4.mul (v128.load32_splat offset=32 (local.get $dp)) (local.get $w8)))
-              (f32x4.add (f32x4.add (f32x4.mul (v128.load32_splat offset=8 (local.get $dp)) (local.get $w2)) (f32x4.mul (v128.load32_splat offset=24 (local.get $dp)) (local.get $w6))) (v128.const f32x4 0 0 0 0)))
-            (f32x4.add
-              (f32x4.add (f32x4.add (f32x4.mul (v128.load32_splat offset=4 (local.get $dp)) (local.get $w1)) (f32x4.mul (v128.load32_splat offset=20 (local.get $dp)) (local.get $w5))) (f32x4.mul (v128.load32_splat offset=36 (local.get $dp)) (local.get $w9)))
-              (f32x4.add (f32x4.add (f32x4.mul (v128.load32_splat offset=12 (local.get $dp)) (local.get $w3)) (f32x4.mul (v128.load32_splat offset=28 (local.get $dp)) (local.get $w7))) (v128.const f32x4 0 0 0 0)))))
-        (if (local.get $act)
+    (block $samples
+      (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
+      (loop $sample
+        (local.set $la (v128.load offset=0 (local.get $dp)))
+        (local.set $lb (v128.load offset=16 (local.get $dp)))
+        (local.set $lc (v128.load64_zero offset=32 (local.get $dp)))
+        (local.set $v (v128.load32_splat (local.get $ap)))
+        (local.set $ga (f32x4.add (local.get $ga) (f32x4.mul (local.get $v) (local.get $la))))
+        (local.set $gb (f32x4.add (local.get $gb) (f32x4.mul (local.get $v) (local.get $lb))))
+        (local.set $gc (f32x4.add (local.get $gc) (f32x4.mul (local.get $v) (local.get $lc))))
+        (if (local.get $two)
           (then
-            (local.set $a (v128.load (i32.add (i32.load (i32.const 40)) (local.get $e))))
-            (local.set $dz
-              (f32x4.mul (local.get $da)
-                (f32x4.mul (local.get $a) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $a))))))
-          (else
-            (local.set $dz
-              (v128.and (local.get $da)
-                (f32x4.gt (v128.load (i32.add (i32.load (i32.const 36)) (local.get $e))) (v128.const f32x4 0 0 0 0))))))
-        (v128.store (i32.add (i32.load (i32.const 52)) (local.get $e)) (local.get $dz))
-        (local.set $gb (f32x4.add (local.get $gb) (local.get $dz)))
+            (local.set $u (v128.load32_splat offset=4 (local.get $ap)))
+            (local.set $ha (f32x4.add (local.get $ha) (f32x4.mul (local.get $u) (local.get $la))))
+            (local.set $hb (f32x4.add (local.get $hb) (f32x4.mul (local.get $u) (local.get $lb))))
+            (local.set $hc (f32x4.add (local.get $hc) (f32x4.mul (local.get $u) (local.get $lc))))))
+        (local.set $ap (i32.add (local.get $ap) (local.get $rowBytes)))
         (local.set $dp (i32.add (local.get $dp) (i32.const 40)))
-        (local.set $e (i32.add (local.get $e) (local.get $rowBytes)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br_if $sample1 (i32.lt_u (local.get $s) (local.get $n)))))
-    ;; pass 2: the w1 gradient Σ_s a0[s, j..j+3] * dLogits[s, k]
-    (local.set $dp (i32.load (i32.const 48)))
-    (local.set $e (i32.add (i32.load (i32.const 40)) (i32.shl (local.get $j) (i32.const 2))))
-    (local.set $s (i32.const 0))
-    (block $done2
-      (br_if $done2 (i32.ge_u (local.get $s) (local.get $n)))
-      (loop $sample2
-        (local.set $a (v128.load (local.get $e)))
-        (local.set $g0 (f32x4.add (local.get $g0) (f32x4.mul (local.get $a) (v128.load32_splat offset=0 (local.get $dp)))))
-        (local.set $g1 (f32x4.add (local.get $g1) (f32x4.mul (local.get $a) (v128.load32_splat offset=4 (local.get $dp)))))
-        (local.set $g2 (f32x4.add (local.get $g2) (f32x4.mul (local.get $a) (v128.load32_splat offset=8 (local.get $dp)))))
-        (local.set $g3 (f32x4.add (local.get $g3) (f32x4.mul (local.get $a) (v128.load32_splat offset=12 (local.get $dp)))))
-        (local.set $g4 (f32x4.add (local.get $g4) (f32x4.mul (local.get $a) (v128.load32_splat offset=16 (local.get $dp)))))
-        (local.set $g5 (f32x4.add (local.get $g5) (f32x4.mul (local.get $a) (v128.load32_splat offset=20 (local.get $dp)))))
-        (local.set $g6 (f32x4.add (local.get $g6) (f32x4.mul (local.get $a) (v128.load32_splat offset=24 (local.get $dp)))))
-        (local.set $g7 (f32x4.add (local.get $g7) (f32x4.mul (local.get $a) (v128.load32_splat offset=28 (local.get $dp)))))
-        (local.set $g8 (f32x4.add (local.get $g8) (f32x4.mul (local.get $a) (v128.load32_splat offset=32 (local.get $dp)))))
-        (local.set $g9 (f32x4.add (local.get $g9) (f32x4.mul (local.get $a) (v128.load32_splat offset=36 (local.get $dp)))))
-        (local.set $dp (i32.add (local.get $dp) (i32.const 40)))
-        (local.set $e (i32.add (local.get $e) (local.get $rowBytes)))
-        (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br_if $sample2 (i32.lt_u (local.get $s) (local.get $n)))))
-    ;; w1[j + l, k] -= lr * g_k[l]; b0[j..j+3] -= lr * Σ dZ0
-    (local.set $lrv (f32x4.splat (local.get $lr)))
-    (local.set $w0 (f32x4.sub (local.get $w0) (f32x4.mul (local.get $lrv) (local.get $g0))))
-    (f32.store offset=0 (local.get $wp) (f32x4.extract_lane 0 (local.get $w0)))
-    (f32.store offset=40 (local.get $wp) (f32x4.extract_lane 1 (local.get $w0)))
-    (f32.store offset=80 (local.get $wp) (f32x4.extract_lane 2 (local.get $w0)))
-    (f32.store offset=120 (local.get $wp) (f32x4.extract_lane 3 (local.get $w0)))
-    (local.set $w1 (f32x4.sub (local.get $w1) (f32x4.mul (local.get $lrv) (local.get $g1))))
-    (f32.store offset=4 (local.get $wp) (f32x4.extract_lane 0 (local.get $w1)))
-    (f32.store offset=44 (local.get $wp) (f32x4.extract_lane 1 (local.get $w1)))
-    (f32.store offset=84 (local.get $wp) (f32x4.extract_lane 2 (local.get $w1)))
-    (f32.store offset=124 (local.get $wp) (f32x4.extract_lane 3 (local.get $w1)))
-    (local.set $w2 (f32x4.sub (local.get $w2) (f32x4.mul (local.get $lrv) (local.get $g2))))
-    (f32.store offset=8 (local.get $wp) (f32x4.extract_lane 0 (local.get $w2)))
-    (f32.store offset=48 (local.get $wp) (f32x4.extract_lane 1 (local.get $w2)))
-    (f32.store offset=88 (local.get $wp) (f32x4.extract_lane 2 (local.get $w2)))
-    (f32.store offset=128 (local.get $wp) (f32x4.extract_lane 3 (local.get $w2)))
-    (local.set $w3 (f32x4.sub (local.get $w3) (f32x4.mul (local.get $lrv) (local.get $g3))))
-    (f32.store offset=12 (local.get $wp) (f32x4.extract_lane 0 (local.get $w3)))
-    (f32.store offset=52 (local.get $wp) (f32x4.extract_lane 1 (local.get $w3)))
-    (f32.store offset=92 (local.get $wp) (f32x4.extract_lane 2 (local.get $w3)))
-    (f32.store offset=132 (local.get $wp) (f32x4.extract_lane 3 (local.get $w3)))
-    (local.set $w4 (f32x4.sub (local.get $w4) (f32x4.mul (local.get $lrv) (local.get $g4))))
-    (f32.store offset=16 (local.get $wp) (f32x4.extract_lane 0 (local.get $w4)))
-    (f32.store offset=56 (local.get $wp) (f32x4.extract_lane 1 (local.get $w4)))
-    (f32.store offset=96 (local.get $wp) (f32x4.extract_lane 2 (local.get $w4)))
-    (f32.store offset=136 (local.get $wp) (f32x4.extract_lane 3 (local.get $w4)))
-    (local.set $w5 (f32x4.sub (local.get $w5) (f32x4.mul (local.get $lrv) (local.get $g5))))
-    (f32.store offset=20 (local.get $wp) (f32x4.extract_lane 0 (local.get $w5)))
-    (f32.store offset=60 (local.get $wp) (f32x4.extract_lane 1 (local.get $w5)))
-    (f32.store offset=100 (local.get $wp) (f32x4.extract_lane 2 (local.get $w5)))
-    (f32.store offset=140 (local.get $wp) (f32x4.extract_lane 3 (local.get $w5)))
-    (local.set $w6 (f32x4.sub (local.get $w6) (f32x4.mul (local.get $lrv) (local.get $g6))))
-    (f32.store offset=24 (local.get $wp) (f32x4.extract_lane 0 (local.get $w6)))
-    (f32.store offset=64 (local.get $wp) (f32x4.extract_lane 1 (local.get $w6)))
-    (f32.store offset=104 (local.get $wp) (f32x4.extract_lane 2 (local.get $w6)))
-    (f32.store offset=144 (local.get $wp) (f32x4.extract_lane 3 (local.get $w6)))
-    (local.set $w7 (f32x4.sub (local.get $w7) (f32x4.mul (local.get $lrv) (local.get $g7))))
-    (f32.store offset=28 (local.get $wp) (f32x4.extract_lane 0 (local.get $w7)))
-    (f32.store offset=68 (local.get $wp) (f32x4.extract_lane 1 (local.get $w7)))
-    (f32.store offset=108 (local.get $wp) (f32x4.extract_lane 2 (local.get $w7)))
-    (f32.store offset=148 (local.get $wp) (f32x4.extract_lane 3 (local.get $w7)))
-    (local.set $w8 (f32x4.sub (local.get $w8) (f32x4.mul (local.get $lrv) (local.get $g8))))
-    (f32.store offset=32 (local.get $wp) (f32x4.extract_lane 0 (local.get $w8)))
-    (f32.store offset=72 (local.get $wp) (f32x4.extract_lane 1 (local.get $w8)))
-    (f32.store offset=112 (local.get $wp) (f32x4.extract_lane 2 (local.get $w8)))
-    (f32.store offset=152 (local.get $wp) (f32x4.extract_lane 3 (local.get $w8)))
-    (local.set $w9 (f32x4.sub (local.get $w9) (f32x4.mul (local.get $lrv) (local.get $g9))))
-    (f32.store offset=36 (local.get $wp) (f32x4.extract_lane 0 (local.get $w9)))
-    (f32.store offset=76 (local.get $wp) (f32x4.extract_lane 1 (local.get $w9)))
-    (f32.store offset=116 (local.get $wp) (f32x4.extract_lane 2 (local.get $w9)))
-    (f32.store offset=156 (local.get $wp) (f32x4.extract_lane 3 (local.get $w9)))
-    (local.set $wp (i32.add (i32.load (i32.const 20)) (i32.shl (local.get $j) (i32.const 2))))
-    (v128.store (local.get $wp) (f32x4.sub (v128.load (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $gb)))))
+        (br_if $sample (i32.lt_u (local.get $s) (local.get $n)))))
+    (local.set $wp (i32.add (i32.load (i32.const 24)) (i32.mul (local.get $j) (i32.const 40))))
+    (v128.store offset=0 (local.get $wp)
+      (f32x4.sub (v128.load offset=0 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $ga))))
+    (v128.store offset=16 (local.get $wp)
+      (f32x4.sub (v128.load offset=16 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $gb))))
+    (v128.store64_lane offset=32 0 (local.get $wp)
+      (f32x4.sub (v128.load64_zero offset=32 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $gc))))
+    (if (local.get $two)
+      (then
+        (v128.store offset=40 (local.get $wp)
+          (f32x4.sub (v128.load offset=40 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $ha))))
+        (v128.store offset=56 (local.get $wp)
+          (f32x4.sub (v128.load offset=56 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $hb))))
+        (v128.store64_lane offset=72 0 (local.get $wp)
+          (f32x4.sub (v128.load64_zero offset=72 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $hc)))))))
 
-  ;; For each hidden unit j0 <= j < j1, with w1 before its update:
-  ;;   dA0[s, j] = Σ_k dLogits[s, k] * w1[j, k]              (dL/da0 = dLogits·w1ᵀ)
-  ;;   dZ0[s, j] = dA0[s, j] * act'(z0[s, j])                 (relu: z > 0 ? 1 : 0; sigmoid: a(1 − a))
-  ;;   w1[j, :] -= lr * Σ_s a0[s, j] * dLogits[s, :]          (dL/dw1 = a0ᵀ·dLogits)
-  ;;   b0[j]    -= lr * Σ_s dZ0[s, j]                         (dL/db0)
-  (func $hidden_backward1 (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
-    (local $j i32) (local $s i32) (local $act i32) (local $rowBytes i32) (local $wp i32) (local $dp i32)
-    (local $e i32) (local $a f32) (local $da f32) (local $dz f32) (local $gb0 f32) (local $lrv v128)
-    (local $wa v128) (local $wb v128) (local $wc v128) (local $la v128) (local $lb v128) (local $lc v128)
-    (local $ga v128) (local $gb v128) (local $gc v128) (local $t v128) (local $av v128)
-    (local $z0 i32) (local $a0 i32) (local $dZ0 i32) (local $b0 i32)
-    (local.set $act (i32.load (i32.const 4)))
-    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
-    (local.set $z0 (i32.load (i32.const 36)))
-    (local.set $a0 (i32.load (i32.const 40)))
-    (local.set $dZ0 (i32.load (i32.const 52)))
-    (local.set $b0 (i32.load (i32.const 20)))
+  ;; For the units j0 <= j < j1: w1[j, :] (two units at a time, $w1_update) and
+  ;; b0[j] -= lr * Σ_s dZ0[s, j] (dL/db0; four units per vector, the rest in lane 0).
+  (func $hidden_update (export "hidden_update") (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
+    (local $j i32) (local $s i32) (local $rowBytes i32) (local $dp i32) (local $bp i32) (local $lrv v128)
+    (local $g v128)
     (local.set $lrv (f32x4.splat (local.get $lr)))
+    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
     (local.set $j (local.get $j0))
-    (block $units
-      (br_if $units (i32.ge_u (local.get $j) (local.get $j1)))
-      (loop $unit
-        (local.set $wp (i32.add (i32.load (i32.const 24)) (i32.mul (local.get $j) (i32.const 40))))
-        (local.set $wa (v128.load offset=0 (local.get $wp)))
-        (local.set $wb (v128.load offset=16 (local.get $wp)))
-        (local.set $wc (v128.load64_zero offset=32 (local.get $wp)))
-        (local.set $ga (v128.const i32x4 0 0 0 0))
-        (local.set $gb (v128.const i32x4 0 0 0 0))
-        (local.set $gc (v128.const i32x4 0 0 0 0))
-        (local.set $gb0 (f32.const 0))
-        (local.set $dp (i32.load (i32.const 48)))
-        (local.set $e (i32.shl (local.get $j) (i32.const 2)))
+    (block $pairs
+      (loop $pair
+        (br_if $pairs (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $j1)))
+        (call $w1_update (local.get $j) (i32.const 1) (local.get $n) (local.get $lrv))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $pair)))
+    (if (i32.lt_u (local.get $j) (local.get $j1))
+      (then (call $w1_update (local.get $j) (i32.const 0) (local.get $n) (local.get $lrv))))
+    (local.set $j (local.get $j0))
+    (block $quads
+      (loop $quad
+        (br_if $quads (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $j1)))
+        (local.set $g (v128.const i32x4 0 0 0 0))
+        (local.set $dp (i32.add (i32.load (i32.const 52)) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $s (i32.const 0))
         (block $samples
           (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
           (loop $sample
-            (local.set $la (v128.load offset=0 (local.get $dp)))
-            (local.set $lb (v128.load offset=16 (local.get $dp)))
-            (local.set $lc (v128.load64_zero offset=32 (local.get $dp)))
-            ;; dA0 = horizontal sum of (la wa + lb wb) + lc wc, lanes summed as (0 + 2) + (1 + 3)
-            (local.set $t
-              (f32x4.add
-                (f32x4.add (f32x4.mul (local.get $la) (local.get $wa)) (f32x4.mul (local.get $lb) (local.get $wb)))
-                (f32x4.mul (local.get $lc) (local.get $wc))))
-            (local.set $t
-              (f32x4.add (local.get $t)
-                (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t) (local.get $t))))
-            (local.set $da
-              (f32.add (f32x4.extract_lane 0 (local.get $t)) (f32x4.extract_lane 1 (local.get $t))))
-            (local.set $a (f32.load (i32.add (local.get $a0) (local.get $e))))
-            (if (local.get $act)
-              (then
-                (local.set $dz
-                  (f32.mul (local.get $da) (f32.mul (local.get $a) (f32.sub (f32.const 1) (local.get $a))))))
-              (else
-                (local.set $dz
-                  (select (local.get $da) (f32.const 0)
-                    (f32.gt (f32.load (i32.add (local.get $z0) (local.get $e))) (f32.const 0))))))
-            (f32.store (i32.add (local.get $dZ0) (local.get $e)) (local.get $dz))
-            (local.set $gb0 (f32.add (local.get $gb0) (local.get $dz)))
-            (local.set $av (f32x4.splat (local.get $a)))
-            (local.set $ga (f32x4.add (local.get $ga) (f32x4.mul (local.get $av) (local.get $la))))
-            (local.set $gb (f32x4.add (local.get $gb) (f32x4.mul (local.get $av) (local.get $lb))))
-            (local.set $gc (f32x4.add (local.get $gc) (f32x4.mul (local.get $av) (local.get $lc))))
-            (local.set $dp (i32.add (local.get $dp) (i32.const 40)))
-            (local.set $e (i32.add (local.get $e) (local.get $rowBytes)))
+            (local.set $g (f32x4.add (local.get $g) (v128.load (local.get $dp))))
+            (local.set $dp (i32.add (local.get $dp) (local.get $rowBytes)))
             (local.set $s (i32.add (local.get $s) (i32.const 1)))
             (br_if $sample (i32.lt_u (local.get $s) (local.get $n)))))
-        (v128.store offset=0 (local.get $wp) (f32x4.sub (local.get $wa) (f32x4.mul (local.get $lrv) (local.get $ga))))
-        (v128.store offset=16 (local.get $wp) (f32x4.sub (local.get $wb) (f32x4.mul (local.get $lrv) (local.get $gb))))
-        (v128.store64_lane offset=32 0 (local.get $wp)
-          (f32x4.sub (local.get $wc) (f32x4.mul (local.get $lrv) (local.get $gc))))
-        (f32.store (i32.add (local.get $b0) (i32.shl (local.get $j) (i32.const 2)))
-          (f32.sub
-            (f32.load (i32.add (local.get $b0) (i32.shl (local.get $j) (i32.const 2))))
-            (f32.mul (local.get $lr) (local.get $gb0))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br_if $unit (i32.lt_u (local.get $j) (local.get $j1))))))
-
-  ;; For the units j0 <= j < j1: quads of units through $hidden_backward4, the rest one at a time.
-  (func $hidden_backward (export "hidden_backward") (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
-    (local $act i32)
-    (local.set $act (i32.load (i32.const 4)))
-    (block $quads
-      (loop $quad
-        (br_if $quads (i32.gt_u (i32.add (local.get $j0) (i32.const 4)) (local.get $j1)))
-        (call $hidden_backward4 (local.get $j0) (local.get $n) (local.get $lr) (local.get $act))
-        (local.set $j0 (i32.add (local.get $j0) (i32.const 4)))
+        (local.set $bp (i32.add (i32.load (i32.const 20)) (i32.shl (local.get $j) (i32.const 2))))
+        (v128.store
+          (local.get $bp)
+          (f32x4.sub (v128.load (local.get $bp)) (f32x4.mul (local.get $lrv) (local.get $g))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $quad)))
-    (call $hidden_backward1 (local.get $j0) (local.get $j1) (local.get $n) (local.get $lr)))
+    (block $units
+      (loop $unit
+        (br_if $units (i32.ge_u (local.get $j) (local.get $j1)))
+        (local.set $g (v128.const i32x4 0 0 0 0))
+        (local.set $dp (i32.add (i32.load (i32.const 52)) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $s (i32.const 0))
+        (block $samples
+          (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
+          (loop $sample
+            (local.set $g (f32x4.add (local.get $g) (v128.load32_zero (local.get $dp))))
+            (local.set $dp (i32.add (local.get $dp) (local.get $rowBytes)))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br_if $sample (i32.lt_u (local.get $s) (local.get $n)))))
+        (local.set $bp (i32.add (i32.load (i32.const 20)) (i32.shl (local.get $j) (i32.const 2))))
+        (v128.store32_lane 0 (local.get $bp)
+          (f32x4.sub (v128.load32_zero (local.get $bp)) (f32x4.mul (local.get $lrv) (local.get $g))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $unit))))
+
+  ;; The sample masks of pixels [i0, i1) (multiples of 16) for the first n rows of x: bit s % 64 of
+  ;; masks[s / 64, i] is set when x[s, i] != 0 (-0 counts as 0, NaN as non-zero). The 16 masks of a
+  ;; group of 16 pixels stay in registers while the samples pass; a sample whose 16 pixels are all +0
+  ;; is skipped with one test.
+  (func $sample_masks (export "sample_masks") (param $i0 i32) (param $i1 i32) (param $n i32)
+    (local $g i32) (local $s i32) (local $send i32) (local $i i32) (local $xp i32) (local $mp i32)
+    (local $bit v128) (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
+    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128)
+    (local $m4 v128) (local $m5 v128) (local $m6 v128) (local $m7 v128)
+    (block $groups
+      (loop $group
+        (br_if $groups (i32.ge_u (i32.shl (local.get $g) (i32.const 6)) (local.get $n)))
+        (local.set $send (i32.add (i32.shl (local.get $g) (i32.const 6)) (i32.const 64)))
+        (if (i32.gt_u (local.get $send) (local.get $n)) (then (local.set $send (local.get $n))))
+        (local.set $i (local.get $i0))
+        (block $pixels
+          (loop $pixel
+            (br_if $pixels (i32.ge_u (local.get $i) (local.get $i1)))
+            (local.set $m0 (v128.const i32x4 0 0 0 0))
+            (local.set $m1 (v128.const i32x4 0 0 0 0))
+            (local.set $m2 (v128.const i32x4 0 0 0 0))
+            (local.set $m3 (v128.const i32x4 0 0 0 0))
+            (local.set $m4 (v128.const i32x4 0 0 0 0))
+            (local.set $m5 (v128.const i32x4 0 0 0 0))
+            (local.set $m6 (v128.const i32x4 0 0 0 0))
+            (local.set $m7 (v128.const i32x4 0 0 0 0))
+            (local.set $s (i32.shl (local.get $g) (i32.const 6)))
+            (local.set $xp
+              (i32.add (i32.load (i32.const 32))
+                (i32.add (i32.mul (local.get $s) (i32.const 3136)) (i32.shl (local.get $i) (i32.const 2)))))
+            (loop $sample
+              (local.set $q0 (v128.load offset=0 (local.get $xp)))
+              (local.set $q1 (v128.load offset=16 (local.get $xp)))
+              (local.set $q2 (v128.load offset=32 (local.get $xp)))
+              (local.set $q3 (v128.load offset=48 (local.get $xp)))
+              (if (v128.any_true (v128.or (v128.or (local.get $q0) (local.get $q1)) (v128.or (local.get $q2) (local.get $q3))))
+                (then
+                  (local.set $bit
+                    (i64x2.splat (i64.shl (i64.const 1) (i64.extend_i32_u (i32.and (local.get $s) (i32.const 63))))))
+                  ;; a lane of f32x4.ne is all ones for a non-zero pixel: its mask gets the sample's bit
+                  (local.set $q0 (f32x4.ne (local.get $q0) (v128.const f32x4 0 0 0 0)))
+                  (local.set $q1 (f32x4.ne (local.get $q1) (v128.const f32x4 0 0 0 0)))
+                  (local.set $q2 (f32x4.ne (local.get $q2) (v128.const f32x4 0 0 0 0)))
+                  (local.set $q3 (f32x4.ne (local.get $q3) (v128.const f32x4 0 0 0 0)))
+                  (local.set $m0
+                    (v128.or (local.get $m0) (v128.and (local.get $bit) (i64x2.extend_low_i32x4_s (local.get $q0)))))
+                  (local.set $m1
+                    (v128.or (local.get $m1) (v128.and (local.get $bit) (i64x2.extend_high_i32x4_s (local.get $q0)))))
+                  (local.set $m2
+                    (v128.or (local.get $m2) (v128.and (local.get $bit) (i64x2.extend_low_i32x4_s (local.get $q1)))))
+                  (local.set $m3
+                    (v128.or (local.get $m3) (v128.and (local.get $bit) (i64x2.extend_high_i32x4_s (local.get $q1)))))
+                  (local.set $m4
+                    (v128.or (local.get $m4) (v128.and (local.get $bit) (i64x2.extend_low_i32x4_s (local.get $q2)))))
+                  (local.set $m5
+                    (v128.or (local.get $m5) (v128.and (local.get $bit) (i64x2.extend_high_i32x4_s (local.get $q2)))))
+                  (local.set $m6
+                    (v128.or (local.get $m6) (v128.and (local.get $bit) (i64x2.extend_low_i32x4_s (local.get $q3)))))
+                  (local.set $m7
+                    (v128.or
+                      (local.get $m7)
+                      (v128.and (local.get $bit) (i64x2.extend_high_i32x4_s (local.get $q3)))))))
+              (local.set $xp (i32.add (local.get $xp) (i32.const 3136)))
+              (local.set $s (i32.add (local.get $s) (i32.const 1)))
+              (br_if $sample (i32.lt_u (local.get $s) (local.get $send))))
+            (local.set $mp
+              (i32.add (i32.load (i32.const 72))
+                (i32.add (i32.mul (local.get $g) (i32.const 6272)) (i32.shl (local.get $i) (i32.const 3)))))
+            (v128.store offset=0 (local.get $mp) (local.get $m0))
+            (v128.store offset=16 (local.get $mp) (local.get $m1))
+            (v128.store offset=32 (local.get $mp) (local.get $m2))
+            (v128.store offset=48 (local.get $mp) (local.get $m3))
+            (v128.store offset=64 (local.get $mp) (local.get $m4))
+            (v128.store offset=80 (local.get $mp) (local.get $m5))
+            (v128.store offset=96 (local.get $mp) (local.get $m6))
+            (v128.store offset=112 (local.get $mp) (local.get $m7))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $pixel)))
+        (local.set $g (i32.add (local.get $g) (i32.const 1)))
+        (br $group))))
 
   ;; w0 update for one sample (n = 1), 32 units: w0[i, j..j+32) += x[i] * (−lr dZ0[0, j..j+32)) for
   ;; each non-zero pixel i; the scaled dZ0 quads stay in registers. wb = &w0[0, j], dp = &dZ0[0, j].
@@ -999,23 +1207,24 @@
         (local.set $vp (i32.add (local.get $vp) (i32.const 4)))
         (br_if $m (i32.lt_u (local.get $ip) (local.get $iend))))))
 
-  ;; $upd8s for 1 unit.
+  ;; $upd8s for 1 unit, in lane 0.
   (func $upd0s (param $ip i32) (param $iend i32) (param $vp i32) (param $wb i32) (param $dp i32) (param $nlr v128)
-    (local $p i32) (local $d f32)
-    (local.set $d (f32.mul (f32x4.extract_lane 0 (local.get $nlr)) (f32.load (local.get $dp))))
+    (local $p i32) (local $d v128)
+    (local.set $d (f32x4.mul (local.get $nlr) (v128.load32_zero (local.get $dp))))
     (block $done
       (br_if $done (i32.ge_u (local.get $ip) (local.get $iend)))
       (loop $m
         (local.set $p (i32.add (local.get $wb) (i32.load (local.get $ip))))
-        (f32.store (local.get $p)
-          (f32.add (f32.load (local.get $p)) (f32.mul (f32.load (local.get $vp)) (local.get $d))))
+        (v128.store32_lane 0 (local.get $p)
+          (f32x4.add (v128.load32_zero (local.get $p)) (f32x4.mul (v128.load32_zero (local.get $vp)) (local.get $d))))
         (local.set $ip (i32.add (local.get $ip) (i32.const 4)))
         (local.set $vp (i32.add (local.get $vp) (i32.const 4)))
         (br_if $m (i32.lt_u (local.get $ip) (local.get $iend))))))
 
   ;; w0 update for a batch, one pixel i and 32 units: g = Σ_s x[s, i] * dZ0[s, j..j+32) over the
   ;; samples whose bit is set in the masks of pixel i (increasing s), then w0[i, j..j+32) -= lr * g.
-  ;; wp = &w0[i, j], mp = &masks[0, i], xp = &x[0, i], dp = &dZ0[0, j].
+  ;; wp = &w0[i, j], mp = &masks[0, i], xp = &x[0, i], dp = &dZ0[0, j]. Two samples per turn, summed
+  ;; one after the other as one at a time would.
   (func $upd8b (param $wp i32) (param $mp i32) (param $groups i32) (param $xp i32) (param $dp i32)
     (param $rowBytes i32) (param $lrv v128)
     (local $g i32) (local $mask i64) (local $s i32) (local $q i32) (local $r i32) (local $v v128) (local $u v128)
@@ -1032,14 +1241,22 @@
           (local.set $q (i32.add (local.get $dp) (i32.mul (local.get $s) (local.get $rowBytes))))
           (if (i64.eqz (local.get $mask))
             (then
-              (local.set $g0 (f32x4.add (local.get $g0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $q)))))
-              (local.set $g1 (f32x4.add (local.get $g1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $q)))))
-              (local.set $g2 (f32x4.add (local.get $g2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $q)))))
-              (local.set $g3 (f32x4.add (local.get $g3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $q)))))
-              (local.set $g4 (f32x4.add (local.get $g4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $q)))))
-              (local.set $g5 (f32x4.add (local.get $g5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $q)))))
-              (local.set $g6 (f32x4.add (local.get $g6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $q)))))
-              (local.set $g7 (f32x4.add (local.get $g7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $q)))))
+              (local.set $g0
+                (f32x4.add (local.get $g0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $q)))))
+              (local.set $g1
+                (f32x4.add (local.get $g1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $q)))))
+              (local.set $g2
+                (f32x4.add (local.get $g2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $q)))))
+              (local.set $g3
+                (f32x4.add (local.get $g3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $q)))))
+              (local.set $g4
+                (f32x4.add (local.get $g4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $q)))))
+              (local.set $g5
+                (f32x4.add (local.get $g5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $q)))))
+              (local.set $g6
+                (f32x4.add (local.get $g6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $q)))))
+              (local.set $g7
+                (f32x4.add (local.get $g7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $q)))))
               (br $bits)))
           ;; a second sample in the same turn: (g + a) + b, the order of one at a time
           (local.set $s (i32.add (i32.shl (local.get $g) (i32.const 6)) (i32.wrap_i64 (i64.ctz (local.get $mask)))))
@@ -1047,28 +1264,36 @@
           (local.set $u (v128.load32_splat (i32.add (local.get $xp) (i32.mul (local.get $s) (i32.const 3136)))))
           (local.set $r (i32.add (local.get $dp) (i32.mul (local.get $s) (local.get $rowBytes))))
           (local.set $g0
-            (f32x4.add (f32x4.add (local.get $g0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $q))))
+            (f32x4.add
+              (f32x4.add (local.get $g0) (f32x4.mul (local.get $v) (v128.load offset=0 (local.get $q))))
               (f32x4.mul (local.get $u) (v128.load offset=0 (local.get $r)))))
           (local.set $g1
-            (f32x4.add (f32x4.add (local.get $g1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $q))))
+            (f32x4.add
+              (f32x4.add (local.get $g1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $q))))
               (f32x4.mul (local.get $u) (v128.load offset=16 (local.get $r)))))
           (local.set $g2
-            (f32x4.add (f32x4.add (local.get $g2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $q))))
+            (f32x4.add
+              (f32x4.add (local.get $g2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $q))))
               (f32x4.mul (local.get $u) (v128.load offset=32 (local.get $r)))))
           (local.set $g3
-            (f32x4.add (f32x4.add (local.get $g3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $q))))
+            (f32x4.add
+              (f32x4.add (local.get $g3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $q))))
               (f32x4.mul (local.get $u) (v128.load offset=48 (local.get $r)))))
           (local.set $g4
-            (f32x4.add (f32x4.add (local.get $g4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $q))))
+            (f32x4.add
+              (f32x4.add (local.get $g4) (f32x4.mul (local.get $v) (v128.load offset=64 (local.get $q))))
               (f32x4.mul (local.get $u) (v128.load offset=64 (local.get $r)))))
           (local.set $g5
-            (f32x4.add (f32x4.add (local.get $g5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $q))))
+            (f32x4.add
+              (f32x4.add (local.get $g5) (f32x4.mul (local.get $v) (v128.load offset=80 (local.get $q))))
               (f32x4.mul (local.get $u) (v128.load offset=80 (local.get $r)))))
           (local.set $g6
-            (f32x4.add (f32x4.add (local.get $g6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $q))))
+            (f32x4.add
+              (f32x4.add (local.get $g6) (f32x4.mul (local.get $v) (v128.load offset=96 (local.get $q))))
               (f32x4.mul (local.get $u) (v128.load offset=96 (local.get $r)))))
           (local.set $g7
-            (f32x4.add (f32x4.add (local.get $g7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $q))))
+            (f32x4.add
+              (f32x4.add (local.get $g7) (f32x4.mul (local.get $v) (v128.load offset=112 (local.get $q))))
               (f32x4.mul (local.get $u) (v128.load offset=112 (local.get $r)))))
           (br_if $bit (i64.ne (local.get $mask) (i64.const 0)))))
       (local.set $mp (i32.add (local.get $mp) (i32.const 6272)))
@@ -1091,7 +1316,7 @@
     (v128.store offset=112 (local.get $wp)
       (f32x4.sub (v128.load offset=112 (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $g7)))))
 
-  ;; $upd8b for 4 units.
+  ;; $upd8b for 4 units, one sample at a time: the plain reference of the blocked loop.
   (func $upd1b (param $wp i32) (param $mp i32) (param $groups i32) (param $xp i32) (param $dp i32)
     (param $rowBytes i32) (param $lrv v128)
     (local $g i32) (local $mask i64) (local $s i32) (local $acc v128)
@@ -1103,7 +1328,8 @@
           (local.set $s (i32.add (i32.shl (local.get $g) (i32.const 6)) (i32.wrap_i64 (i64.ctz (local.get $mask)))))
           (local.set $mask (i64.and (local.get $mask) (i64.sub (local.get $mask) (i64.const 1))))
           (local.set $acc
-            (f32x4.add (local.get $acc)
+            (f32x4.add
+              (local.get $acc)
               (f32x4.mul
                 (v128.load32_splat (i32.add (local.get $xp) (i32.mul (local.get $s) (i32.const 3136))))
                 (v128.load (i32.add (local.get $dp) (i32.mul (local.get $s) (local.get $rowBytes)))))))
@@ -1114,10 +1340,10 @@
     (v128.store (local.get $wp)
       (f32x4.sub (v128.load (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $acc)))))
 
-  ;; $upd8b for 1 unit.
+  ;; $upd1b for 1 unit, in lane 0.
   (func $upd0b (param $wp i32) (param $mp i32) (param $groups i32) (param $xp i32) (param $dp i32)
     (param $rowBytes i32) (param $lrv v128)
-    (local $g i32) (local $mask i64) (local $s i32) (local $acc f32)
+    (local $g i32) (local $mask i64) (local $s i32) (local $acc v128)
     (loop $group
       (local.set $mask (i64.load (local.get $mp)))
       (block $bits
@@ -1126,102 +1352,114 @@
           (local.set $s (i32.add (i32.shl (local.get $g) (i32.const 6)) (i32.wrap_i64 (i64.ctz (local.get $mask)))))
           (local.set $mask (i64.and (local.get $mask) (i64.sub (local.get $mask) (i64.const 1))))
           (local.set $acc
-            (f32.add (local.get $acc)
-              (f32.mul
-                (f32.load (i32.add (local.get $xp) (i32.mul (local.get $s) (i32.const 3136))))
-                (f32.load (i32.add (local.get $dp) (i32.mul (local.get $s) (local.get $rowBytes)))))))
+            (f32x4.add
+              (local.get $acc)
+              (f32x4.mul
+                (v128.load32_zero (i32.add (local.get $xp) (i32.mul (local.get $s) (i32.const 3136))))
+                (v128.load32_zero (i32.add (local.get $dp) (i32.mul (local.get $s) (local.get $rowBytes)))))))
           (br_if $bit (i64.ne (local.get $mask) (i64.const 0)))))
       (local.set $mp (i32.add (local.get $mp) (i32.const 6272)))
       (local.set $g (i32.add (local.get $g) (i32.const 1)))
       (br_if $group (i32.lt_u (local.get $g) (local.get $groups))))
-    (f32.store (local.get $wp)
-      (f32.sub (f32.load (local.get $wp)) (f32.mul (f32x4.extract_lane 0 (local.get $lrv)) (local.get $acc)))))
+    (v128.store32_lane 0 (local.get $wp)
+      (f32x4.sub (v128.load32_zero (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $acc)))))
 
-  ;; w0[:, j0..j1) -= lr * xᵀ·dZ0[:, j0..j1), touching only the rows of non-zero pixels: n = 1
-  ;; walks the pixel list of sample 0 ($scan); n > 1 walks the pixels and, per pixel, the samples
-  ;; set in its masks ($scan with masks), summing the batch before one update of the row.
+  ;; w0[:, j0..j1) -= lr * Σ_s x[s, i] dZ0[s, j0..j1) for every pixel i some sample has (dL/dw0 = xᵀ·dZ0
+  ;; stays factored), walking per pixel the samples set in its masks ($sample_masks): each w0 row a
+  ;; batch touches is read and written once per block of units. Blocks of 32 units, then of 4, then
+  ;; single units, as in $hidden_forward.
   (func $input_update (export "input_update") (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
-    (local $ip i32) (local $iend i32) (local $vp i32) (local $jb i32) (local $jend i32) (local $w0 i32)
-    (local $dZ0 i32) (local $nlr v128) (local $lrv v128) (local $i i32) (local $mp i32) (local $g i32)
-    (local $groups i32) (local $any i64) (local $rowBytes i32) (local $wrow i32) (local $xp i32)
+    (local $jb i32) (local $jend i32) (local $w0 i32) (local $dZ0 i32) (local $lrv v128) (local $i i32)
+    (local $mp i32) (local $g i32) (local $groups i32) (local $any i64) (local $rowBytes i32) (local $wrow i32)
+    (local $xp i32)
     (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
     (local.set $w0 (i32.load (i32.const 16)))
     (local.set $dZ0 (i32.load (i32.const 52)))
     (local.set $jend (i32.shl (local.get $j1) (i32.const 2)))
-    (if (i32.eq (local.get $n) (i32.const 1))
-      (then
-        (local.set $ip (i32.load (i32.const 60)))
-        (local.set $vp (i32.load (i32.const 64)))
-        (local.set $iend
-          (i32.add (local.get $ip) (i32.shl (i32.load (i32.load (i32.const 68))) (i32.const 2))))
-        (local.set $nlr (f32x4.splat (f32.neg (local.get $lr))))
-        (local.set $jb (i32.shl (local.get $j0) (i32.const 2)))
-        (block $b8
-          (loop $l8
-            (br_if $b8 (i32.gt_u (i32.add (local.get $jb) (i32.const 128)) (local.get $jend)))
-            (call $upd8s (local.get $ip) (local.get $iend) (local.get $vp)
-              (i32.add (local.get $w0) (local.get $jb)) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $nlr))
-            (local.set $jb (i32.add (local.get $jb) (i32.const 128)))
-            (br $l8)))
-        (block $b1
-          (loop $l1
-            (br_if $b1 (i32.gt_u (i32.add (local.get $jb) (i32.const 16)) (local.get $jend)))
-            (call $upd1s (local.get $ip) (local.get $iend) (local.get $vp)
-              (i32.add (local.get $w0) (local.get $jb)) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $nlr))
-            (local.set $jb (i32.add (local.get $jb) (i32.const 16)))
-            (br $l1)))
-        (block $b0
-          (loop $l0
-            (br_if $b0 (i32.ge_u (local.get $jb) (local.get $jend)))
-            (call $upd0s (local.get $ip) (local.get $iend) (local.get $vp)
-              (i32.add (local.get $w0) (local.get $jb)) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $nlr))
-            (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
-            (br $l0))))
-      (else
-        (local.set $groups (i32.shr_u (i32.add (local.get $n) (i32.const 63)) (i32.const 6)))
-        (local.set $lrv (f32x4.splat (local.get $lr)))
-        (loop $pixel
-          (local.set $mp (i32.add (i32.load (i32.const 72)) (i32.shl (local.get $i) (i32.const 3))))
-          ;; skip the pixel when no sample of the batch has it
-          (local.set $any (i64.const 0))
-          (local.set $g (i32.const 0))
-          (loop $group
-            (local.set $any
-              (i64.or (local.get $any) (i64.load (i32.add (local.get $mp) (i32.mul (local.get $g) (i32.const 6272))))))
-            (local.set $g (i32.add (local.get $g) (i32.const 1)))
-            (br_if $group (i32.lt_u (local.get $g) (local.get $groups))))
-          (if (i64.ne (local.get $any) (i64.const 0))
-            (then
-              (local.set $wrow (i32.add (local.get $w0) (i32.mul (local.get $i) (local.get $rowBytes))))
-              (local.set $xp (i32.add (i32.load (i32.const 32)) (i32.shl (local.get $i) (i32.const 2))))
-              (local.set $jb (i32.shl (local.get $j0) (i32.const 2)))
-              (block $c8
-                (loop $m8
-                  (br_if $c8 (i32.gt_u (i32.add (local.get $jb) (i32.const 128)) (local.get $jend)))
-                  (call $upd8b (i32.add (local.get $wrow) (local.get $jb)) (local.get $mp) (local.get $groups)
-                    (local.get $xp) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $rowBytes) (local.get $lrv))
-                  (local.set $jb (i32.add (local.get $jb) (i32.const 128)))
-                  (br $m8)))
-              (block $c1
-                (loop $m1
-                  (br_if $c1 (i32.gt_u (i32.add (local.get $jb) (i32.const 16)) (local.get $jend)))
-                  (call $upd1b (i32.add (local.get $wrow) (local.get $jb)) (local.get $mp) (local.get $groups)
-                    (local.get $xp) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $rowBytes) (local.get $lrv))
-                  (local.set $jb (i32.add (local.get $jb) (i32.const 16)))
-                  (br $m1)))
-              (block $c0
-                (loop $m0
-                  (br_if $c0 (i32.ge_u (local.get $jb) (local.get $jend)))
-                  (call $upd0b (i32.add (local.get $wrow) (local.get $jb)) (local.get $mp) (local.get $groups)
-                    (local.get $xp) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $rowBytes) (local.get $lrv))
-                  (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
-                  (br $m0)))))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br_if $pixel (i32.lt_u (local.get $i) (i32.const 784)))))))
+    (local.set $groups (i32.shr_u (i32.add (local.get $n) (i32.const 63)) (i32.const 6)))
+    (local.set $lrv (f32x4.splat (local.get $lr)))
+    (loop $pixel
+      (local.set $mp (i32.add (i32.load (i32.const 72)) (i32.shl (local.get $i) (i32.const 3))))
+      ;; skip the pixel when no sample of the batch has it
+      (local.set $any (i64.const 0))
+      (local.set $g (i32.const 0))
+      (loop $group
+        (local.set $any
+          (i64.or (local.get $any) (i64.load (i32.add (local.get $mp) (i32.mul (local.get $g) (i32.const 6272))))))
+        (local.set $g (i32.add (local.get $g) (i32.const 1)))
+        (br_if $group (i32.lt_u (local.get $g) (local.get $groups))))
+      (if (i64.ne (local.get $any) (i64.const 0))
+        (then
+          (local.set $wrow (i32.add (local.get $w0) (i32.mul (local.get $i) (local.get $rowBytes))))
+          (local.set $xp (i32.add (i32.load (i32.const 32)) (i32.shl (local.get $i) (i32.const 2))))
+          (local.set $jb (i32.shl (local.get $j0) (i32.const 2)))
+          (block $c8
+            (loop $m8
+              (br_if $c8 (i32.gt_u (i32.add (local.get $jb) (i32.const 128)) (local.get $jend)))
+              (call $upd8b (i32.add (local.get $wrow) (local.get $jb)) (local.get $mp) (local.get $groups)
+                (local.get $xp) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $rowBytes) (local.get $lrv))
+              (local.set $jb (i32.add (local.get $jb) (i32.const 128)))
+              (br $m8)))
+          (block $c1
+            (loop $m1
+              (br_if $c1 (i32.gt_u (i32.add (local.get $jb) (i32.const 16)) (local.get $jend)))
+              (call $upd1b (i32.add (local.get $wrow) (local.get $jb)) (local.get $mp) (local.get $groups)
+                (local.get $xp) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $rowBytes) (local.get $lrv))
+              (local.set $jb (i32.add (local.get $jb) (i32.const 16)))
+              (br $m1)))
+          (block $c0
+            (loop $m0
+              (br_if $c0 (i32.ge_u (local.get $jb) (local.get $jend)))
+              (call $upd0b (i32.add (local.get $wrow) (local.get $jb)) (local.get $mp) (local.get $groups)
+                (local.get $xp) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $rowBytes) (local.get $lrv))
+              (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
+              (br $m0)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $pixel (i32.lt_u (local.get $i) (i32.const 784)))))
+
+  ;; w0[i, :] -= lr * x[0, i] dZ0[0, :] for a batch of one (per-image SGD), over the pixel list of
+  ;; row 0 ($scan): computed as w0[i, :] += x[0, i] * (−lr dZ0[0, :]).
+  (func $input_update_one (export "input_update_one") (param $lr f32)
+    (local $ip i32) (local $iend i32) (local $vp i32) (local $jb i32) (local $jend i32) (local $w0 i32)
+    (local $dZ0 i32) (local $nlr v128)
+    (local.set $w0 (i32.load (i32.const 16)))
+    (local.set $dZ0 (i32.load (i32.const 52)))
+    (local.set $jend (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $ip (i32.load (i32.const 60)))
+    (local.set $vp (i32.load (i32.const 64)))
+    (local.set $iend (i32.add (local.get $ip) (i32.shl (i32.load (i32.load (i32.const 68))) (i32.const 2))))
+    (local.set $nlr (f32x4.splat (f32.neg (local.get $lr))))
+    (block $b8
+      (loop $l8
+        (br_if $b8 (i32.gt_u (i32.add (local.get $jb) (i32.const 128)) (local.get $jend)))
+        (call $upd8s (local.get $ip) (local.get $iend) (local.get $vp)
+          (i32.add (local.get $w0) (local.get $jb)) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $nlr))
+        (local.set $jb (i32.add (local.get $jb) (i32.const 128)))
+        (br $l8)))
+    (block $b1
+      (loop $l1
+        (br_if $b1 (i32.gt_u (i32.add (local.get $jb) (i32.const 16)) (local.get $jend)))
+        (call $upd1s (local.get $ip) (local.get $iend) (local.get $vp)
+          (i32.add (local.get $w0) (local.get $jb)) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $nlr))
+        (local.set $jb (i32.add (local.get $jb) (i32.const 16)))
+        (br $l1)))
+    (block $b0
+      (loop $l0
+        (br_if $b0 (i32.ge_u (local.get $jb) (local.get $jend)))
+        (call $upd0s (local.get $ip) (local.get $iend) (local.get $vp)
+          (i32.add (local.get $w0) (local.get $jb)) (i32.add (local.get $dZ0) (local.get $jb)) (local.get $nlr))
+        (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
+        (br $l0))))
 
   ;; ------------------------------------------------------------------------------------------
-  ;; The parallel phases: the two of a training step, for the chunks c0 <= c < c1 of one thread,
-  ;; and the one of a prediction, for the rows s0 <= s < s1 of one thread.
+  ;; The parts of a training step's phases (core/kernels/backend_threads.ts runs them on threads; one
+  ;; thread runs each over the whole batch).
+
+  ;; Lists: the pixel lists of rows [s0, s1) and the sample masks of pixels [i0, i1) (multiples of 16)
+  ;; for the first n rows.
+  (func $lists_part (export "lists_part") (param $s0 i32) (param $s1 i32) (param $i0 i32) (param $i1 i32) (param $n i32)
+    (call $scan (local.get $s0) (local.get $s1))
+    (call $sample_masks (local.get $i0) (local.get $i1) (local.get $n)))
 
   ;; Forward of chunks [c0, c1) for the first n rows: z0 and a0 of their hidden units, then their
   ;; partial logits.
@@ -1230,20 +1468,12 @@
       (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (i32.const 0) (local.get $n))
     (call $output_partial (local.get $c0) (local.get $c1) (i32.const 0) (local.get $n)))
 
-  ;; Backward and update of chunks [c0, c1): dZ0, w1 and b0 of their hidden units, then their w0 columns.
+  ;; Backward and update of chunks [c0, c1) for the first n rows (n > 1): dZ0 of their hidden units
+  ;; (w1Q before the update), then their w1 rows and b0 entries, then their w0 columns.
   (func $backward_part (export "backward_part") (param $c0 i32) (param $c1 i32) (param $n i32) (param $lr f32)
-    (call $hidden_backward
-      (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (local.get $n) (local.get $lr))
-    (call $input_update
-      (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (local.get $n) (local.get $lr)))
-
-  ;; Prediction of the rows [s0, s1): their pixel lists (from x, or from the byte images when
-  ;; $fromPixels is 1), then every chunk's forward and the logits. A row's numbers are computed as
-  ;; in a training step's forward, whoever computes them.
-  (func $predict_rows (export "predict_rows") (param $s0 i32) (param $s1 i32) (param $fromPixels i32)
-    (if (local.get $fromPixels)
-      (then (call $scan_pixels (local.get $s0) (local.get $s1)))
-      (else (call $scan (local.get $s0) (local.get $s1) (i32.const 0))))
-    (call $hidden_forward (i32.const 0) (i32.load (i32.const 0)) (local.get $s0) (local.get $s1))
-    (call $output_partial (i32.const 0) (i32.load (i32.const 8)) (local.get $s0) (local.get $s1))
-    (call $output_reduce (local.get $s0) (local.get $s1))))
+    (local $j0 i32) (local $j1 i32)
+    (local.set $j0 (call $chunk_start (local.get $c0)))
+    (local.set $j1 (call $chunk_start (local.get $c1)))
+    (call $delta_rows (i32.const 0) (local.get $n) (local.get $j0) (local.get $j1))
+    (call $hidden_update (local.get $j0) (local.get $j1) (local.get $n) (local.get $lr))
+    (call $input_update (local.get $j0) (local.get $j1) (local.get $n) (local.get $lr))))

@@ -133,6 +133,8 @@ export async function trainEpochs(
   const labels = new Uint8Array(batch);
   // one view per batch row, made once, so the augmenter writes without allocating
   const rows = Array.from({ length: batch }, (_, r) => backend.x.subarray(r * D, (r + 1) * D));
+  // the wasm backends keep the images in their own memory and gather each batch there
+  if (!hooks.augmenter) backend.holdImages?.(train.pixels);
   for (let epoch = hooks.startEpoch ?? 0; epoch < settings.epochs; epoch++) {
     const lr = learningRateAt(settings, epoch);
     for (let i = 0; i < order.length; i++) order[i] = i;
