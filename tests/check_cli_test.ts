@@ -402,7 +402,7 @@ Deno.test("check exits 1 with one line when no file of a folder can be read", as
   assert.equal(r.stdout.trim().split("\n").length, 2, "the reads are printed all the same");
 });
 
-Deno.test("check of more files than the sheet shows writes a capped sheet with a summary, and the report shows the same", async () => {
+Deno.test("check of more files than the sheet shows writes a capped sheet with a summary, mistakes first", async () => {
   const dir = await scratchDir("check-large");
   await Deno.mkdir(`${dir}/many`);
   const one = onePng();

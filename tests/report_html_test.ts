@@ -149,3 +149,25 @@ Deno.test("buildCheckSheetHtml() makes a self-contained page of the check alone"
   assert.equal(count(html, 'src="data:image/png;base64,'), 20);
   assert.ok(!/https?:\/\//i.test(html));
 });
+
+Deno.test("buildReportHtml() shows a check of 5,000 files as a summary and at most 400 rows, mistakes first", () => {
+  const base = RUN.check!.results.find((r) => r.predicted !== null)!;
+  const results = Array.from({ length: 5000 }, (_, i) => {
+    const expected = i % 10, predicted = i % 50 === 0 ? (expected + 1) % 10 : expected;
+    return { ...base, file: `big/${expected}_${i}.png`, expected, predicted, confidence: 0.5 + (i % 7) / 20 };
+  });
+  const check = { ...RUN.check!, results, correct: 4900, total: 5000 };
+  const html = buildReportHtml({ ...RUN, check, checkSheetPng: null });
+  const section = html.slice(html.indexOf('<section id="check">'));
+  assert.ok(section.includes("4\u2009900 of 5\u2009000 read correctly")); // thin spaces group the thousands
+  assert.ok(section.indexOf('class="cm-cell"') < section.indexOf("Mistakes and least confident reads"));
+  assert.ok(section.includes('class="hist-bin"'));
+  assert.equal(section.split('<td class="read ').length - 1, 400);
+  assert.match(section, /4\u2009600 more are not shown here/);
+  // the first row of the mistakes is a mistake: a file whose digit was read as the next one
+  const first = section.slice(section.indexOf("Mistakes and least confident reads")).match(
+    /big\/(\d)_(\d+)\.png/,
+  )!;
+  assert.equal(Number(first[2]) % 50, 0);
+  assert.ok(html.length < 2_000_000, `${html.length} characters`);
+});
