@@ -12,12 +12,6 @@ import { type DigitFile, type NumberDigitFile, readDigitFile, readNumberFile } f
 
 /** Most workers a reader may start. */
 export const MAX_READ_WORKERS = 16;
-/**
- * Files one worker reads before a fresh worker takes its place. V8 grows a worker's heap with the
- * large images it has decoded and keeps it; a new isolate every few hundred files keeps memory flat
- * for a folder of any size, for the cost of starting a worker (well under 1 % of the time).
- */
-export const RECYCLE_AFTER = 500;
 /** Files in flight per worker: enough to keep it busy while the caller works. */
 export const JOBS_PER_WORKER = 4;
 
@@ -67,52 +61,39 @@ export interface DigitRead {
  * ```
  */
 export class DigitReader {
-  #readers: _Reader[] = [];
-  #live = new Set<Worker>(); // every worker not yet terminated, retired ones included
+  #workers: Worker[] = [];
+  #inFlight: number[] = [];
   #waiting = new Map<number, { resolve: (reply: ReadReply) => void; reject: (error: Error) => void }>();
   #failure: Error | null = null;
   #digits: boolean;
-  #recycleAfter: number;
 
   /**
    * @param workers Worker threads, 0 to {@linkcode MAX_READ_WORKERS}; 0 reads on the calling thread.
-   * @param options digits: read every file as a whole number, split into its digits (`--digits`);
-   *   recycleAfter: files a worker reads before a fresh one replaces it ({@linkcode RECYCLE_AFTER}).
+   * @param options digits: read every file as a whole number, split into its digits (`--digits`).
    * @throws {LimitError} When the count is out of range.
    */
-  constructor(workers: number, options: { readonly digits?: boolean; readonly recycleAfter?: number } = {}) {
+  constructor(workers: number, options: { readonly digits?: boolean } = {}) {
     this.#digits = options.digits === true;
-    this.#recycleAfter = Math.max(1, options.recycleAfter ?? RECYCLE_AFTER);
     if (!Number.isInteger(workers) || workers < 0 || workers > MAX_READ_WORKERS) {
       throw new LimitError(
         `Cannot start the file readers: ${workers} workers asked for, expected an integer in [0, ${MAX_READ_WORKERS}]`,
       );
     }
-    for (let w = 0; w < workers; w++) this.#readers.push(this.#spawn());
-  }
-
-  /** Start a worker; it resolves the replies it sends, and ends itself once retired and idle. */
-  #spawn(): _Reader {
-    const worker = new Worker(new URL("./_read_worker.ts", import.meta.url), { type: "module" });
-    const reader: _Reader = { worker, inFlight: 0, sent: 0, retired: false };
-    worker.onmessage = (event: MessageEvent<ReadReply>) => {
-      reader.inFlight--;
-      if (reader.retired && reader.inFlight === 0) this.#end(worker);
-      const waiting = this.#waiting.get(event.data.id);
-      this.#waiting.delete(event.data.id);
-      waiting?.resolve(event.data);
-    };
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      this.#fail(new Error(`Cannot read files: a reader worker stopped: ${event.message}`));
-    };
-    this.#live.add(worker);
-    return reader;
-  }
-
-  #end(worker: Worker): void {
-    worker.terminate();
-    this.#live.delete(worker);
+    for (let w = 0; w < workers; w++) {
+      const worker = new Worker(new URL("./_read_worker.ts", import.meta.url), { type: "module" });
+      worker.onmessage = (event: MessageEvent<ReadReply>) => {
+        this.#inFlight[w]--;
+        const waiting = this.#waiting.get(event.data.id);
+        this.#waiting.delete(event.data.id);
+        waiting?.resolve(event.data);
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        this.#fail(new Error(`Cannot read files: a reader worker stopped: ${event.message}`));
+      };
+      this.#workers.push(worker);
+      this.#inFlight.push(0);
+    }
   }
 
   /**
@@ -122,11 +103,11 @@ export class DigitReader {
    * @param paths The files.
    */
   async *readAll(paths: readonly string[]): AsyncGenerator<DigitRead> {
-    if (this.#readers.length === 0) {
+    if (this.#workers.length === 0) {
       for (let i = 0; i < paths.length; i++) yield await _readHere(i, paths[i], this.#digits);
       return;
     }
-    const window = this.#readers.length * JOBS_PER_WORKER;
+    const window = this.#workers.length * JOBS_PER_WORKER;
     const replies = new Map<number, Promise<ReadReply>>();
     let sent = 0;
     for (let i = 0; i < paths.length; i++) {
@@ -142,29 +123,19 @@ export class DigitReader {
 
   /** Stop the workers. */
   dispose(): void {
-    for (const worker of [...this.#live]) this.#end(worker);
-    this.#readers = [];
+    for (const worker of this.#workers) worker.terminate();
+    this.#workers = [];
     this.#fail(new Error("Cannot read files: the reader is disposed"));
   }
 
   #send(id: number, path: string): Promise<ReadReply> {
     if (this.#failure) return Promise.reject(this.#failure);
     let w = 0;
-    for (let k = 1; k < this.#readers.length; k++) {
-      if (this.#readers[k].inFlight < this.#readers[w].inFlight) w = k;
-    }
-    let reader = this.#readers[w];
-    if (reader.sent >= this.#recycleAfter) {
-      // a fresh isolate takes over: the old one's heap, grown on large images, goes with it
-      reader.retired = true;
-      if (reader.inFlight === 0) this.#end(reader.worker);
-      reader = this.#readers[w] = this.#spawn();
-    }
-    reader.inFlight++;
-    reader.sent++;
+    for (let k = 1; k < this.#workers.length; k++) if (this.#inFlight[k] < this.#inFlight[w]) w = k;
+    this.#inFlight[w]++;
     const reply = new Promise<ReadReply>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
     reply.catch(() => {}); // a reply nobody awaits any more (the caller stopped early) must not crash
-    reader.worker.postMessage({ id, path, digits: this.#digits } satisfies ReadJob);
+    this.#workers[w].postMessage({ id, path, digits: this.#digits } satisfies ReadJob);
     return reply;
   }
 
@@ -191,15 +162,4 @@ function _toRead(index: number, path: string, reply: ReadReply): DigitRead {
     throw new Error(`Cannot read "${path}" in a reader worker: ${reply.error.name}: ${reply.error.message}`);
   }
   return { index, path, digit: null, error: reply.error.message };
-}
-
-/** One reader worker and its counts. */
-interface _Reader {
-  readonly worker: Worker;
-  /** Files sent and not yet answered. */
-  inFlight: number;
-  /** Files sent in all. */
-  sent: number;
-  /** Replaced: ends once its last reply is in. */
-  retired: boolean;
 }
