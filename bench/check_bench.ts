@@ -5,9 +5,9 @@
  * It makes its folders itself, under bench/results/check_images/ (kept between runs, made again when
  * missing):
  * - mixed: digits drawn by the project's own hand (core/digits/draw_digits.ts) on canvases from
- *   28 × 28 to 1,200 × 900, dark ink on light paper and light on dark, saved as the PNG kinds people
- *   have (8- and 16-bit grey, grey with alpha, RGB, RGBA); 1,000 distinct files, repeated under new
- *   names (hard links) up to 10,000;
+ *   28 × 28 to 1,200 × 900, dark ink on light paper and light on dark, saved as the kinds people have
+ *   (PNG: 8- and 16-bit grey, grey with alpha, RGB, RGBA; and JPEG at quality 85); 1,000 distinct
+ *   files, repeated under new names (hard links) up to 10,000;
  * - set1: copies of images/set1 (400 × 300 greyscale PNGs), the folder of the issue that asked for
  *   this bench.
  *
@@ -19,8 +19,9 @@
  */
 
 import { Buffer } from "node:buffer";
-import { join } from "node:path";
+import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import jpegJs from "jpeg-js";
 import { PNG } from "pngjs";
 import { drawDigit, SAMPLE_STYLES } from "../core/digits/draw_digits.ts";
 import { Rng } from "../core/network/rng.ts";
@@ -43,7 +44,9 @@ const CANVASES: readonly (readonly [number, number])[] = [
   [1200, 900],
 ];
 /** PNG kinds of the mixed folder, saved in turn. */
-const KINDS = ["gray8", "gray16", "gray-alpha", "rgb", "rgba"] as const;
+const KINDS = ["gray8", "gray16", "gray-alpha", "rgb", "rgba", "jpeg"] as const;
+/** JPEG quality of the mixed folder's JPEG files, as a phone or scanner saves them. */
+const JPEG_QUALITY = 85;
 
 const OPTIONS: OptionSpec = {
   sizes: { type: "string", help: "folder sizes to check (default 100,1000,10000)", valueName: "LIST" },
@@ -111,10 +114,13 @@ async function main(): Promise<number> {
 
 /** The distinct files of the mixed folder, made once: [name, path]. */
 async function _mixedSources(): Promise<string[]> {
-  const dir = join(IMAGES_DIR, "mixed-sources");
+  const dir = join(IMAGES_DIR, "mixed-sources-v2"); // v2: with JPEG files
   const done = join(dir, "DONE");
   const paths: string[] = [];
-  for (let i = 0; i < DISTINCT; i++) paths.push(join(dir, `${i % 10}_${String(i).padStart(4, "0")}.png`));
+  for (let i = 0; i < DISTINCT; i++) {
+    const extension = KINDS[i % KINDS.length] === "jpeg" ? "jpg" : "png";
+    paths.push(join(dir, `${i % 10}_${String(i).padStart(4, "0")}.${extension}`));
+  }
   if (await _exists(done)) return paths;
   await Deno.mkdir(dir, { recursive: true });
   console.error(`drawing ${DISTINCT} digit images into ${dir.slice(ROOT.length)} (once) …`);
@@ -146,7 +152,7 @@ function _set1Sources(): string[] {
 
 /** A folder of `size` files cycling through the sources, as hard links (made once). */
 async function _folder(name: string, sources: readonly string[], size: number): Promise<string> {
-  const dir = join(IMAGES_DIR, `${name}-${size}`);
+  const dir = join(IMAGES_DIR, `${name}-v2-${size}`);
   const done = join(dir, ".done");
   if (await _exists(done)) return dir;
   await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -154,7 +160,7 @@ async function _folder(name: string, sources: readonly string[], size: number): 
   for (let i = 0; i < size; i++) {
     const source = sources[i % sources.length];
     const digit = source.slice(source.lastIndexOf("/") + 1)[0];
-    const target = join(dir, `${digit}_${String(i).padStart(5, "0")}.png`);
+    const target = join(dir, `${digit}_${String(i).padStart(5, "0")}${extname(source)}`);
     try {
       await Deno.link(source, target);
     } catch {
@@ -224,13 +230,24 @@ function _table(results: readonly Measurement[]): string {
   return lines.join("\n");
 }
 
-/** A drawn image as a PNG of the given kind. Luminance in [0, 1]; alpha kinds make the paper clear. */
+/** A drawn image as a file of the given kind. Luminance in [0, 1]; alpha kinds make the paper clear. */
 function _encode(
   pixels: Float32Array,
   width: number,
   height: number,
   kind: typeof KINDS[number],
 ): Uint8Array {
+  if (kind === "jpeg") {
+    // blue-black ink, as the RGB kinds, through jpeg-js's encoder (baseline, 4:2:0)
+    const data = new Uint8Array(width * height * 4);
+    for (let i = 0; i < pixels.length; i++) {
+      const v = Math.round(pixels[i] * 255);
+      data.set([Math.round(v * 0.9), Math.round(v * 0.95), v, 255], 4 * i);
+    }
+    return new Uint8Array(
+      jpegJs.encode({ data: Buffer.from(data.buffer), width, height }, JPEG_QUALITY).data,
+    );
+  }
   const colorType = kind === "rgb" ? 2 : kind === "rgba" ? 6 : kind === "gray-alpha" ? 4 : 0;
   const bitDepth = kind === "gray16" ? 16 : 8;
   const png = new PNG({ width, height, colorType, inputColorType: 6, bitDepth, inputHasAlpha: true });
