@@ -13,7 +13,6 @@
  */
 
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildReportHtml } from "../core/reports/report_html.ts";

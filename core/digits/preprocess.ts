@@ -578,19 +578,69 @@ export function removeLines(ink: Float32Array, width: number, height: number): F
  * ```
  */
 export function removeSpecks(ink: Float32Array, width: number, height: number): Float32Array {
+  const { label, blobs } = labelBlobs(ink, width, height)!;
+  const masses = blobs.map((blob) => blob.mass);
+  let largest = 0;
+  for (const m of masses) if (m > largest) largest = m;
+  const out = new Float32Array(ink);
+  for (let i = 0; i < out.length; i++) {
+    if (label[i] >= 0 && masses[label[i]] < SPECK_FRACTION * largest) out[i] = 0;
+  }
+  return out;
+}
+
+/** An 8-connected blob of ink: its inclusive box and the sum of its ink. */
+export interface InkBlob {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  mass: number;
+}
+
+/**
+ * Label the 8-connected blobs of ink (pixels > 0), in the order a row-by-row scan meets them.
+ *
+ * @param ink Ink image (height, width).
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @param maxBlobs Stop, and return null, when there are more blobs than this.
+ * @returns label[i] = the blob of pixel i (-1 for no ink), and each blob's box and mass; null when
+ *   there are more than `maxBlobs` blobs.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { labelBlobs } from "./preprocess.ts";
+ * const { label, blobs } = labelBlobs(new Float32Array([1, 0, 0, 0.5, 0.5, 0]), 3, 2)!;
+ * assert.deepEqual(Array.from(label), [0, -1, -1, 0, 0, -1]); // (0,0) touches (0,1) and (1,1)
+ * assert.deepEqual(blobs, [{ x0: 0, y0: 0, x1: 1, y1: 1, mass: 2 }]);
+ * assert.equal(labelBlobs(new Float32Array([1, 0, 1]), 3, 1, 1), null);
+ * ```
+ */
+export function labelBlobs(
+  ink: Float32Array,
+  width: number,
+  height: number,
+  maxBlobs = Infinity,
+): { label: Int32Array; blobs: InkBlob[] } | null {
   const label = new Int32Array(ink.length).fill(-1);
-  const masses: number[] = [];
+  const blobs: InkBlob[] = [];
   const stack: number[] = [];
   for (let start = 0; start < ink.length; start++) {
     if (ink[start] <= 0 || label[start] >= 0) continue;
-    const id = masses.length;
-    let mass = 0;
+    if (blobs.length === maxBlobs) return null;
+    const id = blobs.length;
+    const blob = { x0: width, y0: height, x1: -1, y1: -1, mass: 0 };
     label[start] = id;
     stack.push(start);
     while (stack.length > 0) {
       const p = stack.pop()!;
-      mass += ink[p];
+      blob.mass += ink[p];
       const px = p % width, py = (p - px) / width;
+      if (px < blob.x0) blob.x0 = px;
+      if (px > blob.x1) blob.x1 = px;
+      if (py < blob.y0) blob.y0 = py;
+      if (py > blob.y1) blob.y1 = py;
       for (let dy = -1; dy <= 1; dy++) {
         for (let dx = -1; dx <= 1; dx++) {
           const x = px + dx, y = py + dy;
@@ -603,15 +653,9 @@ export function removeSpecks(ink: Float32Array, width: number, height: number): 
         }
       }
     }
-    masses.push(mass);
+    blobs.push(blob);
   }
-  let largest = 0;
-  for (const m of masses) if (m > largest) largest = m;
-  const out = new Float32Array(ink);
-  for (let i = 0; i < out.length; i++) {
-    if (label[i] >= 0 && masses[label[i]] < SPECK_FRACTION * largest) out[i] = 0;
-  }
-  return out;
+  return { label, blobs };
 }
 
 /**

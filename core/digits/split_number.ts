@@ -27,7 +27,15 @@
 
 import { LimitError, ShapeError } from "../base/errors.ts";
 import type { DecodedPng } from "../formats/png.ts";
-import { type Box, centreByMass, cropBox, findInk, fitToBox } from "./preprocess.ts";
+import {
+  type Box,
+  centreByMass,
+  cropBox,
+  findInk,
+  fitToBox,
+  type InkBlob,
+  labelBlobs,
+} from "./preprocess.ts";
 
 /** Blobs overlapping horizontally by at least this fraction of the narrower one's width are one digit. */
 export const MERGE_OVERLAP = 0.5;
@@ -170,8 +178,13 @@ export function splitNumber(img: DecodedPng, name: string): NumberPiece[] {
  * ```
  */
 export function findPieces(ink: Float32Array, width: number, height: number, name = "image"): PieceMap {
-  const owner = new Int32Array(ink.length).fill(-1);
-  const blobs = _labelBlobs(ink, width, height, owner, name);
+  const labelled = labelBlobs(ink, width, height, MAX_BLOBS);
+  if (labelled === null) {
+    throw new LimitError(
+      `Cannot read number "${name}": the ink falls into more than ${MAX_BLOBS} blobs, expected a few digits`,
+    );
+  }
+  const { label: owner, blobs } = labelled;
   // 2. merge blobs that overlap horizontally, sweeping in order of their left edges until stable
   let groups: _Group[] = blobs.map((b, i) => ({ ..._boxOf(b), blobs: [i], mass: b.mass }));
   for (let merged = true; merged;) {
@@ -231,66 +244,12 @@ export function findPieces(ink: Float32Array, width: number, height: number, nam
 
 // --- private helpers ---
 
-interface _Blob {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-  mass: number;
-}
-
 interface _Group extends Box {
   blobs: number[];
   mass: number;
 }
 
-/** Label 8-connected blobs of ink (> 0) into `label`, returning each blob's box and mass. */
-function _labelBlobs(
-  ink: Float32Array,
-  width: number,
-  height: number,
-  label: Int32Array,
-  name: string,
-): _Blob[] {
-  const blobs: _Blob[] = [];
-  const stack: number[] = [];
-  for (let start = 0; start < ink.length; start++) {
-    if (ink[start] <= 0 || label[start] >= 0) continue;
-    if (blobs.length === MAX_BLOBS) {
-      throw new LimitError(
-        `Cannot read number "${name}": the ink falls into more than ${MAX_BLOBS} blobs, expected a few digits`,
-      );
-    }
-    const id = blobs.length;
-    const blob = { x0: width, y0: height, x1: -1, y1: -1, mass: 0 };
-    label[start] = id;
-    stack.push(start);
-    while (stack.length > 0) {
-      const p = stack.pop()!;
-      const px = p % width, py = (p - px) / width;
-      blob.mass += ink[p];
-      if (px < blob.x0) blob.x0 = px;
-      if (px > blob.x1) blob.x1 = px;
-      if (py < blob.y0) blob.y0 = py;
-      if (py > blob.y1) blob.y1 = py;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const x = px + dx, y = py + dy;
-          if (x < 0 || y < 0 || x >= width || y >= height) continue;
-          const q = y * width + x;
-          if (ink[q] > 0 && label[q] < 0) {
-            label[q] = id;
-            stack.push(q);
-          }
-        }
-      }
-    }
-    blobs.push(blob);
-  }
-  return blobs;
-}
-
-function _boxOf(b: _Blob): Box {
+function _boxOf(b: InkBlob): Box {
   return { x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1 };
 }
 

@@ -257,9 +257,7 @@ export async function readPngFile(path: string, limits: PngLimits = DEFAULT_PNG_
  * ```
  */
 export function encodeGrayPng(pixels: Float32Array | Uint8Array, width: number, height: number): Uint8Array {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new LimitError(`Cannot encode PNG: size is ${width}x${height}, expected positive integers`);
-  }
+  _checkEncodeSize(width, height);
   if (pixels.length !== width * height) {
     throw new ShapeError(`Cannot encode PNG: ${pixels.length} pixels given, expected ${width}x${height}`);
   }
@@ -272,17 +270,7 @@ export function encodeGrayPng(pixels: Float32Array | Uint8Array, width: number, 
       row[x] = pixels instanceof Uint8Array ? v : Math.round(Math.min(1, Math.max(0, v)) * 255);
     }
   }
-  const ihdr = new Uint8Array(13);
-  const hv = new DataView(ihdr.buffer);
-  hv.setUint32(0, width);
-  hv.setUint32(4, height);
-  ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit, grey, deflate, filter method 0, no interlace
-  return concatBytes([
-    PNG_SIGNATURE,
-    _chunk("IHDR", ihdr),
-    _chunk("IDAT", zlibSync(raw, { level: 9 })),
-    _chunk("IEND", new Uint8Array(0)),
-  ]);
+  return _pngFile(width, height, 0, zlibSync(raw, { level: 9 }));
 }
 
 /**
@@ -307,9 +295,7 @@ export function encodeGrayPng(pixels: Float32Array | Uint8Array, width: number, 
  * ```
  */
 export function encodeRgbPng(rgba: Uint8Array, width: number, height: number): Uint8Array {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new LimitError(`Cannot encode PNG: size is ${width}x${height}, expected positive integers`);
-  }
+  _checkEncodeSize(width, height);
   if (rgba.length !== width * height * 4) {
     throw new ShapeError(`Cannot encode PNG: ${rgba.length} samples given, expected ${width}x${height}x4`);
   }
@@ -324,20 +310,31 @@ export function encodeRgbPng(rgba: Uint8Array, width: number, height: number): U
       raw[o + 2] = rgba[i + 2];
     }
   }
+  return _pngFile(width, height, 2, new Uint8Array(deflateSync(raw, { level: 6 })));
+}
+
+// --- private helpers ---
+
+function _checkEncodeSize(width: number, height: number): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new LimitError(`Cannot encode PNG: size is ${width}x${height}, expected positive integers`);
+  }
+}
+
+/** A PNG file of 8-bit samples from its compressed image data (filter method 0, no interlace). */
+function _pngFile(width: number, height: number, colorType: number, idat: Uint8Array): Uint8Array {
   const ihdr = new Uint8Array(13);
   const hv = new DataView(ihdr.buffer);
   hv.setUint32(0, width);
   hv.setUint32(4, height);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit, RGB, deflate, filter method 0, no interlace
+  ihdr.set([8, colorType, 0, 0, 0], 8); // 8-bit, the colour type, deflate, filter method 0, no interlace
   return concatBytes([
     PNG_SIGNATURE,
     _chunk("IHDR", ihdr),
-    _chunk("IDAT", new Uint8Array(deflateSync(raw, { level: 6 }))),
+    _chunk("IDAT", idat),
     _chunk("IEND", new Uint8Array(0)),
   ]);
 }
-
-// --- private helpers ---
 
 /** Check the file chunk by chunk; return the header and the offset just past IEND. */
 function _walkPng(bytes: Uint8Array, name: string, limits: PngLimits): { header: PngHeader; end: number } {
