@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { zlibSync } from "fflate";
+import { Buffer } from "node:buffer";
+// @ts-types="@types/pngjs"
+import { PNG } from "pngjs";
 import {
   checkPng,
   compositeOnPaper,
@@ -19,6 +22,7 @@ import {
   ihdrData,
   listChunks,
   type PngSpec,
+  rawImageData,
   SIGNATURE,
 } from "./fixtures/png/build_png.ts";
 import { withScratchDir } from "./_scratch_dir.ts";
@@ -54,6 +58,37 @@ function greySpec(bits: 1 | 2 | 4 | 8 | 16, interlace: 0 | 1): PngSpec {
     bitDepth: bits,
     interlace,
     samples: PATTERN.map((v) => quantise(v, bits)),
+  };
+}
+
+/**
+ * The reference decoder: pngjs's RGBA samples (raw values, skipRescale) turned into luminance, alpha
+ * and colour the way decodePng() documents it.
+ */
+function pngjsReference(bytes: Uint8Array, colorType: number, bitDepth: number) {
+  const { data, width, height } = PNG.sync.read(Buffer.from(bytes), { skipRescale: true, checkCRC: false });
+  const max = colorType === 3 ? 255 : 2 ** bitDepth - 1;
+  const n = width * height;
+  const gray = new Float32Array(n), alpha = new Float32Array(n), rgb = new Uint8Array(3 * n);
+  let opaque = true, coloured = false;
+  for (let i = 0; i < n; i++) {
+    const [r, g, b, a] = [data[4 * i], data[4 * i + 1], data[4 * i + 2], data[4 * i + 3]];
+    const grey = r === g && g === b;
+    gray[i] = (grey ? r : 0.299 * r + 0.587 * g + 0.114 * b) / max;
+    alpha[i] = a / max;
+    opaque &&= a === max;
+    coloured ||= !grey;
+    for (const [c, v] of [r, g, b].entries()) rgb[3 * i + c] = Math.round((v * 255) / max);
+  }
+  return { width, height, gray, alpha: opaque ? null : alpha, rgb: coloured ? rgb : undefined };
+}
+
+/** A seeded stream of integers in [0, n) for test images (a 32-bit LCG). */
+function lcg(seed: number): (n: number) => number {
+  let state = seed >>> 0;
+  return (n) => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return Math.floor((state / 2 ** 32) * n);
   };
 }
 
@@ -132,6 +167,79 @@ for (const interlace of [0, 1] as const) {
     });
   }
 }
+
+for (const filter of [1, 2, 3, 4, "cycle"] as const) {
+  Deno.test(`decodePng() agrees with pngjs on every colour type, bit depth and interlace, filter ${filter}`, () => {
+    const depths: Record<number, (1 | 2 | 4 | 8 | 16)[]> = {
+      0: [1, 2, 4, 8, 16],
+      2: [8, 16],
+      3: [1, 2, 4, 8],
+      4: [8, 16],
+      6: [8, 16],
+    };
+    const random = lcg(typeof filter === "number" ? filter : 5);
+    for (const colorType of [0, 2, 3, 4, 6] as const) {
+      for (const bitDepth of depths[colorType]) {
+        for (const interlace of [0, 1] as const) {
+          const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType];
+          const levels = colorType === 3 ? 2 ** bitDepth : 2 ** bitDepth;
+          // smooth ramps with noise, so the predictors see both runs and jumps
+          const samples = Array.from(
+            { length: W * H * channels },
+            (_, i) => (Math.floor(i / channels) * 3 + random(4)) % levels,
+          );
+          const spec: PngSpec = { width: W, height: H, colorType, bitDepth, interlace, samples, filter };
+          if (colorType === 3) {
+            spec.palette = Array.from({ length: levels }, () => [random(256), random(256), random(256)]);
+            spec.trns = Array.from({ length: Math.min(levels, 3) }, () => random(256));
+          }
+          if (colorType === 0) spec.trns = [0, samples[5]];
+          if (colorType === 2) spec.trns = [0, samples[0], 0, samples[1], 0, samples[2]];
+          const png = buildPng(spec);
+          const what = `colour type ${colorType}, ${bitDepth} bits, interlace ${interlace}`;
+          const ours = decodePng(png, "x.png");
+          const reference = pngjsReference(png, colorType, bitDepth);
+          assert.deepEqual(ours.gray, reference.gray, `${what}: luminance`);
+          assert.deepEqual(ours.alpha, reference.alpha, `${what}: alpha`);
+          assert.deepEqual(ours.rgb, reference.rgb, `${what}: colour`);
+        }
+      }
+    }
+  });
+}
+
+Deno.test("decodePng() agrees with pngjs on files pngjs writes with its adaptive filters", () => {
+  const random = lcg(7);
+  for (const colorType of [0, 2, 4, 6] as const) {
+    for (const bitDepth of [8, 16] as const) {
+      const w = 37, h = 23;
+      // pngjs takes RGBA input at the output's depth (16-bit: a Uint16Array)
+      const data = bitDepth === 8 ? new Uint8Array(w * h * 4) : new Uint16Array(w * h * 4);
+      const top = 2 ** bitDepth - 1;
+      for (let i = 0; i < w * h; i++) {
+        const v = Math.min(top, ((i % w) * top) / w + random(top >> 3));
+        const grey = colorType === 0 || colorType === 4;
+        data.set(
+          [v, grey ? v : random(top + 1), grey ? v : top - v, colorType >= 4 ? random(top + 1) : top],
+          4 * i,
+        );
+      }
+      const png = new Uint8Array(
+        PNG.sync.write({ width: w, height: h, data } as unknown as PNG, {
+          colorType,
+          bitDepth,
+          inputHasAlpha: true,
+        }),
+      );
+      const ours = decodePng(png, "x.png");
+      const reference = pngjsReference(png, colorType, bitDepth);
+      const what = `colour type ${colorType}, ${bitDepth} bits`;
+      assert.deepEqual(ours.gray, reference.gray, `${what}: luminance`);
+      assert.deepEqual(ours.alpha, reference.alpha, `${what}: alpha`);
+      assert.deepEqual(ours.rgb, reference.rgb, `${what}: colour`);
+    }
+  }
+});
 
 Deno.test("decodePng() keeps all 16 bits of a 16-bit sample", () => {
   const img = decodePng(
@@ -484,7 +592,66 @@ Deno.test("decodePng() rejects a palette image without PLTE, and an index outsid
   throwsWith(
     () => decodePng(outside, "p.png"),
     "FormatError",
-    `Cannot read PNG "p.png": the decoder rejected it (index 5 not in palette)`,
+    `Cannot read PNG "p.png": pixel (1, 0) has palette index 5, the palette has 2 colours`,
+  );
+});
+
+Deno.test("decodePng() rejects a row filter type over 4", () => {
+  const data = rawImageData({
+    width: 4,
+    height: 3,
+    colorType: 0,
+    bitDepth: 8,
+    samples: new Array(12).fill(9),
+  });
+  data[5] = 7; // the second row's filter byte
+  const png = concat(
+    SIGNATURE,
+    chunk("IHDR", ihdrData(4, 3, 8, 0)),
+    chunk("IDAT", zlibSync(data)),
+    chunk("IEND", new Uint8Array(0)),
+  );
+  throwsWith(
+    () => decodePng(png, "f.png"),
+    "FormatError",
+    `Cannot read PNG "f.png": row 1 of the image data has filter type 7, expected 0 to 4`,
+  );
+});
+
+Deno.test("decodePng() rejects a critical chunk it does not know, and skips an ancillary one", () => {
+  const chunks = listChunks(SMALL);
+  const idat = chunks.find((c) => c.type === "IDAT")!;
+  const insert = (extra: Uint8Array) =>
+    concat(SMALL.subarray(0, idat.offset), extra, SMALL.subarray(idat.offset));
+  throwsWith(
+    () => decodePng(insert(chunk("ABCD", new Uint8Array(3))), "c.png"),
+    "FormatError",
+    `Cannot read PNG "c.png": chunk "ABCD" at byte ${idat.offset} is critical and not one this reader knows`,
+  );
+  assert.equal(decodePng(insert(chunk("abCD", new Uint8Array(3))), "c.png").width, 4);
+});
+
+Deno.test("decodePng() rejects a tRNS chunk before the palette, longer than it, or of the wrong length", () => {
+  const head = (colorType: number) => [SIGNATURE, chunk("IHDR", ihdrData(2, 1, 8, colorType))];
+  const tail = (
+    raw: number[],
+  ) => [chunk("IDAT", zlibSync(new Uint8Array(raw))), chunk("IEND", new Uint8Array(0))];
+  const plte = chunk("PLTE", new Uint8Array([0, 0, 0, 9, 9, 9]));
+  throwsWith(
+    () =>
+      decodePng(concat(...head(3), chunk("tRNS", new Uint8Array([0])), plte, ...tail([0, 0, 1])), "t.png"),
+    "FormatError",
+    `Cannot read PNG "t.png": chunk "tRNS" comes before the palette ("PLTE")`,
+  );
+  throwsWith(
+    () => decodePng(concat(...head(3), plte, chunk("tRNS", new Uint8Array(3)), ...tail([0, 0, 1])), "t.png"),
+    "FormatError",
+    `Cannot read PNG "t.png": chunk "tRNS" has 3 alphas for a palette of 2 colours`,
+  );
+  throwsWith(
+    () => decodePng(concat(...head(0), chunk("tRNS", new Uint8Array(1)), ...tail([0, 0, 1])), "t.png"),
+    "FormatError",
+    `Cannot read PNG "t.png": chunk "tRNS" has length 1, expected 2 for colour type 0`,
   );
 });
 

@@ -1,22 +1,12 @@
 /**
- * CRC-32 (IEEE 802.3, polynomial 0xEDB88320 reflected), as used by zip and gzip.
+ * CRC-32 (IEEE 802.3, polynomial 0xEDB88320 reflected), as used by PNG, zip and gzip: the platform's
+ * (node:zlib, native code), about a hundred times faster than a table-driven loop in TypeScript, which
+ * matters when every chunk of every PNG in a folder of thousands is checked.
  *
  * @module
  */
 
-let _table: Uint32Array | undefined;
-
-function _crcTable(): Uint32Array {
-  if (_table) return _table;
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  _table = table;
-  return table;
-}
+import { crc32 as zlibCrc32 } from "node:zlib";
 
 /**
  * Compute the CRC-32 checksum of some bytes.
@@ -31,8 +21,5 @@ function _crcTable(): Uint32Array {
  * ```
  */
 export function crc32(bytes: Uint8Array): number {
-  const table = _crcTable();
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return zlibCrc32(bytes) >>> 0;
 }

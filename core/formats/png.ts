@@ -2,11 +2,16 @@
  * Read PNG files safely: refuse hostile or broken files before the decoder allocates anything.
  *
  * A PNG header declares the image size, and a decoder allocates from it: a 68-byte file can
- * demand gigabytes. pngjs also zero-fills image data that ends early, so a truncated file would
- * decode "successfully" into a half-black picture. {@linkcode decodePng} therefore walks the chunks
- * itself first (signature, file size, CRC of every chunk, IHDR fields and size caps, IHDR first,
- * at least one IDAT, IEND), inflates the image data with a bounded streaming inflater and requires
- * exactly the number of bytes the header implies. Only then does pngjs decode the pixels.
+ * demand gigabytes. A general decoder (pngjs) also zero-fills image data that ends early, so a
+ * truncated file would decode "successfully" into a half-black picture, and it inflates an
+ * interlaced image without a cap. {@linkcode decodePng} therefore walks the chunks itself
+ * (signature, file size, CRC of every chunk, IHDR fields and size caps, IHDR first, critical
+ * chunks it knows, PLTE and tRNS, at least one IDAT, IEND), inflates the image data once, with a cap
+ * of exactly the number of bytes the header implies, and refuses any other length. What is left is
+ * small and is done here on those checked bytes, so the data is inflated once, not twice: undo the
+ * five row filters, unpack the samples (Adam7 passes put back in place), look up the palette.
+ * pngjs stays as the reference the tests compare every colour type, bit depth, filter and interlace
+ * against (tests/png_test.ts).
  *
  * Every colour type and bit depth is supported (grey, grey+alpha, RGB, RGBA, palette with tRNS;
  * 1, 2, 4, 8 and 16 bits; Adam7 interlace). Colour is reduced to luminance with the ITU-R BT.601
@@ -17,9 +22,6 @@
  * @module
  */
 
-// @ts-types="@types/pngjs"
-import { PNG } from "pngjs";
-import { Buffer } from "node:buffer";
 import { deflateSync, inflateSync } from "node:zlib";
 import { zlibSync } from "fflate";
 import { concatBytes } from "../base/bytes.ts";
@@ -117,19 +119,11 @@ export function decodePng(
   name: string,
   limits: PngLimits = DEFAULT_PNG_LIMITS,
 ): DecodedPng {
-  const { header, end } = _walkPng(bytes, name, limits);
-  let decoded: { data: ArrayLike<number> };
-  try {
-    // bytes after IEND are ignored, as libpng does; pngjs would reject them
-    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, end);
-    // skipRescale keeps 16-bit samples (and low bit depths) exact; they are scaled below
-    // every chunk's CRC was checked while walking the file
-    decoded = PNG.sync.read(buffer, { skipRescale: true, checkCRC: false });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new FormatError(`Cannot read PNG "${name}": the decoder rejected it (${reason})`);
-  }
-  return _toGray(decoded.data, header);
+  const walked = _walkPng(bytes, name, limits);
+  const { header } = walked;
+  const fail = (state: string) => new FormatError(`Cannot read PNG "${name}": ${state}`);
+  const samples = _unfilter(walked.data, header, fail);
+  return _toGray(samples, header, walked.palette, walked.transparent, fail);
 }
 
 /**
@@ -336,8 +330,22 @@ function _pngFile(width: number, height: number, colorType: number, idat: Uint8A
   ]);
 }
 
-/** Check the file chunk by chunk; return the header and the offset just past IEND. */
-function _walkPng(bytes: Uint8Array, name: string, limits: PngLimits): { header: PngHeader; end: number } {
+/** What walking a PNG file gives: its header, palette, transparency and the checked, inflated image data. */
+interface WalkedPng {
+  header: PngHeader;
+  /** PLTE entries as (entries, 4) RGBA bytes, alpha from tRNS (255 where it gives none); null without PLTE. */
+  palette: Uint8Array | null;
+  /** The tRNS sample value(s) of a grey (1) or RGB (3) image, at its bit depth; null without one. */
+  transparent: number[] | null;
+  /** The image data, inflated: exactly {@linkcode pngDataLength} bytes, rows still filtered. */
+  data: Uint8Array;
+}
+
+/** Critical chunks this reader understands; any other critical chunk changes the pixels' meaning. */
+const KNOWN_CRITICAL = new Set(["IHDR", "PLTE", "IDAT", "IEND"]);
+
+/** Check the file chunk by chunk and inflate its image data once, with a cap. */
+function _walkPng(bytes: Uint8Array, name: string, limits: PngLimits): WalkedPng {
   const fail = (state: string) => new FormatError(`Cannot read PNG "${name}": ${state}`);
   if (!_startsWith(bytes, PNG_SIGNATURE)) throw fail(`not a PNG file${_sniff(bytes)}`);
   if (bytes.length > limits.maxFileBytes) {
@@ -347,7 +355,8 @@ function _walkPng(bytes: Uint8Array, name: string, limits: PngLimits): { header:
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let header: PngHeader | null = null;
-  let hasPalette = false;
+  let palette: Uint8Array | null = null;
+  let transparent: number[] | null = null;
   const idat: Uint8Array[] = [];
   let pos = PNG_SIGNATURE.length;
   let ended = false;
@@ -377,6 +386,10 @@ function _walkPng(bytes: Uint8Array, name: string, limits: PngLimits): { header:
     if (stored !== computed) {
       throw fail(`chunk "${type}" at byte ${pos} has CRC ${_hex(stored)}, computed ${_hex(computed)}`);
     }
+    // a critical chunk's type starts with an upper-case letter (bit 5 of its first byte is 0)
+    if (!KNOWN_CRITICAL.has(type) && (bytes[pos + 4] & 0x20) === 0) {
+      throw fail(`chunk "${type}" at byte ${pos} is critical and not one this reader knows`);
+    }
     if (header === null) {
       if (type !== "IHDR") throw fail(`first chunk is "${type}", expected "IHDR"`);
       header = _parseHeader(data, name, limits);
@@ -386,9 +399,12 @@ function _walkPng(bytes: Uint8Array, name: string, limits: PngLimits): { header:
       if (length === 0 || length % 3 !== 0 || length > 768) {
         throw fail(`chunk "PLTE" has length ${length}, expected a multiple of 3 from 3 to 768`);
       }
-      hasPalette = true;
+      palette = new Uint8Array((length / 3) * 4).fill(255);
+      for (let i = 0; i < length / 3; i++) palette.set(data.subarray(3 * i, 3 * i + 3), 4 * i);
+    } else if (type === "tRNS") {
+      transparent = _parseTransparency(data, header.colorType, palette, fail) ?? transparent;
     } else if (type === "IDAT") {
-      if (header.colorType === 3 && !hasPalette) {
+      if (header.colorType === 3 && palette === null) {
         throw fail(`palette image has no "PLTE" chunk before its data`);
       }
       idat.push(data);
@@ -402,8 +418,38 @@ function _walkPng(bytes: Uint8Array, name: string, limits: PngLimits): { header:
   if (header === null) throw fail("file is truncated (no IHDR chunk)");
   if (idat.length === 0) throw fail(`image data is truncated (no "IDAT" chunk)`);
   if (!ended) throw fail(`file is truncated (no "IEND" chunk after byte ${pos})`);
-  _checkImageDataLength(idat, pngDataLength(header), fail);
-  return { header, end: pos };
+  const data = _inflateImageData(idat, pngDataLength(header), fail);
+  return { header, palette: header.colorType === 3 ? palette : null, transparent, data };
+}
+
+/**
+ * Read a tRNS chunk: a palette's alphas go into the palette (in place) and null is returned; a grey
+ * or RGB image's transparent sample value(s) are returned; other colour types have alpha already,
+ * and their tRNS is ignored, as the specification tells decoders to.
+ */
+function _parseTransparency(
+  data: Uint8Array,
+  colorType: number,
+  palette: Uint8Array | null,
+  fail: (state: string) => FormatError,
+): number[] | null {
+  if (colorType === 3) {
+    if (palette === null) throw fail(`chunk "tRNS" comes before the palette ("PLTE")`);
+    if (data.length > palette.length / 4) {
+      throw fail(`chunk "tRNS" has ${data.length} alphas for a palette of ${palette.length / 4} colours`);
+    }
+    for (let i = 0; i < data.length; i++) palette[4 * i + 3] = data[i];
+    return null;
+  }
+  const samples = colorType === 0 ? 1 : colorType === 2 ? 3 : 0;
+  if (samples === 0) return null;
+  if (data.length !== 2 * samples) {
+    throw fail(
+      `chunk "tRNS" has length ${data.length}, expected ${2 * samples} for colour type ${colorType}`,
+    );
+  }
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  return Array.from({ length: samples }, (_, i) => view.getUint16(2 * i));
 }
 
 function _parseHeader(data: Uint8Array, name: string, limits: PngLimits): PngHeader {
@@ -432,19 +478,19 @@ function _parseHeader(data: Uint8Array, name: string, limits: PngLimits): PngHea
 
 /**
  * Inflate the IDAT stream once with a cap of exactly the bytes the header needs, so a deflate bomb
- * stops as soon as it passes the cap, and count what came out. node:zlib inflates natively (the
- * same zlib pngjs uses next), and its output is one buffer of at most `expected` bytes.
+ * stops as soon as it passes the cap, and require that many. node:zlib inflates natively, and its
+ * output is one buffer of at most `expected` bytes.
  */
-function _checkImageDataLength(
+function _inflateImageData(
   idat: Uint8Array[],
   expected: number,
   fail: (state: string) => FormatError,
-): void {
+): Uint8Array {
   const stream = concatBytes(idat);
   if (stream.length === 0) throw fail(`image data is truncated (every "IDAT" chunk is empty)`);
-  let total: number;
+  let data: Uint8Array;
   try {
-    total = inflateSync(stream, { maxOutputLength: Math.max(1, expected) }).length;
+    data = inflateSync(stream, { maxOutputLength: Math.max(1, expected) });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === "ERR_BUFFER_TOO_LARGE") {
@@ -458,18 +504,89 @@ function _checkImageDataLength(
     }
     throw fail(`image data is corrupt (${reason})`);
   }
-  if (total !== expected) {
-    throw fail(`image data is truncated (it inflates to ${total} bytes, the header needs ${expected})`);
+  if (data.length !== expected) {
+    throw fail(`image data is truncated (it inflates to ${data.length} bytes, the header needs ${expected})`);
   }
+  return new Uint8Array(data.buffer, data.byteOffset, data.length);
 }
 
 /**
- * Convert pngjs's RGBA samples (raw values, skipRescale) to BT.601 luminance and alpha, and keep the
- * colour as bytes when the image has any (colour types 2, 3 and 6 with a pixel whose R, G, B differ).
+ * Undo the row filters of the inflated image data, in place, and return it. Each row (of each Adam7
+ * pass) starts with its filter type; the filters predict a byte from a = the byte one pixel to the
+ * left, b = the byte above, c = the byte above and to the left (0 outside the pass), and store the
+ * difference modulo 256: 0 none, 1 sub (a), 2 up (b), 3 average floor((a + b) / 2), 4 Paeth (of a,
+ * b, c, the one closest to a + b - c). "One pixel" is a whole pixel's bytes, or one byte below 8
+ * bits per pixel (PNG specification, section 9).
  */
-function _toGray(data: ArrayLike<number>, header: PngHeader): DecodedPng {
+function _unfilter(data: Uint8Array, header: PngHeader, fail: (state: string) => FormatError): Uint8Array {
+  const bitsPerPixel = CHANNELS[header.colorType] * header.bitDepth;
+  const bpp = Math.max(1, bitsPerPixel >> 3); // bytes per pixel for the filters
+  let offset = 0;
+  for (const pass of _passes(header)) {
+    const rowBytes = Math.ceil((pass.width * bitsPerPixel) / 8);
+    for (let row = 0; row < pass.height; row++, offset += rowBytes + 1) {
+      const type = data[offset];
+      const cur = offset + 1; // this row's bytes
+      const up = row === 0 ? -1 : cur - rowBytes - 1; // the row above's, or none
+      if (type === 0) continue;
+      if (type > 4) throw fail(`row ${row} of the image data has filter type ${type}, expected 0 to 4`);
+      for (let i = 0; i < rowBytes; i++) {
+        const a = i >= bpp ? data[cur + i - bpp] : 0;
+        const b = up >= 0 ? data[up + i] : 0;
+        let predicted: number;
+        if (type === 1) predicted = a;
+        else if (type === 2) predicted = b;
+        else if (type === 3) predicted = (a + b) >> 1;
+        else {
+          const c = i >= bpp && up >= 0 ? data[up + i - bpp] : 0;
+          const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+          predicted = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+        }
+        data[cur + i] = data[cur + i] + predicted; // a Uint8Array stores modulo 256
+      }
+    }
+  }
+  return data;
+}
+
+/** One pass of an image: its first pixel, its steps, and its size in pixels. */
+interface Pass {
+  x0: number;
+  y0: number;
+  dx: number;
+  dy: number;
+  width: number;
+  height: number;
+}
+
+/** The image's passes: one for a plain image, the seven Adam7 passes that hold pixels when interlaced. */
+function _passes(header: PngHeader): Pass[] {
+  const grids = header.interlace === 0 ? [[0, 0, 1, 1] as const] : ADAM7;
+  const passes = [];
+  for (const [x0, y0, dx, dy] of grids) {
+    const width = Math.ceil(Math.max(0, header.width - x0) / dx);
+    const height = Math.ceil(Math.max(0, header.height - y0) / dy);
+    if (width > 0 && height > 0) passes.push({ x0, y0, dx, dy, width, height });
+  }
+  return passes;
+}
+
+/**
+ * Turn unfiltered samples into luminance, alpha and colour. Samples keep their stored value (a
+ * palette's entries are 8-bit) and are scaled by 1 / (2^depth - 1); colour becomes BT.601
+ * luminance; a grey or RGB pixel equal to the tRNS value becomes transparent black. The colour is
+ * kept as bytes when the image has any (colour types 2, 3 and 6 with a pixel whose R, G, B differ).
+ */
+function _toGray(
+  data: Uint8Array,
+  header: PngHeader,
+  palette: Uint8Array | null,
+  transparent: number[] | null,
+  fail: (state: string) => FormatError,
+): DecodedPng {
   const { width, height, colorType, bitDepth } = header;
   const n = width * height;
+  const channels = CHANNELS[colorType];
   // palette entries are always 8-bit; other samples keep their bit depth
   const max = colorType === 3 ? 255 : 2 ** bitDepth - 1;
   const scale = 1 / max;
@@ -477,28 +594,102 @@ function _toGray(data: ArrayLike<number>, header: PngHeader): DecodedPng {
   let alpha: Float32Array | null = null; // made at the first pixel that is not opaque
   let rgb: Uint8Array | null = null; // made at the first pixel that is not grey
   const canHaveColour = colorType === 2 || colorType === 3 || colorType === 6;
-  for (let i = 0; i < n; i++) {
-    const r = data[4 * i], g = data[4 * i + 1], b = data[4 * i + 2];
-    // grey samples are exact; colour uses Y = 0.299 R + 0.587 G + 0.114 B (BT.601)
-    const grey = r === g && g === b;
-    gray[i] = (grey ? r : 0.299 * r + 0.587 * g + 0.114 * b) * scale;
-    const a = Math.fround(data[4 * i + 3] * scale);
-    if (alpha === null && a < 1) alpha = new Float32Array(n).fill(1, 0, i);
-    if (alpha !== null) alpha[i] = a;
-    if (rgb === null && canHaveColour && !grey) rgb = _greyBytes(gray, i);
-    if (rgb !== null) {
-      rgb[3 * i] = max === 255 ? r : Math.round((r * 255) / max);
-      rgb[3 * i + 1] = max === 255 ? g : Math.round((g * 255) / max);
-      rgb[3 * i + 2] = max === 255 ? b : Math.round((b * 255) / max);
-    }
+  const samples = new Uint16Array(width * channels); // one row of one pass, unpacked
+  if (colorType === 0 && transparent === null) {
+    // plain grey, the common scan: no alpha, no colour, luminance = sample / max
+    _forEachRow(data, header, samples, (y, pass) => {
+      const start = y * width + pass.x0;
+      for (let col = 0; col < pass.width; col++) gray[start + col * pass.dx] = samples[col] * scale;
+    });
+    return { width, height, gray, alpha: null };
   }
+  _forEachRow(data, header, samples, (y, pass) => {
+    for (let col = 0, k = 0; col < pass.width; col++, k += channels) {
+      const i = y * width + pass.x0 + col * pass.dx;
+      let r: number, g: number, b: number, a = max;
+      if (colorType === 3) {
+        const index = samples[k];
+        if (4 * index >= palette!.length) {
+          const colours = palette!.length / 4;
+          throw fail(
+            `pixel (${i % width}, ${y}) has palette index ${index}, the palette has ${colours} colours`,
+          );
+        }
+        r = palette![4 * index];
+        g = palette![4 * index + 1];
+        b = palette![4 * index + 2];
+        a = palette![4 * index + 3];
+      } else if (colorType === 0 || colorType === 4) {
+        r = g = b = samples[k];
+        if (colorType === 4) a = samples[k + 1];
+      } else {
+        r = samples[k];
+        g = samples[k + 1];
+        b = samples[k + 2];
+        if (colorType === 6) a = samples[k + 3];
+      }
+      const clear = transparent !== null && r === transparent[0] &&
+        (colorType === 0 || (g === transparent[1] && b === transparent[2]));
+      if (clear) [r, g, b, a] = [0, 0, 0, 0];
+      // grey samples are exact; colour uses Y = 0.299 R + 0.587 G + 0.114 B (BT.601)
+      const grey = r === g && g === b;
+      gray[i] = (grey ? r : 0.299 * r + 0.587 * g + 0.114 * b) * scale;
+      const opacity = Math.fround(a * scale);
+      // pixels read before this one were opaque (later ones are all written below)
+      if (alpha === null && opacity < 1) alpha = new Float32Array(n).fill(1);
+      if (alpha !== null) alpha[i] = opacity;
+      if (rgb === null && canHaveColour && !grey) rgb = _greyBytes(gray);
+      if (rgb !== null) {
+        rgb[3 * i] = max === 255 ? r : Math.round((r * 255) / max);
+        rgb[3 * i + 1] = max === 255 ? g : Math.round((g * 255) / max);
+        rgb[3 * i + 2] = max === 255 ? b : Math.round((b * 255) / max);
+      }
+    }
+  });
   return rgb === null ? { width, height, gray, alpha } : { width, height, gray, alpha, rgb };
 }
 
-/** Room for (n, 3) colour bytes, the first `count` pixels filled from their (grey) luminance. */
-function _greyBytes(gray: Float32Array, count: number): Uint8Array {
+/** Unpack every row of every pass into `samples` in turn and call `visit` with its image row and pass. */
+function _forEachRow(
+  data: Uint8Array,
+  header: PngHeader,
+  samples: Uint16Array,
+  visit: (y: number, pass: Pass) => void,
+): void {
+  const channels = CHANNELS[header.colorType];
+  let offset = 0;
+  for (const pass of _passes(header)) {
+    const count = pass.width * channels;
+    const rowBytes = Math.ceil((count * header.bitDepth) / 8);
+    for (let row = 0; row < pass.height; row++, offset += rowBytes + 1) {
+      _unpackRow(data, offset + 1, samples, count, header.bitDepth);
+      visit(pass.y0 + row * pass.dy, pass);
+    }
+  }
+}
+
+/** Unpack `count` samples of a row starting at byte `at`: whole bytes at 8 and 16 bits, packed high bits first below. */
+function _unpackRow(data: Uint8Array, at: number, out: Uint16Array, count: number, bitDepth: number): void {
+  if (bitDepth === 8) {
+    for (let k = 0; k < count; k++) out[k] = data[at + k];
+  } else if (bitDepth === 16) {
+    for (let k = 0; k < count; k++) out[k] = (data[at + 2 * k] << 8) | data[at + 2 * k + 1];
+  } else {
+    const mask = (1 << bitDepth) - 1, perByte = 8 / bitDepth;
+    for (let k = 0; k < count; k++) {
+      const shift = 8 - bitDepth * (1 + (k % perByte));
+      out[k] = (data[at + Math.floor(k / perByte)] >> shift) & mask;
+    }
+  }
+}
+
+/**
+ * Room for (n, 3) colour bytes, filled from the luminance: right for the grey pixels read so far,
+ * and every pixel still to come is written over.
+ */
+function _greyBytes(gray: Float32Array): Uint8Array {
   const rgb = new Uint8Array(3 * gray.length);
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < gray.length; i++) {
     const v = Math.round(gray[i] * 255);
     rgb[3 * i] = v;
     rgb[3 * i + 1] = v;
