@@ -694,6 +694,14 @@ Deno.test("compositeOnPaper() blends straight alpha onto the paper", () => {
   assert.deepEqual(Array.from(compositeOnPaper(new Float32Array([0.25]), null, 1)), [0.25]);
 });
 
+Deno.test("encodeGrayPng() with the zlib compressor gives the same pixels as with fflate", () => {
+  const pixels = Uint8Array.from({ length: 37 * 23 }, (_, i) => (i * 7) % 256);
+  const portable = encodeGrayPng(pixels, 37, 23);
+  const native = encodeGrayPng(pixels, 37, 23, { compressor: "zlib" });
+  assert.deepEqual(decodePng(native, "n.png").gray, decodePng(portable, "p.png").gray);
+  assert.deepEqual(encodeGrayPng(pixels, 37, 23), portable, "fflate gives the same bytes every time");
+});
+
 Deno.test("encodeGrayPng() round-trips floats and bytes through decodePng", () => {
   const floats = new Float32Array(PATTERN);
   const back = decodePng(encodeGrayPng(floats, W, H), "f.png");

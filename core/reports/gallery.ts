@@ -590,12 +590,14 @@ function _fill(
   h: number,
   color: Rgb,
 ): void {
+  // read once: colours come as frozen and plain arrays, and a load from both in the loop is slow
+  const [r, g, b] = color;
   for (let py = y; py < y + h; py++) {
     for (let px = x; px < x + w; px++) {
       const o = (py * stride + px) * 4;
-      rgba[o] = color[0];
-      rgba[o + 1] = color[1];
-      rgba[o + 2] = color[2];
+      rgba[o] = r;
+      rgba[o + 1] = g;
+      rgba[o + 2] = b;
       rgba[o + 3] = 255;
     }
   }
@@ -605,7 +607,7 @@ function _fill(
 function _grayTile(rgba: Uint8Array, side: number): Uint8Array {
   const luma = new Uint8Array(side * side);
   for (let i = 0; i < luma.length; i++) luma[i] = rgba[4 * i];
-  return encodeGrayPng(luma, side, side);
+  return encodeGrayPng(luma, side, side, { compressor: "zlib" });
 }
 
 /** pngjs wants a Node Buffer; a Buffer view over the same bytes. */
