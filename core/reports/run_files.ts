@@ -629,15 +629,20 @@ function _pretty(value: unknown, indent: string): string {
   const inner = indent + "  ";
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
-    const inline = `[${value.map(_inline).join(", ")}]`;
+    // only arrays of plain values, or of flat arrays, may go on one line: build that line only for them
     const plain = value.every((v) => v === null || typeof v !== "object");
-    if (plain || (value.every(_isFlat) && inline.length + indent.length <= 100)) return inline;
+    if (plain || value.every(_isFlat)) {
+      const inline = `[${value.map(_inline).join(", ")}]`;
+      if (plain || inline.length + indent.length <= 100) return inline;
+    }
     return `[\n${value.map((v) => inner + _pretty(v, inner)).join(",\n")}\n${indent}]`;
   }
   const entries = Object.entries(value).filter(([, v]) => v !== undefined);
   if (entries.length === 0) return "{}";
-  const flat = `{${entries.map(([k, v]) => `${JSON.stringify(k)}: ${_inline(v)}`).join(", ")}}`;
-  if (entries.every(([, v]) => _isFlat(v)) && flat.length + indent.length <= 100) return flat;
+  if (entries.every(([, v]) => _isFlat(v))) {
+    const flat = `{${entries.map(([k, v]) => `${JSON.stringify(k)}: ${_inline(v)}`).join(", ")}}`;
+    if (flat.length + indent.length <= 100) return flat;
+  }
   return `{\n${
     entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${_pretty(v, inner)}`).join(",\n")
   }\n${indent}}`;
