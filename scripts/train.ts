@@ -18,7 +18,8 @@ import {
   trainingSetup,
 } from "../core/training/config.ts";
 import { loadTestSet, loadTrainSet, verifyDataFiles } from "../core/training/data_files.ts";
-import { type Dataset, firstImages, splitValidation } from "../core/training/dataset.ts";
+import { appendImages, type Dataset, firstImages, splitValidation } from "../core/training/dataset.ts";
+import { drawShapePool } from "../core/augment/shapes.ts";
 import { LimitError } from "../core/base/errors.ts";
 import { evaluate } from "../core/training/evaluate.ts";
 import { type FinalRecord, MetricsLog, type MetricsRecord } from "../core/training/metrics_log.ts";
@@ -98,13 +99,15 @@ async function main(): Promise<number> {
   const backend = await _createBackend(config);
   loadParams(backend, initParams(config.model.hidden, config.model.activation, rng));
   // with augmentation the training images go to shared memory, so its worker reads them without a copy
-  const { train, validation } = splitValidation(
-    fullTrain,
-    config.train.validation,
-    rng,
-    config.augment.enabled,
-  );
+  const split = splitValidation(fullTrain, config.train.validation, rng, config.augment.enabled);
   fullTrain = null; // only the two parts are used from here on: let the 47 MB go
+  const validation = split.validation;
+  // the drawn shapes join the training part only; their seed is drawn only when there are any, so
+  // runs without them keep the stream (and the bytes) they always had
+  const shapes = config.augment.shapes;
+  const train = shapes > 0
+    ? appendImages(split.train, drawShapePool(shapes, new Rng(rng.nextUint32())), config.augment.enabled)
+    : split.train;
 
   const resumeDir = values.resume as string | undefined;
   const runDir = resumeDir ? resolve(resumeDir) : _newRunDir(config, configPath);
@@ -140,7 +143,8 @@ async function main(): Promise<number> {
   const augmenter = config.augment.enabled
     ? await AugmentPipeline.create(config.augment, train.pixels, train.count)
     : null;
-  say(`data  ${train.count} training, ${validation.count} validation, ${test.count} test images`);
+  const drawn = shapes > 0 ? ` (${shapes} of them drawn shapes)` : "";
+  say(`data  ${train.count} training${drawn}, ${validation.count} validation, ${test.count} test images`);
   say(`run   ${relative(Deno.cwd(), runDir)}`);
 
   const controller = new AbortController();

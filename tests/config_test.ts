@@ -105,6 +105,7 @@ const DEFAULT_CONFIG: Config = {
     elastic_alpha: 24,
     elastic_sigma: 4,
     probability: 1,
+    shapes: 0,
   },
   output: { weights: "/project/weights.npz", runs_dir: "/project/runs" },
 };
@@ -164,6 +165,7 @@ Deno.test("loadConfig() reads every key of a complete config", async () => {
       elastic_alpha: 34,
       elastic_sigma: 4,
       probability: 0.75,
+      shapes: 300,
     },
     output: { weights: join(FIXTURES, "out/weights.npz"), runs_dir: join(FIXTURES, "out/runs") },
   });
@@ -611,6 +613,9 @@ Deno.test("parseConfig() rejects each augmentation strength just outside its ran
     ["elastic_alpha: 51", '"augment.elastic_alpha" must be a finite number from 0 to 50, got 51'],
     ["elastic_sigma: 0.5", '"augment.elastic_sigma" must be a finite number from 1 to 10, got 0.5'],
     ["probability: .inf", '"augment.probability" must be a finite number from 0 to 1, got .inf'],
+    ["shapes: 60001", '"augment.shapes" must be an integer from 0 to 60000, got 60001'],
+    ["shapes: -1", '"augment.shapes" must be an integer from 0 to 60000, got -1'],
+    ["shapes: 2.5", '"augment.shapes" must be an integer from 0 to 60000, got 2.5'],
   ];
   for (const [line, problem] of cases) assertRefused(`augment:\n  ${line}\n`, LimitError, PREFIX + problem);
   assertRefused(
@@ -625,7 +630,8 @@ Deno.test("parseConfig() accepts every range bound that is included", () => {
     "model: {hidden: 4096, dropout: 0.95}\n" +
     "train: {epochs: 1000, learning_rate: 10, step_factor: 1, seed: 4294967295, validation: 0, threads: 16,\n" +
     "  momentum: 0.999, beta1: 0.999, beta2: 0.99999, epsilon: 1, weight_decay: 1}\n" +
-    "augment: {rotate_degrees: 45, scale: 0.5, shift: 6, thickness: 1, elastic_alpha: 50, elastic_sigma: 10, probability: 0}\n";
+    "augment: {rotate_degrees: 45, scale: 0.5, shift: 6, thickness: 1, elastic_alpha: 50, elastic_sigma: 10, probability: 0,\n" +
+    "  shapes: 60000}\n";
   const config = parseConfig(text, SOURCE);
   assert.deepEqual(config.model.hidden, [4096]);
   assert.deepEqual(config.model.dropout, [0.95]);
@@ -645,6 +651,7 @@ Deno.test("parseConfig() accepts every range bound that is included", () => {
   );
   assert.equal(config.augment.probability, 0);
   assert.equal(config.augment.elastic_sigma, 10);
+  assert.equal(config.augment.shapes, 60000);
   const low = parseConfig(
     DATA + "model: {hidden: [1], dropout: 0}\n" +
       "train: {epochs: 1, seed: 0, threads: 1, momentum: 0, beta1: 0, beta2: 0, epsilon: 1e-300, weight_decay: 0}\n" +

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { type Dataset, firstImages, selectImages, splitValidation } from "../core/training/dataset.ts";
+import {
+  appendImages,
+  type Dataset,
+  firstImages,
+  selectImages,
+  splitValidation,
+} from "../core/training/dataset.ts";
 import { D } from "../core/network/network.ts";
 import { Rng } from "../core/network/rng.ts";
 
@@ -171,4 +177,26 @@ Deno.test("splitValidation() can put the training part in shared memory, with th
   assert.deepEqual(Array.from(shared.train.pixels), Array.from(plain.train.pixels));
   assert.deepEqual(shared.train.labels, plain.train.labels);
   assert.deepEqual(shared.validation.pixels, plain.validation.pixels);
+});
+
+// ---- appendImages ------------------------------------------------------------------------------
+
+Deno.test("appendImages() puts the second set's images and labels after the first's, in a copy", () => {
+  const first = numbered(3);
+  const second = selectImages(numbered(7), [5, 6]);
+  const both = appendImages(first, second);
+  assert.equal(both.count, 5);
+  assert.deepEqual(sourceIndices(both), [0, 1, 2, 5, 6]);
+  both.pixels[0] = 99;
+  assert.equal(first.pixels[0], 0, "the copy shares no memory with its sources");
+  assert.deepEqual(appendImages(first, selectImages(first, [])).labels, first.labels);
+});
+
+Deno.test("appendImages() can put the images in shared memory, with the same images", () => {
+  const plain = appendImages(numbered(2), numbered(3));
+  const shared = appendImages(numbered(2), numbered(3), true);
+  assert.ok(shared.pixels.buffer instanceof SharedArrayBuffer);
+  assert.ok(!(plain.pixels.buffer instanceof SharedArrayBuffer));
+  assert.deepEqual(Array.from(shared.pixels), Array.from(plain.pixels));
+  assert.deepEqual(shared.labels, plain.labels);
 });

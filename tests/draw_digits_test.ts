@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { DIGIT_PATHS, drawDigit, makeSampleSet, SAMPLE_STYLES } from "../core/digits/draw_digits.ts";
+import {
+  DIGIT_PATHS,
+  DIGIT_VARIANTS,
+  type DigitVariant,
+  drawDigit,
+  drawNumber,
+  drawVariant,
+  makeSampleSet,
+  SAMPLE_STYLES,
+  VARIANT_PATHS,
+} from "../core/digits/draw_digits.ts";
+import { sha256Hex } from "../core/base/sha256.ts";
 import { decodePng } from "../core/formats/png.ts";
 import { toMnistInput } from "../core/digits/preprocess.ts";
 import { Rng } from "../core/network/rng.ts";
@@ -79,4 +90,95 @@ Deno.test("every sample image reads as its digit by a 5-nearest-neighbour vote o
       assert.equal(votes.indexOf(Math.max(...votes)), digit, `${set}/${digit}.png votes ${votes}`);
     });
   }
+});
+
+Deno.test("drawVariant() draws the same shape for the same seed and a different one for another seed", () => {
+  for (const variant of DIGIT_VARIANTS) {
+    const a = drawVariant(variant, SAMPLE_STYLES.set3, new Rng(1));
+    const b = drawVariant(variant, SAMPLE_STYLES.set3, new Rng(1));
+    const c = drawVariant(variant, SAMPLE_STYLES.set3, new Rng(2));
+    assert.deepEqual(a.pixels, b.pixels, variant);
+    assert.notDeepEqual(a.pixels, c.pixels, variant);
+  }
+});
+
+Deno.test("every variant differs from MNIST's shape of its digit more than two hands of that shape differ", () => {
+  // relative L1 distance of the preprocessed 28x28 inputs, averaged over five seeds
+  const style = SAMPLE_STYLES.set3;
+  const input = (img: { width: number; height: number; pixels: Float32Array }) =>
+    toMnistInput({ width: img.width, height: img.height, gray: img.pixels, alpha: null }, "drawn");
+  const distance = (a: Float32Array, b: Float32Array) =>
+    a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.reduce((sum, v) => sum + v, 0);
+  for (const variant of DIGIT_VARIANTS) {
+    const digit = VARIANT_PATHS[variant].digit;
+    let hands = 0, shapes = 0;
+    for (let seed = 1; seed <= 5; seed++) {
+      const mnistShape = input(drawDigit(digit, style, new Rng(seed)));
+      hands += distance(mnistShape, input(drawDigit(digit, style, new Rng(seed + 100))));
+      shapes += distance(mnistShape, input(drawVariant(variant, style, new Rng(seed))));
+    }
+    assert.ok(
+      shapes > 1.2 * hands,
+      `${variant}: ${(shapes / 5).toFixed(2)} vs hands ${(hands / 5).toFixed(2)}`,
+    );
+  }
+});
+
+Deno.test("VARIANT_PATHS gives shapes of 1, 7, 4 and 9 whose strong form has the mild form's strokes and commands", () => {
+  assert.deepEqual([...new Set(DIGIT_VARIANTS.map((v) => VARIANT_PATHS[v].digit))], [1, 7, 4, 9]);
+  const commands = (path: string) => path.replace(/-?[0-9.]+/g, "n");
+  for (const variant of DIGIT_VARIANTS) {
+    const { mild, strong } = VARIANT_PATHS[variant];
+    assert.deepEqual(strong.map(commands), mild.map(commands), variant);
+    assert.notDeepEqual(strong, mild, variant);
+  }
+});
+
+Deno.test("drawVariant() keeps every variant inside its canvas, mild and strong alike", () => {
+  for (const style of Object.values(SAMPLE_STYLES)) {
+    for (const variant of DIGIT_VARIANTS) {
+      for (let seed = 0; seed < 8; seed++) {
+        const { width, height, pixels } = drawVariant(variant, style, new Rng(seed));
+        const inkLike = (v: number) => Math.abs(v - style.paper) > style.shading + 1.5 * style.grain + 1e-6;
+        for (let x = 0; x < width; x++) {
+          assert.ok(!inkLike(pixels[x]) && !inkLike(pixels[(height - 1) * width + x]), `${variant} ${seed}`);
+        }
+        for (let y = 0; y < height; y++) {
+          assert.ok(
+            !inkLike(pixels[y * width]) && !inkLike(pixels[y * width + width - 1]),
+            `${variant} ${seed}`,
+          );
+        }
+      }
+    }
+  }
+});
+
+Deno.test("drawVariant() rejects a name that is not a variant", () => {
+  assert.throws(() => drawVariant("7-open" as DigitVariant, SAMPLE_STYLES.set1, new Rng(0)), {
+    name: "RangeError",
+    message: 'Cannot draw variant: variant is "7-open", expected one of "1-flag", "1-flag-base", ' +
+      '"7-crossbar", "7-european", "4-closed", "9-open", "9-straight"',
+  });
+});
+
+Deno.test("drawDigit() and drawNumber() draw the same pixels as before the variants were added", async () => {
+  // sha256 of the float32 pixels, measured on the code before drawVariant() existed; the committed
+  // images/set1..3 (tests/make_images_test.ts) pin drawDigit() in the three sample styles as well
+  const number = drawNumber("2026", { ...SAMPLE_STYLES.set1, width: 900 }, {
+    gap: 0.2,
+    ruleSpacing: 40,
+    ruleInk: 0.7,
+  }, new Rng(5));
+  const digit = drawDigit(4, SAMPLE_STYLES.set2, new Rng(9));
+  const hash = (pixels: Float32Array) => sha256Hex(new Uint8Array(pixels.buffer));
+  assert.equal(await hash(number.pixels), "36aa3388da1747852aeb8c645870b7a02d7537d58bad308a15d2a79d37c3cbd3");
+  assert.equal(await hash(digit.pixels), "d55730ee4d9588ea0f4e23e94dbe22314747f1f048bd0787748ac1174314bab9");
+});
+
+Deno.test("a style's jitter moves the control points further, and 0.025 is the default", () => {
+  const style = SAMPLE_STYLES.set3;
+  const a = drawDigit(3, style, new Rng(4)), b = drawDigit(3, { ...style, jitter: 0.025 }, new Rng(4));
+  assert.deepEqual(a.pixels, b.pixels);
+  assert.notDeepEqual(drawDigit(3, { ...style, jitter: 0.05 }, new Rng(4)).pixels, a.pixels);
 });

@@ -258,6 +258,23 @@ Deno.test("train with a different config never replaces a model trained from ano
   assert.ok((await Deno.stat(`${runDir}/weights.json`)).isFile);
 });
 
+Deno.test("train with augment.shapes adds that many drawn shapes to the training part, never to validation", async () => {
+  const dir = await scratchDir("shapes");
+  const args = quickArgs(dir, ["--set", "augment.shapes=40"]).filter((a) => a !== "--quiet");
+  const r = await runTask("train", args);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /^data {2}1240 training \(40 of them drawn shapes\), 300 validation, 10000 test images$/m,
+  );
+  const runName = (await Deno.readTextFile(`${dir}/runs/LATEST`)).trim();
+  const header = JSON.parse((await Deno.readTextFile(`${dir}/runs/${runName}/metrics.jsonl`)).split("\n")[0]);
+  assert.equal(header.config.augment.shapes, 40);
+  const plain = await scratchDir("shapes-none");
+  assert.equal((await runTask("train", quickArgs(plain))).code, 0);
+  assert.notDeepEqual(await Deno.readFile(`${dir}/weights.npz`), await Deno.readFile(`${plain}/weights.npz`));
+});
+
 Deno.test("train refuses a validation split that leaves no training images", async () => {
   const dir = await scratchDir("valsplit");
   const r = await runTask(

@@ -9,6 +9,10 @@
  * by a different hand. The pen is round and anti-aliased: a pixel is covered by
  * `clamp(radius + 0.5 - distance to the path, 0, 1)`.
  *
+ * {@linkcode VARIANT_PATHS} adds shapes MNIST's writers rarely made (a 1 with a long flag, a 7 with a
+ * crossbar, a closed 4, a 9 whose loop is open), drawn by {@linkcode drawVariant} with the same hand;
+ * bench/shapes_bench.ts measures how the model reads them.
+ *
  * Only `+ - * /`, `sqrt` and `floor` are used (no `sin`, `log` or `exp`), so the pixels are the same
  * on every IEEE-754 machine, and so are the PNG bytes (fflate is pinned by the lockfile).
  *
@@ -40,6 +44,8 @@ export interface DigitStyle {
   readonly grain: number;
   /** Seed of the set: digit d uses seed + d. */
   readonly seed: number;
+  /** Largest offset of each control point, in units of the digit box. Default: 0.025. */
+  readonly jitter?: number;
 }
 
 /** The three sample sets: a fine dark pen on textured paper, a bold light marker on dark, faint pencil. */
@@ -115,6 +121,101 @@ export const DIGIT_PATHS: readonly (readonly string[])[] = Object.freeze([
   ["M 0.8 0.26 C 0.78 0.02 0.2 0.02 0.2 0.28 C 0.2 0.54 0.74 0.54 0.8 0.28 C 0.78 0.5 0.72 0.74 0.68 0.98"],
 ]);
 
+/** The name of a shape in {@linkcode VARIANT_PATHS}: the digit, then what sets it apart from MNIST's. */
+export type DigitVariant =
+  | "1-flag"
+  | "1-flag-base"
+  | "7-crossbar"
+  | "7-european"
+  | "4-closed"
+  | "9-open"
+  | "9-straight";
+
+/**
+ * A shape of a digit: which digit it is, and its pen paths at two ends of a range, one string per
+ * stroke as in {@linkcode DIGIT_PATHS}. `mild` is the form nearest MNIST's, `strong` the form furthest
+ * from it; both have the same commands, so every number can be blended between them.
+ */
+export interface VariantPaths {
+  readonly digit: number;
+  readonly mild: readonly string[];
+  readonly strong: readonly string[];
+}
+
+/**
+ * Digit shapes common in European and print-like handwriting but rare among MNIST's American
+ * writers, in the unit box of {@linkcode DIGIT_PATHS} (issue 14: the model read a flagged 1 as 7, a
+ * closed 4 as 9, a crossed 7 and an open 9 wrongly, all with high confidence).
+ */
+export const VARIANT_PATHS: Readonly<Record<DigitVariant, VariantPaths>> = _freezeVariants({
+  // 1 with a flag up from the left to the top, then down the stem: from a short flag to a long, low one
+  "1-flag": {
+    digit: 1,
+    mild: ["M 0.3 0.22 C 0.4 0.16 0.52 0.08 0.62 0.02 C 0.6 0.35 0.56 0.65 0.52 0.98"],
+    strong: ["M 0.04 0.5 C 0.22 0.34 0.44 0.14 0.62 0.02 C 0.6 0.35 0.56 0.65 0.52 0.98"],
+  },
+  // the same with a base, from short to wide
+  "1-flag-base": {
+    digit: 1,
+    mild: [
+      "M 0.3 0.22 C 0.4 0.16 0.52 0.08 0.62 0.02 C 0.6 0.35 0.56 0.65 0.52 0.98",
+      "M 0.36 0.98 L 0.7 0.97",
+    ],
+    strong: [
+      "M 0.04 0.5 C 0.22 0.34 0.44 0.14 0.62 0.02 C 0.6 0.35 0.56 0.65 0.52 0.98",
+      "M 0.16 0.98 L 0.9 0.96",
+    ],
+  },
+  // MNIST's 7 with a crossbar through the diagonal: from short and high to long and low
+  "7-crossbar": {
+    digit: 7,
+    mild: ["M 0.1 0.08 L 0.9 0.08 C 0.72 0.34 0.52 0.62 0.42 0.98", "M 0.46 0.48 L 0.82 0.46"],
+    strong: ["M 0.1 0.08 L 0.9 0.08 C 0.72 0.34 0.52 0.62 0.42 0.98", "M 0.18 0.6 L 0.92 0.56"],
+  },
+  // the continental 7: a flag down from the left end of the bar, and the crossbar
+  "7-european": {
+    digit: 7,
+    mild: ["M 0.1 0.2 L 0.1 0.08 L 0.9 0.08 C 0.72 0.34 0.52 0.62 0.42 0.98", "M 0.46 0.48 L 0.82 0.46"],
+    strong: ["M 0.06 0.38 L 0.1 0.08 L 0.9 0.08 C 0.72 0.34 0.52 0.62 0.42 0.98", "M 0.18 0.6 L 0.92 0.56"],
+  },
+  // 4 with a closed top, the diagonal starting at the top of the stem: from a wide straight triangle
+  // with a long bar to a narrow, rounded one whose bar hardly passes the stem
+  "4-closed": {
+    digit: 4,
+    mild: ["M 0.68 0.02 C 0.49 0.23 0.29 0.43 0.1 0.64 L 0.92 0.64", "M 0.68 0.02 L 0.66 0.99"],
+    strong: ["M 0.72 0.04 C 0.3 0.1 0.12 0.4 0.22 0.56 L 0.8 0.56", "M 0.72 0.04 L 0.7 0.99"],
+  },
+  // 9 whose loop is open on the right: round from the upper right, then the stem from where it
+  // ends; from a narrow gap to a wide one
+  "9-open": {
+    digit: 9,
+    mild: [
+      "M 0.8 0.24 C 0.76 0.0 0.2 0.02 0.2 0.28 C 0.2 0.52 0.62 0.56 0.78 0.4 C 0.76 0.6 0.72 0.8 0.7 0.98",
+    ],
+    strong: [
+      "M 0.74 0.08 C 0.6 0.0 0.2 0.04 0.2 0.3 C 0.2 0.5 0.56 0.58 0.76 0.5 C 0.74 0.66 0.72 0.82 0.7 0.98",
+    ],
+  },
+  // 9 as a closed loop beside a separate straight stem, as printed: from a stem as tall as the loop
+  // to one that rises above it
+  "9-straight": {
+    digit: 9,
+    mild: [
+      "M 0.78 0.28 C 0.76 0.04 0.2 0.04 0.2 0.28 C 0.2 0.52 0.76 0.54 0.78 0.3",
+      "M 0.8 0.1 L 0.78 0.98",
+    ],
+    strong: [
+      "M 0.76 0.34 C 0.74 0.12 0.2 0.12 0.2 0.36 C 0.2 0.6 0.74 0.62 0.76 0.36",
+      "M 0.8 0.0 L 0.76 0.98",
+    ],
+  },
+});
+
+/** Every name of {@linkcode VARIANT_PATHS}, in the order of its digits: 1, 7, 4, 9. */
+export const DIGIT_VARIANTS: readonly DigitVariant[] = Object.freeze(
+  Object.keys(VARIANT_PATHS) as DigitVariant[],
+);
+
 /** A greyscale image: luminance (height, width), row-major, in [0, 1]. */
 export interface DrawnImage {
   width: number;
@@ -144,33 +245,40 @@ export function drawDigit(digit: number, style: DigitStyle, rng: Rng): DrawnImag
   if (!Number.isInteger(digit) || digit < 0 || digit > 9) {
     throw new RangeError(`Cannot draw digit: digit is ${digit}, expected an integer from 0 to 9`);
   }
-  const { width, height } = style;
-  // the hand: slant (shear), width and height jitter, placement off the centre
-  const slant = _uniform(rng, -0.12, 0.22);
-  const h = style.digitHeight * _uniform(rng, 0.92, 1.05);
-  const w = h * _uniform(rng, 0.62, 0.74);
-  const freeX = (width - w - h * 0.3) / 2, freeY = (height - h) / 2;
-  const cx = width / 2 + _uniform(rng, -1, 1) * style.offCentre * Math.max(0, freeX);
-  const cy = height / 2 + _uniform(rng, -1, 1) * style.offCentre * Math.max(0, freeY);
-  const toCanvas = (u: number, v: number): [number, number] => [
-    cx + (u - 0.5) * w + (0.5 - v) * h * slant,
-    cy + (v - 0.5) * h,
-  ];
-  const coverage = new Float32Array(width * height);
-  for (const path of DIGIT_PATHS[digit]) {
-    const radius = style.penRadius * _uniform(rng, 0.9, 1.1);
-    const points = _flatten(path, rng).map(([u, v]) => toCanvas(u, v));
-    for (let i = 0; i + 1 < points.length; i++) {
-      _stampSegment(coverage, width, height, points[i], points[i + 1], radius);
-    }
+  return _drawStrokes(DIGIT_PATHS[digit], style, rng);
+}
+
+/**
+ * Draw one shape of {@linkcode VARIANT_PATHS} as {@linkcode drawDigit} draws a digit: first a blend
+ * t ~ U(0, 1) of its mild and strong forms (every number of the paths is mild + t · (strong − mild)),
+ * then the same hand, pen and paper as drawDigit, in the same order of random draws.
+ *
+ * @param variant The shape, e.g. "7-crossbar".
+ * @param style Canvas, paper, ink and pen.
+ * @param rng The generator for every random choice.
+ * @returns The drawn image.
+ * @throws {RangeError} When the variant is not a name of {@linkcode VARIANT_PATHS}.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { drawVariant, SAMPLE_STYLES } from "./draw_digits.ts";
+ * import { Rng } from "../network/rng.ts";
+ * const img = drawVariant("1-flag", SAMPLE_STYLES.set3, new Rng(1));
+ * assert.ok(img.width === 64 && Math.min(...img.pixels) < 0.7);
+ * ```
+ */
+export function drawVariant(variant: DigitVariant, style: DigitStyle, rng: Rng): DrawnImage {
+  if (!Object.hasOwn(VARIANT_PATHS, variant)) {
+    throw new RangeError(
+      `Cannot draw variant: variant is ${JSON.stringify(variant)}, expected one of ${
+        DIGIT_VARIANTS.map((v) => `"${v}"`).join(", ")
+      }`,
+    );
   }
-  const paper = _paper(style, rng);
-  const pixels = new Float32Array(width * height);
-  for (let i = 0; i < pixels.length; i++) {
-    const v = paper[i] + coverage[i] * (style.ink - paper[i]);
-    pixels[i] = Math.min(1, Math.max(0, v));
-  }
-  return { width, height, pixels };
+  const { mild, strong } = VARIANT_PATHS[variant];
+  // how far from MNIST's form this one is, then the hand as drawDigit draws it
+  const t = rng.nextFloat();
+  return _drawStrokes(mild.map((path, i) => _blendPath(path, strong[i], t)), style, rng);
 }
 
 /** How {@linkcode drawNumber} lays out a number: spacing, and the ruled lines of the paper. */
@@ -234,7 +342,7 @@ export function drawNumber(text: string, style: DigitStyle, layout: NumberLayout
     ];
     for (const path of DIGIT_PATHS[Number(char)]) {
       const radius = style.penRadius * _uniform(rng, 0.9, 1.1);
-      const points = _flatten(path, rng).map(([u, v]) => toCanvas(u, v));
+      const points = _flatten(path, rng, style.jitter ?? 0.025).map(([u, v]) => toCanvas(u, v));
       for (let k = 0; k + 1 < points.length; k++) {
         _stampSegment(coverage, width, height, points[k], points[k + 1], radius);
       }
@@ -282,14 +390,66 @@ export function makeSampleSet(style: DigitStyle): Uint8Array[] {
 
 // --- private helpers ---
 
+/** Draw strokes in a style: the hand (slant, size, place), then each stroke with its pen, then the paper. */
+function _drawStrokes(strokes: readonly string[], style: DigitStyle, rng: Rng): DrawnImage {
+  const { width, height } = style;
+  // the hand: slant (shear), width and height jitter, placement off the centre
+  const slant = _uniform(rng, -0.12, 0.22);
+  const h = style.digitHeight * _uniform(rng, 0.92, 1.05);
+  const w = h * _uniform(rng, 0.62, 0.74);
+  const freeX = (width - w - h * 0.3) / 2, freeY = (height - h) / 2;
+  const cx = width / 2 + _uniform(rng, -1, 1) * style.offCentre * Math.max(0, freeX);
+  const cy = height / 2 + _uniform(rng, -1, 1) * style.offCentre * Math.max(0, freeY);
+  const toCanvas = (u: number, v: number): [number, number] => [
+    cx + (u - 0.5) * w + (0.5 - v) * h * slant,
+    cy + (v - 0.5) * h,
+  ];
+  const coverage = new Float32Array(width * height);
+  for (const path of strokes) {
+    const radius = style.penRadius * _uniform(rng, 0.9, 1.1);
+    const points = _flatten(path, rng, style.jitter ?? 0.025).map(([u, v]) => toCanvas(u, v));
+    for (let i = 0; i + 1 < points.length; i++) {
+      _stampSegment(coverage, width, height, points[i], points[i + 1], radius);
+    }
+  }
+  const paper = _paper(style, rng);
+  const pixels = new Float32Array(width * height);
+  for (let i = 0; i < pixels.length; i++) {
+    const v = paper[i] + coverage[i] * (style.ink - paper[i]);
+    pixels[i] = Math.min(1, Math.max(0, v));
+  }
+  return { width, height, pixels };
+}
+
 function _uniform(rng: Rng, lo: number, hi: number): number {
   return lo + (hi - lo) * rng.nextFloat();
 }
 
-/** Parse a path and flatten its curves into points, jittering every control point by the hand. */
-function _flatten(path: string, rng: Rng): [number, number][] {
+/** A path whose numbers are blended: a + t · (b − a), number by number; the commands are a's. */
+function _blendPath(a: string, b: string, t: number): string {
+  const ta = a.trim().split(/\s+/), tb = b.trim().split(/\s+/);
+  return ta.map((token, i) => {
+    const x = Number(token);
+    return Number.isNaN(x) ? token : String(x + t * (Number(tb[i]) - x));
+  }).join(" ");
+}
+
+/** Freeze the variants, their paths and the map. */
+function _freezeVariants(
+  variants: Record<DigitVariant, VariantPaths>,
+): Readonly<Record<DigitVariant, VariantPaths>> {
+  for (const variant of Object.values(variants)) {
+    Object.freeze(variant.mild);
+    Object.freeze(variant.strong);
+    Object.freeze(variant);
+  }
+  return Object.freeze(variants);
+}
+
+/** Parse a path and flatten its curves into points, jittering every control point by up to `amount`. */
+function _flatten(path: string, rng: Rng, amount: number): [number, number][] {
   const tokens = path.trim().split(/\s+/);
-  const jitter = () => _uniform(rng, -0.025, 0.025);
+  const jitter = () => _uniform(rng, -amount, amount);
   const read = (): [number, number] => {
     const x = Number(tokens[i++]), y = Number(tokens[i++]);
     return [x + jitter(), y + jitter()];

@@ -40,6 +40,7 @@ import { type Activation, ACTIVATIONS } from "../network/activations.ts";
 import { MAX_HIDDEN_LAYERS } from "../network/network.ts";
 import { type OptimizerName, OPTIMIZERS } from "../network/optimizers.ts";
 import type { TrainingSetup } from "../kernels/backend.ts";
+import { MAX_SHAPE_POOL } from "../augment/shapes.ts";
 
 /** Largest config file, or `--set` value, accepted: 64 KiB. */
 export const MAX_CONFIG_BYTES = 64 * 1024;
@@ -156,6 +157,12 @@ export interface AugmentConfig {
   readonly elastic_sigma: number;
   /** Chance that a sample is augmented, in [0, 1]. Default: 1. */
   readonly probability: number;
+  /**
+   * Drawn digits of shapes MNIST lacks (a flagged 1, a crossed 7, a closed 4, an open 9; see
+   * core/augment/shapes.ts) added to the training set, never to validation, an integer from 0 to
+   * 60000; 0 adds none. They are distorted like the rest when `enabled`. Default: 0.
+   */
+  readonly shapes: number;
 }
 
 /** Where results go. Paths are absolute once loaded. */
@@ -874,6 +881,7 @@ const _SCHEMA: {
     elastic_alpha: _number(0, 50, 24),
     elastic_sigma: _number(1, 10, 4),
     probability: _number(0, 1, 1),
+    shapes: _int(0, MAX_SHAPE_POOL, 0),
   },
   output: {
     weights: _path("weights.npz"),

@@ -48,6 +48,34 @@ export function selectImages(data: Dataset, indices: ArrayLike<number>, shared =
 }
 
 /**
+ * Two image sets one after the other, as a new dataset.
+ *
+ * @param first The images that come first.
+ * @param second The images appended after them.
+ * @param shared Put the pixels in a SharedArrayBuffer, for workers to read.
+ * @returns A copy holding first's images, then second's.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { appendImages } from "./dataset.ts";
+ * const a = { count: 1, pixels: new Uint8Array(784), labels: new Uint8Array([3]) };
+ * const b = { count: 1, pixels: new Uint8Array(784).fill(9), labels: new Uint8Array([5]) };
+ * const both = appendImages(a, b);
+ * assert.ok(both.count === 2 && both.labels[1] === 5 && both.pixels[784] === 9);
+ * ```
+ */
+export function appendImages(first: Dataset, second: Dataset, shared = false): Dataset {
+  const count = first.count + second.count;
+  const pixels = new Uint8Array(shared ? new SharedArrayBuffer(count * D) : new ArrayBuffer(count * D));
+  pixels.set(first.pixels.subarray(0, first.count * D));
+  pixels.set(second.pixels.subarray(0, second.count * D), first.count * D);
+  const labels = new Uint8Array(count);
+  labels.set(first.labels.subarray(0, first.count));
+  labels.set(second.labels.subarray(0, second.count), first.count);
+  return { count, pixels, labels };
+}
+
+/**
  * Carve a validation set out of a training set, at random but reproducibly.
  *
  * The validation images are used to watch training; they are never trained on, and the test set is
