@@ -10,8 +10,8 @@
  * | network/ | the math: shapes, parameters, dense layers, activations, softmax cross-entropy, SGD, momentum and Adam, the seeded generator |
  * | training/ | config.yaml, datasets, the epoch loop, evaluation, predictions, weights.npz, weights.json, checkpoints |
  * | kernels/ | where the numbers live: TS reference kernels, WebAssembly SIMD, worker threads |
- * | formats/ | strict readers and exact writers: IDX, gzip, zip, .npy, .npz, PNG, JPEG (read), CRC-32 |
- * | digits/ | people's digit images, normalised the way MNIST's were; the project's drawn samples |
+ * | formats/ | strict readers and exact writers: IDX, gzip, zip, .npy, .npz, PNG, JPEG, CRC-32 |
+ * | digits/ | people's digit images, normalised the way MNIST's were; the project's drawn samples; MNIST digits as photos of paper |
  * | augment/ | seeded training-time distortions, made in a worker ahead of training |
  * | reports/ | run folders, SVG charts, PNG galleries, the confusion table, the HTML report |
  * | check/ | `deno task check` as a stream: folders walked, files read on worker threads, results in order |

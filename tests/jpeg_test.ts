@@ -5,7 +5,13 @@
  */
 
 import assert from "node:assert/strict";
-import { checkJpeg, decodeJpeg, exifOrientation, JPEG_MAX_SCANS } from "../core/formats/jpeg.ts";
+import {
+  checkJpeg,
+  decodeJpeg,
+  encodeRgbJpeg,
+  exifOrientation,
+  JPEG_MAX_SCANS,
+} from "../core/formats/jpeg.ts";
 import { DEFAULT_IMAGE_LIMITS } from "../core/formats/image_limits.ts";
 import { encodeGrayPng } from "../core/formats/png.ts";
 import { concatBytes } from "../core/base/bytes.ts";
@@ -803,5 +809,42 @@ libjpegTest("decodeJpeg() refuses the arithmetic-coded files cjpeg writes", asyn
     () => decodeJpeg(progressive, "arith.jpg"),
     "FormatError",
     `Cannot read JPEG "arith.jpg": it is an arithmetic-coded progressive JPEG ("SOF10"), which is not supported (baseline and progressive are)`,
+  );
+});
+
+// --- writing ---
+
+Deno.test("encodeRgbJpeg() writes a baseline JPEG that decodeJpeg() reads back to the colours written", () => {
+  const { width, height, rgb } = patches();
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) rgba.set([rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2], 255], 4 * i);
+  const bytes = encodeRgbJpeg(rgba, width, height, 95);
+  assert.deepEqual(bytes, encodeRgbJpeg(rgba, width, height, 95), "the same bytes every time");
+  assert.equal(checkJpeg(bytes, "p.jpg").coding, "baseline");
+  const img = decodeJpeg(bytes, "p.jpg");
+  let worst = 0;
+  for (let i = 0; i < rgb.length; i++) worst = Math.max(worst, Math.abs(img.rgb[i] - rgb[i]));
+  assert.ok(worst <= 12, `worst channel error ${worst}`);
+  assert.ok(encodeRgbJpeg(rgba, width, height, 30).length < bytes.length, "a lower quality, a smaller file");
+});
+
+Deno.test("encodeRgbJpeg() refuses a bad size, quality or sample count", () => {
+  const rgba = new Uint8Array(4 * 4 * 4);
+  throwsWith(
+    () => encodeRgbJpeg(rgba, 0, 4, 90),
+    "LimitError",
+    "Cannot encode JPEG: size is 0x4, expected integers from 1 to 65535",
+  );
+  for (const q of [0, 101, 50.5]) {
+    throwsWith(
+      () => encodeRgbJpeg(rgba, 4, 4, q),
+      "LimitError",
+      `Cannot encode JPEG: quality is ${q}, expected an integer from 1 to 100`,
+    );
+  }
+  throwsWith(
+    () => encodeRgbJpeg(rgba, 4, 3, 90),
+    "ShapeError",
+    "Cannot encode JPEG: 64 samples given, expected 4x3x4",
   );
 });

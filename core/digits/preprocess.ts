@@ -48,6 +48,10 @@ export const MAX_WORK_SIDE = 1024;
 const OVERSAMPLE = 4;
 /** Ink contrast below this (about 15/255) is no ink at all. */
 const MIN_CONTRAST = 0.06;
+/** The darkest paper a relative contrast is measured against (see removeBackground). */
+const MIN_PAPER = 0.1;
+/** isDarkInk's second opinion averages noise out over boxes of 2r + 1 pixels, r = the longer side / this, rounded. */
+const POLARITY_BOX = 100;
 /** Noise floor in robust standard deviations of the paper. */
 const NOISE_SIGMAS = 4;
 /** Values below this fraction of the strongest ink are zeroed as noise. */
@@ -59,10 +63,21 @@ const SPECK_FRACTION = 0.02;
  * lighting edge (a shadow), which the coarse cells blur; the paper is then also found per pixel.
  */
 const SHADOW_STEP = 0.15;
+/**
+ * The border's paper decides the polarity when it lies at least this fraction of the image's range
+ * away from the middle of that range; closer, see isDarkInk.
+ */
+const POLARITY_MARGIN = 0.25;
 /** A border whose 10th and 90th percentiles differ by more than this is crossed by a shadow. */
 const BORDER_SPREAD = 0.2;
 /** A row (or column) inked along at least this fraction of the image holds a paper line. */
 const LINE_FILL = 0.6;
+/** A paper line partly hidden by the digit shows its thin ink along at least this fraction of the image. */
+const LINE_SEEN = 0.4;
+/** A paper line, counted leniently, reaches within this fraction of the image of both of its ends. */
+const LINE_ENDS = 0.15;
+/** Gaps in a paper line up to this fraction of its length (at least 2 pixels) still count as line. */
+const LINE_GAP = 0.03;
 /** A row (or column) next to a paper line and inked along this fraction is its soft edge. */
 const LINE_EDGE_FILL = 0.15;
 /** A paper line is at most this fraction of the digit's typical stroke thickness. */
@@ -144,14 +159,17 @@ export function findInk(
   if (flat === null) return null;
   const small = shrinkLarge(flat, width, height);
   const sw = small.width, sh = small.height;
-  const bright = inkOnBlack(small.pixels, sw, sh);
+  const darkInk = isDarkInk(small.pixels, sw, sh);
+  const bright = _polarity(small.pixels, darkInk);
   const colour = colourDifference(img);
   if (colour !== null) {
     // ink = how much darker (or lighter) than the paper + how far from the paper's colour
     const diff = shrinkLarge(colour, width, height).pixels;
     for (let i = 0; i < bright.length; i++) bright[i] += diff[i];
   }
-  const ink = removeSpecks(removeLines(removeBackground(bright, sw, sh), sw, sh), sw, sh);
+  // dark ink on light paper filters the light that falls on it: its contrast is relative to the paper
+  const even = removeBackground(bright, sw, sh, darkInk);
+  const ink = removeSpecks(removeLines(even, sw, sh), sw, sh);
   return { ink, gray: small.pixels, width: sw, height: sh };
 }
 
@@ -247,6 +265,30 @@ export function flattenAlpha(img: DecodedPng): Float32Array | null {
  * ```
  */
 export function inkOnBlack(gray: Float32Array, width: number, height: number): Float32Array {
+  return _polarity(gray, isDarkInk(gray, width, height));
+}
+
+/**
+ * Whether an image holds dark ink on light paper, the test {@linkcode inkOnBlack} makes: the paper
+ * (the border's median, or its 90th percentile when a shadow crosses the border) is brighter than
+ * the midpoint of the image's darkest and brightest values. When the paper lies within a quarter of
+ * the range of that midpoint (a photo: a flash's bright spot, a vignette, noise), the paper is the
+ * brighter of that and the whole image's median, and the extremes are those of the image averaged
+ * over boxes about a fiftieth of its side.
+ *
+ * @param gray Luminance (height, width).
+ * @param width Width in pixels.
+ * @param height Height in pixels.
+ * @returns True for dark ink on light paper, false for light ink on dark paper.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isDarkInk } from "./preprocess.ts";
+ * assert.ok(isDarkInk(new Float32Array([1, 1, 1, 1, 0, 1, 1, 1, 1]), 3, 3));
+ * assert.ok(!isDarkInk(new Float32Array([0, 0, 0, 0, 1, 0, 0, 0, 0]), 3, 3));
+ * ```
+ */
+export function isDarkInk(gray: Float32Array, width: number, height: number): boolean {
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < gray.length; i++) {
     const v = gray[i];
@@ -261,10 +303,21 @@ export function inkOnBlack(gray: Float32Array, width: number, height: number): F
   const m = sorted.length >> 1;
   const median = sorted.length % 2 === 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
   const paper = at(0.9) - at(0.1) > BORDER_SPREAD ? at(0.9) : median;
-  const darkInk = paper > (lo + hi) / 2;
-  const out = new Float32Array(gray);
-  if (darkInk) { for (let i = 0; i < out.length; i++) out[i] = 1 - out[i]; }
-  return out;
+  // a clear answer: the border's paper is near one extreme
+  if (Math.abs(paper - (lo + hi) / 2) >= POLARITY_MARGIN * (hi - lo)) return paper > (lo + hi) / 2;
+  // no clear answer: a photo whose paper lies between its ink and a flash's bright spot, whose noise
+  // stretches the extremes, or whose border lies in the dark corners of a vignette or in a shadow.
+  // Photos of dark ink on light paper are the common case here: the paper is the brighter of the
+  // border's and the whole image's median (ink covers less than half of a picture), compared with
+  // the middle of the extremes of the image averaged over small boxes (its noise averaged out)
+  const radius = Math.round(Math.max(width, height) / POLARITY_BOX);
+  const smooth = radius > 0 ? _boxBlur(gray, width, height, radius) : gray;
+  let slo = Infinity, shi = -Infinity;
+  for (let i = 0; i < smooth.length; i++) {
+    if (smooth[i] < slo) slo = smooth[i];
+    if (smooth[i] > shi) shi = smooth[i];
+  }
+  return Math.max(paper, _percentile(gray, 0.5, 0, 1)) > (slo + shi) / 2;
 }
 
 /**
@@ -325,11 +378,15 @@ export function colourDifference(img: DecodedPng): Float32Array | null {
  * percentile of coarse cells, opened over neighbouring cells, interpolated), so uneven
  * lighting and faint pencil both work; it is subtracted, values within the noise floor
  * (4 robust standard deviations of the paper, and at least 15 % of the strongest ink) become 0,
- * and the typical ink level (75th percentile of the strong half) maps to 1.
+ * and the typical ink level (75th percentile of the strong half) maps to 1. With `relative`, for
+ * dark ink on light paper, each difference is first divided by the paper's brightness under it
+ * (1 − background): ink takes the same fraction of the light wherever it falls, so a stroke in a
+ * shadow, in a dark corner or on grey paper comes out as strong as one in full light.
  *
  * @param ink Bright-ink image (height, width), from {@linkcode inkOnBlack}.
  * @param width Width in pixels.
  * @param height Height in pixels.
+ * @param relative Measure the ink against the paper's brightness: true when inkOnBlack inverted the image.
  * @returns A new array in [0, 1]; all zeros when the contrast is below 15/255 (no ink).
  * @example
  * ```ts
@@ -342,16 +399,25 @@ export function colourDifference(img: DecodedPng): Float32Array | null {
  * assert.ok(out[45] === 1 && out[0] === 0);
  * ```
  */
-export function removeBackground(ink: Float32Array, width: number, height: number): Float32Array {
+export function removeBackground(
+  ink: Float32Array,
+  width: number,
+  height: number,
+  relative = false,
+): Float32Array {
   // d = ink - background, written over the background's own array (one image-sized array fewer)
   const d = estimateBackground(ink, width, height);
-  let dMax = 0;
+  let dMax = 0, contrast = 0;
   for (let i = 0; i < d.length; i++) {
-    d[i] = ink[i] - d[i];
+    const diff = ink[i] - d[i];
+    if (diff > contrast) contrast = diff;
+    // relative: dark ink takes the same fraction of the light wherever it falls, so the difference
+    // is divided by the paper's own brightness, 1 - background (at least 0.1)
+    d[i] = relative ? diff / Math.max(MIN_PAPER, 1 - d[i]) : diff;
     if (d[i] > dMax) dMax = d[i];
   }
   const out = new Float32Array(ink.length);
-  if (dMax < MIN_CONTRAST) return out;
+  if (contrast < MIN_CONTRAST) return out;
   // robust sigma of the paper: 1.4826 * median absolute deviation (ink is the minority)
   const med = _percentile(d, 0.5, -1, 1);
   const dev = new Float32Array(d.length);
@@ -429,8 +495,10 @@ export function estimateBackground(ink: Float32Array, width: number, height: num
     }
   }
   if (shadow) {
-    // a hard lighting edge: the per-pixel paper where the cells' is far from it
-    const side = 2 * Math.round((3 * Math.max(cellW, cellH)) / 4) + 1;
+    // a hard lighting edge: the per-pixel paper where the cells' is far from it; the line is half
+    // the image long, so that a thick marker's stroke, and the joints of strokes, are shorter than it
+    // across one of the two directions (a straight edge is a step along any line, kept whatever its length)
+    const side = 2 * Math.round(Math.max(width, height) / 4) + 1;
     const fine = _openImage(ink, width, height, side);
     for (let i = 0; i < out.length; i++) {
       // an opening never exceeds the paper it comes from: higher means the cells fell short there
@@ -459,34 +527,27 @@ export function estimateBackground(ink: Float32Array, width: number, height: num
  * ```ts
  * import assert from "node:assert/strict";
  * import { removeLines } from "./preprocess.ts";
- * // a 1 (a 4-pixel-wide stem) on ruled paper: a 1-pixel line across every 10th row
+ * // a 1 (a 4-pixel-wide stem, a third of the page tall) on ruled paper: a 1-pixel line every 10th row
  * const img = new Float32Array(60 * 60);
  * for (let y = 5; y < 60; y += 10) img.fill(0.5, y * 60, (y + 1) * 60);
- * for (let y = 12; y < 44; y++) img.fill(1, y * 60 + 28, y * 60 + 32);
+ * for (let y = 20; y < 40; y++) img.fill(1, y * 60 + 28, y * 60 + 32);
  * const out = removeLines(img, 60, 60);
  * // the lines are gone; the stem is whole, where it crosses them too
- * assert.ok(out[15 * 60 + 3] === 0 && out[15 * 60 + 30] === 1 && out[20 * 60 + 30] === 1);
+ * assert.ok(out[15 * 60 + 3] === 0 && out[25 * 60 + 30] === 1 && out[30 * 60 + 30] === 1);
  * ```
  */
 export function removeLines(ink: Float32Array, width: number, height: number): Float32Array {
-  // inked pixels per row and per column
-  const rowInk = new Int32Array(height), colInk = new Int32Array(width);
+  const n = width * height;
+  // inked pixels per row and per column, counted as a paper line would be (see _lineCoverage)
+  const inked = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (ink[i] > 0) inked[i] = 1;
+  let rowInk = _lineCoverage(inked, width, height, true), colInk = _lineCoverage(inked, width, height, false);
   let any = false;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (ink[row + x] > 0) {
-        rowInk[y]++;
-        colInk[x]++;
-      }
-    }
-    if (rowInk[y] >= LINE_FILL * width) any = true;
-  }
+  for (let y = 0; y < height && !any; y++) if (rowInk[y] >= LINE_FILL * width) any = true;
   for (let x = 0; x < width && !any; x++) if (colInk[x] >= LINE_FILL * height) any = true;
   if (!any) return ink;
   // candidates: rows (columns) well inked
   const lineRow = _lineBands(rowInk, width, false), lineCol = _lineBands(colInk, height, false);
-  const n = width * height;
   // hRun, vRun: the length of the unbroken ink run through each pixel, along its row and column
   const hRun = new Uint16Array(n), vRun = new Uint16Array(n);
   for (let y = 0; y < height; y++) {
@@ -535,16 +596,15 @@ export function removeLines(ink: Float32Array, width: number, height: number): F
   }
   // the lines for good: rows (columns) whose thin ink alone fills them, and their soft edges
   const thin = LINE_THICKNESS * thickness;
-  rowInk.fill(0);
-  colInk.fill(0);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      if (ink[i] <= 0) continue;
-      if (vRun[i] <= thin) rowInk[y]++;
-      if (hRun[i] <= thin) colInk[x]++;
-    }
+  // thin across a row's line: a short vertical run; across a column's: a short horizontal one
+  const thinAcrossRow = new Uint8Array(n), thinAcrossCol = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (ink[i] <= 0) continue;
+    if (vRun[i] <= thin) thinAcrossRow[i] = 1;
+    if (hRun[i] <= thin) thinAcrossCol[i] = 1;
   }
+  rowInk = _hiddenLineCoverage(thinAcrossRow, inked, width, height, true);
+  colInk = _hiddenLineCoverage(thinAcrossCol, inked, width, height, false);
   const thinRow = _lineBands(rowInk, width, true), thinCol = _lineBands(colInk, height, true);
   const out = new Float32Array(ink);
   let removed = false;
@@ -1290,6 +1350,83 @@ function _runExtreme(
 }
 
 /**
+ * How much of each row (alongRows) or column a paper line covers, from a mask of (height, width): the
+ * masked pixels of the line, counted exactly; or, when the mask reaches within LINE_ENDS of both ends
+ * of the line (a paper line runs from edge to edge), counted leniently (see _lineCounts), whichever
+ * is more. A digit's own stroke, long but ending inside the image, is counted exactly.
+ */
+function _lineCoverage(mask: Uint8Array, width: number, height: number, alongRows: boolean): Int32Array {
+  const c = _lineCounts(mask, width, height, alongRows);
+  const length = alongRows ? width : height;
+  return c.exact.map((exact, j) => (_reachesEnds(c, j, length) ? Math.max(exact, c.lenient[j]) : exact));
+}
+
+/**
+ * The coverage of a paper line the digit may hide in part: a line runs on under a stroke, or merges
+ * with a stroke lying along it. So where the thin ink (`thin`) covers at least LINE_SEEN of the line,
+ * leniently, and reaches both of its ends, the digit's thicker ink (`inked`) counts too; elsewhere the
+ * thin ink's coverage ({@linkcode _lineCoverage}).
+ */
+function _hiddenLineCoverage(
+  thin: Uint8Array,
+  inked: Uint8Array,
+  width: number,
+  height: number,
+  alongRows: boolean,
+): Int32Array {
+  const seen = _lineCounts(thin, width, height, alongRows);
+  const all = _lineCounts(inked, width, height, alongRows);
+  const length = alongRows ? width : height;
+  return seen.exact.map((exact, j) => {
+    if (!_reachesEnds(seen, j, length)) return exact;
+    return seen.lenient[j] >= LINE_SEEN * length ? all.lenient[j] : Math.max(exact, seen.lenient[j]);
+  });
+}
+
+/** Whether the hits of line j reach within LINE_ENDS of both ends of a line of `length`. */
+function _reachesEnds(c: { first: Int32Array; last: Int32Array }, j: number, length: number): boolean {
+  const ends = LINE_ENDS * length;
+  return c.first[j] >= 0 && c.first[j] < ends && c.last[j] >= length - ends;
+}
+
+/**
+ * Two counts of each row (alongRows) or column of a mask of (height, width), and where its hits are.
+ * `exact`: the masked pixels of the line. `lenient`, as a photo's paper line should be counted: a
+ * position counts when the line or one of its two neighbours holds the mask there (a line tilted by
+ * a pixel or two across the page still counts in full), and gaps of up to LINE_GAP of the line's
+ * length between counted positions count too (a faint line broken by noise, or fading where a
+ * shadow falls). `first`, `last`: the first and last lenient hit, −1 for none.
+ */
+function _lineCounts(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  alongRows: boolean,
+): { exact: Int32Array; lenient: Int32Array; first: Int32Array; last: Int32Array } {
+  const lines = alongRows ? height : width, length = alongRows ? width : height;
+  const along = alongRows ? 1 : width, across = alongRows ? width : 1;
+  const gap = Math.max(2, Math.round(LINE_GAP * length));
+  const exact = new Int32Array(lines), lenient = new Int32Array(lines);
+  const first = new Int32Array(lines).fill(-1), last = new Int32Array(lines).fill(-1);
+  for (let j = 0; j < lines; j++) {
+    let count = 0, previous = -1;
+    for (let k = 0; k < length; k++) {
+      const i = j * across + k * along;
+      if (mask[i]) exact[j]++;
+      const hit = mask[i] || (j > 0 && mask[i - across]) || (j + 1 < lines && mask[i + across]);
+      if (!hit) continue;
+      // a gap this short since the previous hit is part of the line
+      count += previous >= 0 && k - previous - 1 <= gap ? k - previous : 1;
+      if (previous < 0) first[j] = k;
+      previous = k;
+    }
+    lenient[j] = count;
+    last[j] = previous;
+  }
+  return { exact, lenient, first, last };
+}
+
+/**
  * Which rows (or columns) belong to paper lines, from the ink count of each: those inked along
  * LINE_FILL of `length`, and when `edges`, their neighbours, outwards, while inked along LINE_EDGE_FILL.
  */
@@ -1312,6 +1449,40 @@ function _between(f: number, n: number): [number, number, number] {
   const i0 = Math.min(n - 2, Math.max(0, Math.floor(f)));
   // t < 0 or t > 1 extrapolates past the outer cell centres
   return [i0, i0 + 1, f - i0];
+}
+
+/** The mean over the (2r + 1) × (2r + 1) box around each pixel of a (height, width) image, edges extended; running sums. */
+function _boxBlur(src: Float32Array, width: number, height: number, r: number): Float32Array {
+  const pass = (
+    from: Float32Array,
+    to: Float32Array,
+    n: number,
+    lines: number,
+    step: number,
+    stride: number,
+  ) => {
+    for (let j = 0; j < lines; j++) {
+      const base = j * stride;
+      const at = (k: number) => from[base + Math.min(n - 1, Math.max(0, k)) * step];
+      let sum = 0;
+      for (let k = -r; k <= r; k++) sum += at(k);
+      for (let k = 0; k < n; k++) {
+        to[base + k * step] = sum / (2 * r + 1);
+        sum += at(k + r + 1) - at(k - r);
+      }
+    }
+  };
+  const rows = new Float32Array(src.length), out = new Float32Array(src.length);
+  pass(src, rows, width, height, 1, width);
+  pass(rows, out, height, width, width, 1);
+  return out;
+}
+
+/** A copy of the image, inverted (1 − v) when its ink is dark: bright ink on black. */
+function _polarity(gray: Float32Array, darkInk: boolean): Float32Array {
+  const out = new Float32Array(gray);
+  if (darkInk) { for (let i = 0; i < out.length; i++) out[i] = 1 - out[i]; }
+  return out;
 }
 
 /** Divide by the maximum (in place), so the brightest pixel is 1; an all-zero image stays zero. */

@@ -25,7 +25,7 @@
  */
 
 import jpegJs from "jpeg-js";
-import { FormatError, LimitError } from "../base/errors.ts";
+import { FormatError, LimitError, ShapeError } from "../base/errors.ts";
 import { checkImageSize, DEFAULT_IMAGE_LIMITS, type ImageLimits } from "./image_limits.ts";
 import type { DecodedPng } from "./png.ts";
 import { _sniff } from "./_sniff.ts";
@@ -166,6 +166,49 @@ export function decodeJpeg(
     );
   }
   return _orient(decoded.data, width, height, header.orientation);
+}
+
+/** Lowest and highest quality {@linkcode encodeRgbJpeg} takes, as jpeg-js's encoder scales its tables. */
+export const JPEG_QUALITY_RANGE: readonly [number, number] = [1, 100];
+
+/**
+ * Encode a baseline JPEG from RGBA samples (alpha dropped), with jpeg-js's encoder: YCbCr, every
+ * component at full resolution (4:4:4), the IJG tables scaled by `quality`. Pure JavaScript, so the
+ * same pixels and quality always give the same bytes.
+ *
+ * @param rgba Samples, (height, width, 4) row-major, each 0..255.
+ * @param width Width in pixels, at least 1.
+ * @param height Height in pixels, at least 1.
+ * @param quality 1 (smallest file) to 100 (best picture), an integer.
+ * @returns The JPEG file.
+ * @throws {LimitError} When the sizes are not positive integers or the quality is out of range.
+ * @throws {ShapeError} When the number of samples is not width * height * 4.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeJpeg, encodeRgbJpeg } from "./jpeg.ts";
+ * const rgba = new Uint8Array(16 * 16 * 4).fill(200);
+ * const img = decodeJpeg(encodeRgbJpeg(rgba, 16, 16, 90), "grey.jpg");
+ * assert.ok(img.width === 16 && Math.abs(img.rgb[0] - 200) <= 2);
+ * ```
+ */
+export function encodeRgbJpeg(rgba: Uint8Array, width: number, height: number, quality: number): Uint8Array {
+  if (
+    !Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 65535 ||
+    height > 65535
+  ) {
+    throw new LimitError(`Cannot encode JPEG: size is ${width}x${height}, expected integers from 1 to 65535`);
+  }
+  const [lo, hi] = JPEG_QUALITY_RANGE;
+  if (!Number.isInteger(quality) || quality < lo || quality > hi) {
+    throw new LimitError(
+      `Cannot encode JPEG: quality is ${quality}, expected an integer from ${lo} to ${hi}`,
+    );
+  }
+  if (rgba.length !== width * height * 4) {
+    throw new ShapeError(`Cannot encode JPEG: ${rgba.length} samples given, expected ${width}x${height}x4`);
+  }
+  return new Uint8Array(jpegJs.encode({ data: rgba, width, height }, quality).data);
 }
 
 /**

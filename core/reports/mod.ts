@@ -1,6 +1,7 @@
 /**
  * Reports of a run: run folders read back, SVG charts, PNG galleries, the confusion table, what a
- * check sheet shows of a large check, and the self-contained HTML report.
+ * check sheet shows of a large check, the self-contained HTML report, and the photo benchmark's table
+ * and contact sheet.
  *
  * @module
  */
@@ -8,6 +9,7 @@
 export * from "./check_summary.ts";
 export * from "./confusion_table.ts";
 export * from "./gallery.ts";
+export * from "./photo_report.ts";
 export * from "./report_html.ts";
 export * from "./run.ts";
 export * from "./run_files.ts";
