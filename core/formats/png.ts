@@ -164,18 +164,8 @@ export function checkPng(bytes: Uint8Array, name: string, limits: PngLimits = DE
  */
 export function pngDataLength(header: PngHeader): number {
   const bitsPerPixel = CHANNELS[header.colorType] * header.bitDepth;
-  const rows = (
-    w: number,
-    h: number,
-  ) => (w === 0 || h === 0 ? 0 : h * (1 + Math.ceil((w * bitsPerPixel) / 8)));
-  if (header.interlace === 0) return rows(header.width, header.height);
   let total = 0;
-  for (const [x0, y0, dx, dy] of ADAM7) {
-    total += rows(
-      Math.ceil(Math.max(0, header.width - x0) / dx),
-      Math.ceil(Math.max(0, header.height - y0) / dy),
-    );
-  }
+  for (const pass of _passes(header)) total += pass.height * (1 + Math.ceil((pass.width * bitsPerPixel) / 8));
   return total;
 }
 
