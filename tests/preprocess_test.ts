@@ -392,6 +392,32 @@ Deno.test("inkOnBlack() inverts light paper and keeps dark paper, judged from th
   assert.equal(borderMedian(light, 3, 3), Math.fround(0.8));
 });
 
+Deno.test("borderMedian() is the median of the sorted border, for odd and even counts and repeated values", () => {
+  const rng = new Rng(7);
+  // 9 x 9: a 1-pixel border of 32 values; 10 x 9: 34; 9 x 10 with few levels: many ties
+  for (
+    const [width, height, levels] of [[9, 9, 1000], [10, 9, 1000], [9, 10, 3], [60, 50, 5], [3, 1, 1000]]
+  ) {
+    const values = new Float32Array(width * height);
+    for (let i = 0; i < values.length; i++) values[i] = rng.nextInt(levels) / levels;
+    const border: number[] = [];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const depth = Math.max(1, Math.floor(Math.min(width, height) / 50));
+        if (y < depth || y >= height - depth || x < depth || x >= width - depth) {
+          border.push(
+            values[y * width + x],
+          );
+        }
+      }
+    }
+    border.sort((a, b) => a - b);
+    const m = border.length >> 1;
+    const expected = border.length % 2 === 1 ? border[m] : (border[m - 1] + border[m]) / 2;
+    assert.equal(borderMedian(values, width, height), expected, `${width} x ${height}`);
+  }
+});
+
 Deno.test("estimateBackground() follows a lighting gradient and ignores a thick stroke", () => {
   const w = 64, h = 64;
   const img = new Float32Array(w * h);
