@@ -208,7 +208,8 @@ export function shrinkLarge(
  * under light ink); an opaque border is the paper itself, so holes take the border's colour.
  *
  * @param img A decoded PNG.
- * @returns Luminance (height, width) with alpha composited, or null when every pixel is transparent.
+ * @returns Luminance (height, width) with alpha composited (`img.gray` itself, not a copy, when the
+ *   image has no alpha), or null when every pixel is transparent.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -220,7 +221,7 @@ export function shrinkLarge(
  */
 export function flattenAlpha(img: DecodedPng): Float32Array | null {
   const { width, height, gray, alpha } = img;
-  if (alpha === null) return new Float32Array(gray);
+  if (alpha === null) return gray;
   let mass = 0, sum = 0;
   for (let i = 0; i < alpha.length; i++) {
     mass += alpha[i];
@@ -413,18 +414,22 @@ export function removeBackground(
     d[i] = relative ? diff / Math.max(MIN_PAPER, 1 - d[i]) : diff;
     if (d[i] > dMax) dMax = d[i];
   }
-  const out = new Float32Array(ink.length);
-  if (contrast < MIN_CONTRAST) return out;
-  // robust sigma of the paper: 1.4826 * median absolute deviation (ink is the minority); each
-  // deviation is rounded to float32 as if stored, and binned without being stored
+  // no ink stands out: nothing but paper
+  if (contrast < MIN_CONTRAST) return d.fill(0);
+  // robust sigma of the paper: 1.4826 * median absolute deviation (ink is the minority)
   const med = _percentile(d, 0.5, -1, 1);
   const devCounts = new Uint32Array(HISTOGRAM_BINS);
+  // the deviations of one row at a time (a row, not the whole image, is allocated)
+  const dev = new Float32Array(width);
   // the strong half of the ink is counted in the same pass
   const half = dMax / 2;
   let count = 0;
-  for (let i = 0; i < d.length; i++) {
-    _addToHistogram(devCounts, Math.fround(Math.abs(d[i] - med)), 0, 2);
-    if (d[i] >= half) count++;
+  for (let row = 0; row < d.length; row += width) {
+    for (let x = 0; x < width; x++) {
+      dev[x] = Math.abs(d[row + x] - med);
+      if (d[row + x] >= half) count++;
+    }
+    _countBins(devCounts, dev, 0, width, 0, 2);
   }
   const sigma = 1.4826 * _quantileOfHistogram(devCounts, d.length, 0.5, 0, 2);
   const floor = Math.max(NOISE_SIGMAS * sigma, NOISE_FRACTION * dMax);
@@ -433,8 +438,9 @@ export function removeBackground(
   for (let i = 0, j = 0; i < d.length; i++) if (d[i] >= half) strong[j++] = d[i];
   // a colour image's ink can pass 1 (luminance plus colour difference)
   const level = Math.max(floor + 1e-6, _percentile(strong, 0.75, 0, Math.max(1, dMax)));
-  for (let i = 0; i < d.length; i++) out[i] = d[i] < floor ? 0 : Math.min(1, d[i] / level);
-  return out;
+  // the result goes over d too
+  for (let i = 0; i < d.length; i++) d[i] = d[i] < floor ? 0 : Math.min(1, d[i] / level);
+  return d;
 }
 
 /**
@@ -475,7 +481,7 @@ export function estimateBackground(ink: Float32Array, width: number, height: num
       const x0 = Math.floor(gx * cellW), x1 = Math.floor((gx + 1) * cellW);
       counts.fill(0);
       for (let y = y0; y < y1; y++) {
-        for (let i = y * width + x0; i < y * width + x1; i++) _addToHistogram(counts, ink[i], 0, 1);
+        _countBins(counts, ink, y * width + x0, y * width + x1, 0, 1);
       }
       grid[gy * gw + gx] = _quantileOfHistogram(counts, (x1 - x0) * (y1 - y0), 0.2, 0, 1);
     }
@@ -648,9 +654,10 @@ export function removeSpecks(ink: Float32Array, width: number, height: number): 
   let largest = 0;
   for (const m of masses) if (m > largest) largest = m;
   const out = new Float32Array(ink);
-  for (let i = 0; i < out.length; i++) {
-    if (label[i] >= 0 && masses[label[i]] < SPECK_FRACTION * largest) out[i] = 0;
-  }
+  const speck = masses.map((m) => m < SPECK_FRACTION * largest);
+  // a clean page: no blob is a speck, nothing to look for
+  if (!speck.includes(true)) return out;
+  for (let i = 0; i < out.length; i++) if (label[i] >= 0 && speck[label[i]]) out[i] = 0;
   return out;
 }
 
@@ -1162,21 +1169,42 @@ function _kthSmallest(values: Float64Array, k: number): number {
 /** The q-quantile of values clamped to [lo, hi], from a histogram: the lower edge of its bin, (hi - lo) / 4096 wide. */
 function _percentile(values: Float32Array, q: number, lo: number, hi: number): number {
   const counts = new Uint32Array(HISTOGRAM_BINS);
-  for (let i = 0; i < values.length; i++) _addToHistogram(counts, values[i], lo, hi);
+  _countBins(counts, values, 0, values.length, lo, hi);
   return _quantileOfHistogram(counts, values.length, q, lo, hi);
 }
 
-/** Count v in its bin of HISTOGRAM_BINS equal bins over [lo, hi]; values outside go in the end bins, NaN in none. */
-function _addToHistogram(counts: Uint32Array, v: number, lo: number, hi: number): void {
-  const top = HISTOGRAM_BINS - 1;
-  const f = (v - lo) * (HISTOGRAM_BINS / (hi - lo));
-  // bin floor(f), clamped to [0, top]; f | 0 is floor(f) for 1 <= f < top
-  if (f >= top) counts[top]++;
-  else if (f >= 1) counts[f | 0]++;
-  else if (f === f) counts[0]++;
+/**
+ * Count values[start .. end) into HISTOGRAM_BINS equal bins over [lo, hi]: bin floor((v - lo) /
+ * width), values outside in the end bins, NaN in none. A run of pixels in one bin (paper) is counted
+ * in a local before it is added: incrementing one counter in memory pixel after pixel makes each
+ * increment wait for the last.
+ */
+function _countBins(
+  counts: Uint32Array,
+  values: Float32Array,
+  start: number,
+  end: number,
+  lo: number,
+  hi: number,
+): void {
+  const top = HISTOGRAM_BINS - 1, scale = HISTOGRAM_BINS / (hi - lo);
+  let bin = -1, run = 0;
+  for (let i = start; i < end; i++) {
+    const f = (values[i] - lo) * scale;
+    // f | 0 is floor(f) for 1 <= f < top; -1 for NaN
+    const b = f >= top ? top : f >= 1 ? f | 0 : f === f ? 0 : -1;
+    if (b === bin) {
+      run++;
+      continue;
+    }
+    if (bin >= 0) counts[bin] += run;
+    bin = b;
+    run = 1;
+  }
+  if (bin >= 0) counts[bin] += run;
 }
 
-/** The q-quantile of the n values counted by {@linkcode _addToHistogram}: the lower edge of its bin; lo for none. */
+/** The q-quantile of the n values counted by {@linkcode _countBins}: the lower edge of its bin; lo for none. */
 function _quantileOfHistogram(counts: Uint32Array, n: number, q: number, lo: number, hi: number): number {
   if (n === 0) return lo;
   const scale = HISTOGRAM_BINS / (hi - lo);
@@ -1535,8 +1563,9 @@ function _boxBlur(src: Float32Array, width: number, height: number, r: number): 
 
 /** A copy of the image, inverted (1 − v) when its ink is dark: bright ink on black. */
 function _polarity(gray: Float32Array, darkInk: boolean): Float32Array {
-  const out = new Float32Array(gray);
-  if (darkInk) { for (let i = 0; i < out.length; i++) out[i] = 1 - out[i]; }
+  if (!darkInk) return new Float32Array(gray);
+  const out = new Float32Array(gray.length);
+  for (let i = 0; i < out.length; i++) out[i] = 1 - gray[i];
   return out;
 }
 
