@@ -640,7 +640,7 @@ export function removeLines(ink: Float32Array, width: number, height: number): F
  * @param ink Normalised ink (height, width), from {@linkcode removeBackground}.
  * @param width Width in pixels.
  * @param height Height in pixels.
- * @returns A new array without the specks.
+ * @returns A new array without the specks, or `ink` itself when there are none.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -656,10 +656,9 @@ export function removeSpecks(ink: Float32Array, width: number, height: number): 
   const masses = blobs.map((blob) => blob.mass);
   let largest = 0;
   for (const m of masses) if (m > largest) largest = m;
-  const out = new Float32Array(ink);
   const speck = masses.map((m) => m < SPECK_FRACTION * largest);
-  // a clean page: no blob is a speck, nothing to look for
-  if (!speck.includes(true)) return out;
+  if (!speck.includes(true)) return ink;
+  const out = new Float32Array(ink);
   for (let i = 0; i < out.length; i++) if (label[i] >= 0 && speck[label[i]]) out[i] = 0;
   return out;
 }
@@ -1181,9 +1180,7 @@ function _percentile(values: Float32Array, q: number, lo: number, hi: number): n
 
 /**
  * Count values[start .. end) into HISTOGRAM_BINS equal bins over [lo, hi]: bin floor((v - lo) /
- * width), values outside in the end bins, NaN in none. A run of pixels in one bin (paper) is counted
- * in a local before it is added: incrementing one counter in memory pixel after pixel makes each
- * increment wait for the last.
+ * width), values outside in the end bins, NaN in none.
  */
 function _countBins(
   counts: Uint32Array,
@@ -1194,20 +1191,15 @@ function _countBins(
   hi: number,
 ): void {
   const top = HISTOGRAM_BINS - 1, scale = HISTOGRAM_BINS / (hi - lo);
-  let bin = -1, run = 0;
   for (let i = start; i < end; i++) {
-    const f = (values[i] - lo) * scale;
-    // f | 0 is floor(f) for 1 <= f < top; -1 for NaN
-    const b = f >= top ? top : f >= 1 ? f | 0 : f === f ? 0 : -1;
-    if (b === bin) {
-      run++;
-      continue;
+    let f = (values[i] - lo) * scale;
+    if (!(f >= 0)) {
+      if (f !== f) continue;
+      f = 0;
     }
-    if (bin >= 0) counts[bin] += run;
-    bin = b;
-    run = 1;
+    // f | 0 is floor(f) for 0 <= f < top
+    counts[f < top ? f | 0 : top]++;
   }
-  if (bin >= 0) counts[bin] += run;
 }
 
 /** The q-quantile of the n values counted by {@linkcode _countBins}: the lower edge of its bin; lo for none. */
