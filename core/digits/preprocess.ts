@@ -551,10 +551,14 @@ export function estimateBackground(ink: Float32Array, width: number, height: num
  */
 export function removeLines(ink: Float32Array, width: number, height: number): Float32Array {
   const n = width * height;
-  // inked pixels per row and per column, counted as a paper line would be (see _lineCoverage)
+  // inked pixels per row and per column, counted as a paper line would be (see _lineCoverage),
+  // looking only inside the box that holds the ink
   const inked = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (ink[i] > 0) inked[i] = 1;
-  let rowInk = _lineCoverage(inked, width, height, true), colInk = _lineCoverage(inked, width, height, false);
+  const box = inkBoundingBox(ink, width, height);
+  if (box === null) return ink;
+  let rowInk = _lineCoverage(inked, width, height, true, box);
+  let colInk = _lineCoverage(inked, width, height, false, box);
   let any = false;
   for (let y = 0; y < height && !any; y++) if (rowInk[y] >= LINE_FILL * width) any = true;
   for (let x = 0; x < width && !any; x++) if (colInk[x] >= LINE_FILL * height) any = true;
@@ -616,8 +620,8 @@ export function removeLines(ink: Float32Array, width: number, height: number): F
     if (vRun[i] <= thin) thinAcrossRow[i] = 1;
     if (hRun[i] <= thin) thinAcrossCol[i] = 1;
   }
-  rowInk = _hiddenLineCoverage(thinAcrossRow, inked, width, height, true);
-  colInk = _hiddenLineCoverage(thinAcrossCol, inked, width, height, false);
+  rowInk = _hiddenLineCoverage(thinAcrossRow, inked, width, height, true, box);
+  colInk = _hiddenLineCoverage(thinAcrossCol, inked, width, height, false, box);
   const thinRow = _lineBands(rowInk, width, true), thinCol = _lineBands(colInk, height, true);
   const out = new Float32Array(ink);
   let removed = false;
@@ -715,11 +719,12 @@ export function labelBlobs(
       if (px > blob.x1) blob.x1 = px;
       if (py < blob.y0) blob.y0 = py;
       if (py > blob.y1) blob.y1 = py;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const x = px + dx, y = py + dy;
-          if (x < 0 || y < 0 || x >= width || y >= height) continue;
-          const q = y * width + x;
+      // the neighbours inside the image, in the same order as always (it sets the order of the mass sum)
+      const dy0 = py > 0 ? -1 : 0, dy1 = py + 1 < height ? 1 : 0;
+      const dx0 = px > 0 ? -1 : 0, dx1 = px + 1 < width ? 1 : 0;
+      for (let dy = dy0; dy <= dy1; dy++) {
+        for (let dx = dx0; dx <= dx1; dx++) {
+          const q = p + dy * width + dx;
           if (ink[q] > 0 && label[q] < 0) {
             label[q] = id;
             stack.push(q);
@@ -752,13 +757,18 @@ export function labelBlobs(
 export function inkBoundingBox(ink: Float32Array, width: number, height: number): Box | null {
   let x0 = width, y0 = height, x1 = -1, y1 = -1;
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (ink[y * width + x] <= 0) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
+    const row = y * width;
+    // the row's first ink from the left; none: the next row
+    let left = 0;
+    while (left < width && ink[row + left] <= 0) left++;
+    if (left === width) continue;
+    // and its last from the right
+    let right = width - 1;
+    while (ink[row + right] <= 0) right--;
+    if (left < x0) x0 = left;
+    if (right > x1) x1 = right;
+    if (y0 === height) y0 = y;
+    y1 = y;
   }
   return x1 < 0 ? null : { x0, y0, x1, y1 };
 }
@@ -1435,8 +1445,14 @@ function _runExtreme(
  * of the line (a paper line runs from edge to edge), counted leniently (see _lineCounts), whichever
  * is more. A digit's own stroke, long but ending inside the image, is counted exactly.
  */
-function _lineCoverage(mask: Uint8Array, width: number, height: number, alongRows: boolean): Int32Array {
-  const c = _lineCounts(mask, width, height, alongRows);
+function _lineCoverage(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  alongRows: boolean,
+  box: Box,
+): Int32Array {
+  const c = _lineCounts(mask, width, height, alongRows, box);
   const length = alongRows ? width : height;
   return c.exact.map((exact, j) => (_reachesEnds(c, j, length) ? Math.max(exact, c.lenient[j]) : exact));
 }
@@ -1453,9 +1469,10 @@ function _hiddenLineCoverage(
   width: number,
   height: number,
   alongRows: boolean,
+  box: Box,
 ): Int32Array {
-  const seen = _lineCounts(thin, width, height, alongRows);
-  const all = _lineCounts(inked, width, height, alongRows);
+  const seen = _lineCounts(thin, width, height, alongRows, box);
+  const all = _lineCounts(inked, width, height, alongRows, box);
   const length = alongRows ? width : height;
   return seen.exact.map((exact, j) => {
     if (!_reachesEnds(seen, j, length)) return exact;
@@ -1470,7 +1487,8 @@ function _reachesEnds(c: { first: Int32Array; last: Int32Array }, j: number, len
 }
 
 /**
- * Two counts of each row (alongRows) or column of a mask of (height, width), and where its hits are.
+ * Two counts of each row (alongRows) or column of a 0/1 mask of (height, width) whose non-zeros lie
+ * in `box`, and where its hits are.
  * `exact`: the masked pixels of the line. `lenient`, as a photo's paper line should be counted: a
  * position counts when the line or one of its two neighbours holds the mask there (a line tilted by
  * a pixel or two across the page still counts in full), and gaps of up to LINE_GAP of the line's
@@ -1482,17 +1500,22 @@ function _lineCounts(
   width: number,
   height: number,
   alongRows: boolean,
+  box: Box,
 ): { exact: Int32Array; lenient: Int32Array; first: Int32Array; last: Int32Array } {
   const lines = alongRows ? height : width, length = alongRows ? width : height;
   const along = alongRows ? 1 : width, across = alongRows ? width : 1;
   const gap = Math.max(2, Math.round(LINE_GAP * length));
   const exact = new Int32Array(lines), lenient = new Int32Array(lines);
   const first = new Int32Array(lines).fill(-1), last = new Int32Array(lines).fill(-1);
-  for (let j = 0; j < lines; j++) {
+  // the mask is empty outside the box: lines beyond it and their neighbours hold no hits, and
+  // positions before or after it none either
+  const [j0, j1] = alongRows ? [box.y0, box.y1] : [box.x0, box.x1];
+  const [k0, k1] = alongRows ? [box.x0, box.x1] : [box.y0, box.y1];
+  for (let j = Math.max(0, j0 - 1); j <= Math.min(lines - 1, j1 + 1); j++) {
     // the neighbouring lines' offsets; a line at the edge stands in for its missing neighbour
     const before = j > 0 ? -across : 0, after = j + 1 < lines ? across : 0;
     let count = 0, previous = -1, inked = 0;
-    for (let k = 0, i = j * across; k < length; k++, i += along) {
+    for (let k = k0, i = j * across + k0 * along; k <= k1; k++, i += along) {
       inked += mask[i];
       if ((mask[i] | mask[i + before] | mask[i + after]) === 0) continue;
       // a gap this short since the previous hit is part of the line
