@@ -174,24 +174,28 @@ export function downscaleGray(image: GrayImage, maxSide: number): GrayImage {
   const outH = Math.max(1, Math.min(maxSide, Math.round(height * scale)));
   // separable box filter: rows first (width → outW), then columns (height → outH)
   const xs = _boxWeights(width, outW), ys = _boxWeights(height, outH);
+  const src = image.gray;
   const rows = new Float32Array(outW * height);
   for (let y = 0; y < height; y++) {
-    const src = y * width;
     for (let ox = 0; ox < outW; ox++) {
-      const { start, weights } = xs[ox];
+      // output pixel ox covers source pixels first[ox] .. first[ox] + (end - at) - 1
+      const from = y * width + xs.first[ox], at = xs.offset[ox], end = xs.offset[ox + 1];
       let sum = 0;
-      for (let i = 0; i < weights.length; i++) sum += image.gray[src + start + i] * weights[i];
+      for (let k = at; k < end; k++) sum += src[from + k - at] * xs.weights[k];
       rows[y * outW + ox] = sum;
     }
   }
   const gray = new Float32Array(outW * outH);
+  // an output row's sums, in float64 as a local sum would be, added source row by source row
+  const sums = new Float64Array(outW);
   for (let oy = 0; oy < outH; oy++) {
-    const { start, weights } = ys[oy];
-    for (let ox = 0; ox < outW; ox++) {
-      let sum = 0;
-      for (let i = 0; i < weights.length; i++) sum += rows[(start + i) * outW + ox] * weights[i];
-      gray[oy * outW + ox] = sum;
+    const first = ys.first[oy], at = ys.offset[oy], end = ys.offset[oy + 1];
+    sums.fill(0);
+    for (let k = at; k < end; k++) {
+      const row = (first + k - at) * outW, w = ys.weights[k];
+      for (let ox = 0; ox < outW; ox++) sums[ox] += rows[row + ox] * w;
     }
+    gray.set(sums, oy * outW);
   }
   return { width: outW, height: outH, gray };
 }
@@ -525,18 +529,24 @@ export function splitGridPng(png: Uint8Array, count: number, options: GridOption
 }
 
 /** Source range and weights of each output pixel when `n` pixels shrink to `m` (box filter). */
-function _boxWeights(n: number, m: number): { start: number; weights: Float64Array }[] {
+function _boxWeights(
+  n: number,
+  m: number,
+): { first: Int32Array; offset: Int32Array; weights: Float64Array } {
   const ratio = n / m;
-  return Array.from({ length: m }, (_, o) => {
+  // output o takes source pixels first[o] .. with weights[offset[o] .. offset[o + 1]), in flat arrays
+  const first = new Int32Array(m), offset = new Int32Array(m + 1), all: number[] = [];
+  for (let o = 0; o < m; o++) {
     const a = o * ratio, b = (o + 1) * ratio;
     const start = Math.floor(a), end = Math.min(n, Math.ceil(b - 1e-9));
-    const weights = new Float64Array(end - start);
+    first[o] = start;
     for (let i = start; i < end; i++) {
       // overlap of source pixel [i, i + 1) with [a, b), as a share of the output pixel's width
-      weights[i - start] = (Math.min(b, i + 1) - Math.max(a, i)) / ratio;
+      all.push((Math.min(b, i + 1) - Math.max(a, i)) / ratio);
     }
-    return { start, weights };
-  });
+    offset[o + 1] = all.length;
+  }
+  return { first, offset, weights: Float64Array.from(all) };
 }
 
 function _checkImage(image: GrayImage, action: string): void {
