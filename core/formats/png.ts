@@ -488,11 +488,18 @@ function _inflateImageData(
   expected: number,
   fail: (state: string) => FormatError,
 ): Uint8Array {
-  const stream = concatBytes(idat);
+  // most files hold one IDAT chunk: inflate it where it lies instead of copying it
+  const stream = idat.length === 1 ? idat[0] : concatBytes(idat);
   if (stream.length === 0) throw fail(`image data is truncated (every "IDAT" chunk is empty)`);
   let data: Uint8Array;
   try {
-    data = inflateSync(stream, { maxOutputLength: Math.max(1, expected) });
+    // one output chunk with room for a byte more than the header needs: zlib then writes straight
+    // into a single buffer (not 16 KiB chunks joined by a copy, twice the memory and slower), and
+    // the spare byte lets it tell "exactly enough" from "too long" without opening a second chunk
+    data = inflateSync(stream, {
+      maxOutputLength: Math.max(1, expected),
+      chunkSize: Math.max(64, expected + 1),
+    });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === "ERR_BUFFER_TOO_LARGE") {
@@ -597,6 +604,13 @@ function _toGray(
   let rgb: Uint8Array | null = null; // made at the first pixel that is not grey
   const canHaveColour = colorType === 2 || colorType === 3 || colorType === 6;
   const samples = new Uint16Array(width * channels); // one row of one pass, unpacked
+  if (colorType === 0 && transparent === null && bitDepth === 8 && header.interlace === 0) {
+    // 8-bit grey, not interlaced (most scans): each row's bytes after its filter byte are the samples
+    for (let y = 0, at = 1; y < height; y++, at += width + 1) {
+      for (let x = 0; x < width; x++) gray[y * width + x] = data[at + x] * scale;
+    }
+    return { width, height, gray, alpha: null };
+  }
   if (colorType === 0 && transparent === null) {
     // plain grey, the common scan: no alpha, no colour, luminance = sample / max
     _forEachRow(data, header, samples, (y, pass) => {
