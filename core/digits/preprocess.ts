@@ -1027,7 +1027,7 @@ export function resampleArea(
   dw: number,
   dh: number,
 ): Float32Array {
-  return _transpose(_areaRows(_transpose(_areaRows(src, sw, sh, dw), dw, sh), sh, dw, dh), dh, dw);
+  return _areaColumns(_areaRows(src, sw, sh, dw), dw, sh, dh);
 }
 
 /**
@@ -1272,6 +1272,27 @@ function _areaRows(src: Float32Array, sw: number, rows: number, dw: number): Flo
       const w = (Math.min(b, i + 1) - Math.max(a, i)) / ratio;
       if (w <= 0) continue;
       for (let r = 0; r < rows; r++) out[r * dw + x] += w * src[r * sw + i];
+    }
+  }
+  return out;
+}
+
+/**
+ * The same area averaging down the columns of a (sh, width) image, to (dh, width): each output row
+ * adds its source rows in increasing order, as _areaRows adds source columns, so the sums are the
+ * ones a transpose, _areaRows and a transpose back would give, without the two transposed copies.
+ */
+function _areaColumns(src: Float32Array, width: number, sh: number, dh: number): Float32Array {
+  const out = new Float32Array(dh * width);
+  const ratio = sh / dh;
+  for (let y = 0; y < dh; y++) {
+    // destination row y covers source rows [a, b)
+    const a = y * ratio, b = (y + 1) * ratio;
+    const first = Math.floor(a), last = Math.min(sh - 1, Math.ceil(b) - 1);
+    for (let i = first; i <= last; i++) {
+      const w = (Math.min(b, i + 1) - Math.max(a, i)) / ratio;
+      if (w <= 0) continue;
+      for (let x = 0; x < width; x++) out[y * width + x] += w * src[i * width + x];
     }
   }
   return out;
