@@ -357,18 +357,17 @@ export function colourDifference(img: DecodedPng): Float32Array | null {
     }
   }
   if (!coloured) return null;
-  const n = width * height;
-  // cb = B - Y, cr = R - Y per pixel, faded with its opacity towards the grey paper
-  const cb = new Float32Array(n), out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const a = alpha === null ? 1 : alpha[i];
-    cb[i] = (rgb[3 * i + 2] * (1 / 255) - gray[i]) * a;
-    out[i] = (rgb[3 * i] * (1 / 255) - gray[i]) * a;
-  }
+  // cb = B - Y (channel 2), cr = R - Y (channel 0) of pixel i, faded with its opacity towards the
+  // grey paper, as float32s; computed where needed rather than kept in image-sized arrays
+  const chroma = (i: number, channel: number) =>
+    Math.fround((rgb[3 * i + channel] * (1 / 255) - gray[i]) * (alpha === null ? 1 : alpha[i]));
   // the paper's chroma: medians over the border band (ink is the minority there)
-  const cbPaper = borderMedian(cb, width, height), crPaper = borderMedian(out, width, height);
-  for (let i = 0; i < n; i++) {
-    const db = cb[i] - cbPaper, dr = out[i] - crPaper;
+  const border = _borderIndices(width, height);
+  const cbPaper = _median(Float64Array.from(border, (i) => chroma(i, 2)));
+  const crPaper = _median(Float64Array.from(border, (i) => chroma(i, 0)));
+  const out = new Float32Array(width * height);
+  for (let i = 0; i < out.length; i++) {
+    const db = chroma(i, 2) - cbPaper, dr = chroma(i, 0) - crPaper;
     out[i] = Math.sqrt(db * db + dr * dr);
   }
   return out;
