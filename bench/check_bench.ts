@@ -11,7 +11,7 @@
  * - set1: copies of images/set1 (400 × 300 greyscale PNGs), the folder of the issue that asked for
  *   this bench.
  *
- * Each measurement runs the check task's own command (its deno.json permissions) with `--jsonl` in a
+ * Each measurement runs the check task's own command (its deno.json permissions and environment) with `--jsonl` in a
  * child process, under the same peak-RSS wrapper as `deno task bench`, and reports wall time,
  * images/s and the child's peak resident memory.
  *
@@ -180,6 +180,10 @@ async function _measure(
   const deno = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
   const command: string = deno.tasks.check.command;
   const flags = command.split(/\s+/).filter((part) => part.startsWith("--"));
+  // the task's environment (NAME=value before "deno run": glibc's malloc settings) goes to the child too
+  const env = Object.fromEntries(
+    command.split(/\s+/).filter((part) => /^[A-Z_][A-Z0-9_]*=/.test(part)).map((part) => part.split("=", 2)),
+  );
   const argv = [
     Deno.execPath(),
     "run",
@@ -194,7 +198,7 @@ async function _measure(
     ...(workers === undefined ? [] : ["--workers", workers]),
   ];
   const start = performance.now();
-  const run = await runWithPeakRss(argv, { set: {}, unset: [] });
+  const run = await runWithPeakRss(argv, { set: env, unset: [] });
   const seconds = (performance.now() - start) / 1000;
   if (run === null || run.exit_code !== 0) {
     throw new Error(
