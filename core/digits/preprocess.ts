@@ -1259,20 +1259,29 @@ function _distance1d(f: Float64Array, n: number, out: Float64Array, v: Int32Arra
   }
 }
 
+/**
+ * The weights of area averaging n samples down to m: for each destination o in order, each source i
+ * it overlaps in increasing order, with the overlap as a share of o's width (zero overlaps skipped).
+ */
+function _forAreaWeights(n: number, m: number, visit: (o: number, i: number, w: number) => void): void {
+  const ratio = n / m;
+  for (let o = 0; o < m; o++) {
+    // destination o covers source [a, b)
+    const a = o * ratio, b = (o + 1) * ratio;
+    const first = Math.floor(a), last = Math.min(n - 1, Math.ceil(b) - 1);
+    for (let i = first; i <= last; i++) {
+      const w = (Math.min(b, i + 1) - Math.max(a, i)) / ratio;
+      if (w > 0) visit(o, i, w);
+    }
+  }
+}
+
 /** Area-average every row of (rows, sw) to (rows, dw), dw <= sw. */
 function _areaRows(src: Float32Array, sw: number, rows: number, dw: number): Float32Array {
   const out = new Float32Array(rows * dw);
-  const ratio = sw / dw;
-  for (let x = 0; x < dw; x++) {
-    // destination pixel x covers source [a, b)
-    const a = x * ratio, b = (x + 1) * ratio;
-    const first = Math.floor(a), last = Math.min(sw - 1, Math.ceil(b) - 1);
-    for (let i = first; i <= last; i++) {
-      const w = (Math.min(b, i + 1) - Math.max(a, i)) / ratio;
-      if (w <= 0) continue;
-      for (let r = 0; r < rows; r++) out[r * dw + x] += w * src[r * sw + i];
-    }
-  }
+  _forAreaWeights(sw, dw, (x, i, w) => {
+    for (let r = 0; r < rows; r++) out[r * dw + x] += w * src[r * sw + i];
+  });
   return out;
 }
 
@@ -1283,17 +1292,9 @@ function _areaRows(src: Float32Array, sw: number, rows: number, dw: number): Flo
  */
 function _areaColumns(src: Float32Array, width: number, sh: number, dh: number): Float32Array {
   const out = new Float32Array(dh * width);
-  const ratio = sh / dh;
-  for (let y = 0; y < dh; y++) {
-    // destination row y covers source rows [a, b)
-    const a = y * ratio, b = (y + 1) * ratio;
-    const first = Math.floor(a), last = Math.min(sh - 1, Math.ceil(b) - 1);
-    for (let i = first; i <= last; i++) {
-      const w = (Math.min(b, i + 1) - Math.max(a, i)) / ratio;
-      if (w <= 0) continue;
-      for (let x = 0; x < width; x++) out[y * width + x] += w * src[i * width + x];
-    }
-  }
+  _forAreaWeights(sh, dh, (y, i, w) => {
+    for (let x = 0; x < width; x++) out[y * width + x] += w * src[i * width + x];
+  });
   return out;
 }
 
