@@ -13,7 +13,8 @@ import { loadConfig } from "../core/training/config.ts";
 import { InputFileError, isProjectError } from "../core/base/errors.ts";
 import { encodeGrayPng } from "../core/formats/png.ts";
 import { writeFileAtomic } from "../core/base/atomic_write.ts";
-import { writeCheckSheet } from "../core/reports/run_files.ts";
+import { writeCheckPictures } from "../core/reports/run_files.ts";
+import { CheckJsonFile } from "../core/reports/check_json_file.ts";
 import { type ImageFileList, listImageFiles } from "../core/check/input_files.ts";
 import { type DigitRead, DigitReader, MAX_READ_WORKERS } from "../core/check/digit_reader.ts";
 import {
@@ -23,12 +24,10 @@ import {
   type PieceRead,
   pieceReads,
 } from "../core/check/number_stream.ts";
-import type { CheckNumber } from "../core/reports/run.ts";
 import {
   CheckCollector,
   checkItem,
   CheckJsonWriter,
-  checkResultOf,
   CheckTable,
   predictInOrder,
 } from "../core/check/check_stream.ts";
@@ -128,7 +127,8 @@ async function main(): Promise<number> {
   const reader = new DigitReader(workers, { digits });
   const collector = new CheckCollector();
   const numbers = new NumberAssembler();
-  const numberResults: CheckNumber[] = [];
+  // check.json grows as the files are read; it replaces the run's check.json only at the end
+  const checkFile = CheckJsonFile.create(outDir, head, { numbers: digits });
   const progress = new CheckProgress(quiet || format === "table" && Deno.stdout.isTerminal(), files.length);
   try {
     const reads: AsyncIterable<DigitRead | PieceRead> = digits
@@ -142,11 +142,12 @@ async function main(): Promise<number> {
         : checkItem(file, result);
       const digit = result.read.digit;
       collector.add(item, digit && { original: digit.thumbnail, input: digit.input });
+      checkFile.add(item);
       if (format === "table") out.line(table.line(item, values.show === true && digit ? digit.input : null));
       // with --digits, JSON carries each number once its last digit is read
       const number = piece && numbers.add(file, item, piece);
       if (number) {
-        numberResults.push({ file, expected: number.expected, number: number.number, error: number.error });
+        checkFile.addNumber({ file, expected: number.expected, number: number.number, error: number.error });
         if (format === "table" && number.number !== null) out.line(numberLine(number));
       }
       const printed = piece ? number : item;
@@ -156,8 +157,11 @@ async function main(): Promise<number> {
         const stem = basename(file, extname(file)) + (piece ? `_${piece.at + 1}` : "");
         await writeFileAtomic(join(saveDir, stem + "_28x28.png"), encodeGrayPng(digit.input, 28, 28));
       }
-      progress.update(collector.results.length);
+      progress.update(collector.files);
     }
+  } catch (error) {
+    checkFile.discard();
+    throw error;
   } finally {
     progress.clear();
     reader.dispose();
@@ -169,23 +173,19 @@ async function main(): Promise<number> {
   }
   out.flush();
 
-  const unread = collector.results.length - collector.read;
+  const unread = collector.files - collector.read;
   if (collector.read === 0) {
     // nothing could be checked: the first error is the whole story
-    const first = collector.results[0].error!;
+    checkFile.discard();
+    const first = collector.firstError!;
     throw new InputFileError(
-      collector.results.length === 1
-        ? first
-        : `Cannot check any of the ${collector.results.length} files: ${first}`,
+      collector.files === 1 ? first : `Cannot check any of the ${collector.files} files: ${first}`,
     );
   }
+  await checkFile.commit(correct, total);
   let sheet = true;
   try {
-    await writeCheckSheet(
-      outDir,
-      checkResultOf(head, collector, digits ? numberResults : undefined),
-      collector.images,
-    );
+    await writeCheckPictures(outDir, collector.sheet(head), collector.images);
   } catch (error) {
     // check.json is written first: the reads are kept whatever goes wrong with the pictures
     if (!isProjectError(error) && !_isFileSystemError(error)) throw error;

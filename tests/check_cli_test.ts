@@ -400,6 +400,9 @@ Deno.test("check exits 1 with one line when no file of a folder can be read", as
     /^error: Cannot check any of the 2 files: Cannot read image ".*1\.png": not a PNG or JPEG file /m,
   );
   assert.equal(r.stdout.trim().split("\n").length, 2, "the reads are printed all the same");
+  // check.json is written as the files are read; a check that read nothing leaves no trace of it
+  const left = (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
+  assert.deepEqual(left, ["1.png", "2.png"]);
 });
 
 Deno.test("check of more files than the sheet shows writes a capped sheet with a summary, mistakes first", async () => {
@@ -411,6 +414,8 @@ Deno.test("check of more files than the sheet shows writes a capped sheet with a
   assert.equal(r.code, 0, r.stderr);
   const check = JSON.parse(await Deno.readTextFile(`${dir}/check.json`));
   assert.equal(check.results.length, 450);
+  assert.deepEqual([check.correct, check.total], [300, 450]);
+  assert.ok(!(await Array.fromAsync(Deno.readDir(dir))).some((e) => e.name.endsWith(".tmp")));
   const html = await Deno.readTextFile(`${dir}/check_sheet.html`);
   const rows = html.split('<img class="thumb"').length - 1;
   assert.equal(rows, 400);

@@ -130,7 +130,7 @@ Deno.test("CheckCollector counts as it goes and holds the pictures of only a few
     }, picture);
     most = Math.max(most, c.images.size);
   }
-  assert.equal(c.results.length, 5000);
+  assert.equal(c.files, 5000);
   assert.equal(c.read, 5000);
   assert.equal(c.total, 5000);
   assert.equal(c.correct, 5000 - Math.ceil(5000 / 37));

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { ShapeError } from "../core/base/errors.ts";
 import { Rng } from "../core/network/rng.ts";
-import { compareForSheet, SheetRowKeeper, sheetRows, summariseCheck } from "../core/reports/check_summary.ts";
+import {
+  CheckSheetBuilder,
+  checkSheetOf,
+  compareForSheet,
+  SHEET_ERROR_ROWS,
+  SheetRowKeeper,
+  sheetRows,
+  summariseCheck,
+} from "../core/reports/check_summary.ts";
 import type { CheckItem } from "../core/reports/run.ts";
 import { confidenceHistogramSvg } from "../core/reports/svg_charts.ts";
 
@@ -82,6 +90,46 @@ Deno.test("SheetRowKeeper keeps the pictures of every row sheetRows picks, and f
       assert.ok(kept.has(i), `row ${i} of ${count} was not kept`);
     }
     assert.ok(most <= 3 * worst + rest + 64, `${most} pictures held at once for caps ${worst} + ${rest}`);
+  }
+});
+
+Deno.test("CheckSheetBuilder streams to the sheet a whole check gives: same rows, counts and unread files", () => {
+  for (
+    const [count, worst, rest, seed] of [[3000, 20, 10, 5], [500, 50, 50, 6], [60, 20, 10, 7], [
+      10,
+      20,
+      10,
+      8,
+    ], [
+      0,
+      20,
+      10,
+      9,
+    ]]
+  ) {
+    const results = randomResults(count, seed).map((r, i) => ({ ...r, file: `${i}.png` }));
+    const builder = new CheckSheetBuilder(worst, rest);
+    let most = 0;
+    const kept = new Set<number>();
+    results.forEach((r, i) => {
+      const { index, keep, drop } = builder.add(r);
+      assert.equal(index, i);
+      for (const d of drop) kept.delete(d);
+      if (keep) kept.add(i);
+      most = Math.max(most, kept.size);
+    });
+    const head = { weights: "w.npz", source: "s", correct: 1, total: 2 };
+    const sheet = builder.sheet(head);
+    const rows = sheetRows(results, worst, rest);
+    assert.deepEqual(sheet.worst.map((r) => r.index), rows.worst);
+    assert.deepEqual(sheet.rest.map((r) => r.index), rows.rest);
+    for (const r of [...sheet.worst, ...sheet.rest]) assert.equal(r.item, results[r.index]);
+    assert.deepEqual(sheet.summary, summariseCheck(results));
+    const unread = results.filter((r) => r.predicted === null);
+    assert.deepEqual(sheet.unread, unread.slice(0, SHEET_ERROR_ROWS));
+    assert.deepEqual([sheet.weights, sheet.source, sheet.correct, sheet.total], ["w.npz", "s", 1, 2]);
+    assert.deepEqual(checkSheetOf({ ...head, results }, worst, rest), sheet);
+    assert.ok(most <= 3 * worst + rest + 64, `${most} rows held at once for caps ${worst} + ${rest}`);
   }
 });
 

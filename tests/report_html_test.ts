@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { PNG } from "pngjs";
 import { buildCheckSheetHtml, buildReportHtml } from "../core/reports/report_html.ts";
+import { checkSheetOf } from "../core/reports/check_summary.ts";
 import { readRun } from "../core/reports/run_files.ts";
 import { type Run } from "../core/reports/run.ts";
 import { buildFixtureRun, fixtureCheck, makeScratchDir } from "./fixtures/run/fixture.ts";
@@ -144,7 +145,7 @@ Deno.test("buildReportHtml() falls back to the whole gallery when mistakes.png d
 });
 
 Deno.test("buildCheckSheetHtml() makes a self-contained page of the check alone", async () => {
-  const html = buildCheckSheetHtml(await fixtureCheck(), RUN.checkSheetPng, "demo");
+  const html = buildCheckSheetHtml(checkSheetOf(await fixtureCheck()), RUN.checkSheetPng, "demo");
   assert.ok(html.includes("<title>Check sheet demo</title>"));
   assert.equal(count(html, 'src="data:image/png;base64,'), 20);
   assert.ok(!/https?:\/\//i.test(html));

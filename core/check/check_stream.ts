@@ -12,8 +12,9 @@ import type { Backend } from "../kernels/backend.ts";
 import { predictDigits, type Prediction } from "../training/predict.ts";
 import { toAsciiArt } from "../digits/preprocess.ts";
 import type { CheckImages } from "../reports/gallery.ts";
-import type { CheckItem, CheckNumber, CheckResult } from "../reports/run.ts";
-import { SheetRowKeeper } from "../reports/check_summary.ts";
+import type { CheckItem, CheckNumber } from "../reports/run.ts";
+import { type CheckSheet, CheckSheetBuilder } from "../reports/check_summary.ts";
+import type { CheckJsonHead } from "../reports/check_json_file.ts";
 import type { DigitRead } from "./digit_reader.ts";
 
 /** A file read and, when it could be read, what the network made of it. */
@@ -110,7 +111,9 @@ export function checkItem(file: string, result: PredictedRead): CheckItem {
 }
 
 /**
- * Collects a streamed check: every result, and the pictures of the rows the sheet may show.
+ * Collects what a streamed check needs at its end, in bounded memory: the counts, the sheet's rows
+ * (see {@linkcode CheckSheetBuilder}) and their pictures, the first error. check.json itself is
+ * written as the results come ({@linkcode CheckJsonFile}), so the results are not kept.
  *
  * @example
  * ```ts
@@ -118,18 +121,14 @@ export function checkItem(file: string, result: PredictedRead): CheckItem {
  * import { CheckCollector } from "./check_stream.ts";
  * const c = new CheckCollector();
  * c.add({ file: "1.png", expected: 1, predicted: 1, confidence: 0.9, probabilities: null, top3: null, error: null }, null);
- * assert.ok(c.correct === 1 && c.total === 1 && c.read === 1);
+ * assert.ok(c.correct === 1 && c.total === 1 && c.read === 1 && c.files === 1);
  * ```
  */
 export class CheckCollector {
-  /** Every result so far, in order. */
-  readonly results: CheckItem[] = [];
   /** The pictures kept, by result index. */
   readonly images: Map<number, CheckImages> = new Map();
-  #keeper = new SheetRowKeeper();
-  #correct = 0;
-  #total = 0;
-  #read = 0;
+  #sheet = new CheckSheetBuilder();
+  #firstError: string | null = null;
 
   /**
    * Add the next result.
@@ -138,41 +137,46 @@ export class CheckCollector {
    * @param images Its pictures, when it was read (may be dropped at once if the sheet cannot show it).
    */
   add(item: CheckItem, images: CheckImages | null): void {
-    const index = this.results.length;
-    this.results.push(item);
-    if (item.predicted !== null) {
-      this.#read++;
-      if (item.expected !== null) {
-        this.#total++;
-        if (item.expected === item.predicted) this.#correct++;
-      }
-    }
-    const { keep, drop } = this.#keeper.offer(item, index);
+    if (item.predicted === null) this.#firstError ??= item.error ?? "no prediction";
+    const { index, keep, drop } = this.#sheet.add(item);
     for (const i of drop) this.images.delete(i);
     if (keep && images !== null) this.images.set(index, images);
   }
 
+  /** Results added. */
+  get files(): number {
+    return this.#sheet.files;
+  }
+
   /** Labelled files read as their digit. */
   get correct(): number {
-    return this.#correct;
+    return this.#sheet.correct;
   }
 
   /** Labelled files read. */
   get total(): number {
-    return this.#total;
+    return this.#sheet.labelled;
   }
 
   /** Files read. */
   get read(): number {
-    return this.#read;
+    return this.#sheet.read;
   }
-}
 
-/** What check.json says before its results. */
-export interface CheckHead {
-  readonly weights: string;
-  readonly weights_sha256: string | null;
-  readonly source: string;
+  /** Why the first unread file could not be read; null when every file was read. */
+  get firstError(): string | null {
+    return this.#firstError;
+  }
+
+  /**
+   * What the check sheet shows.
+   *
+   * @param head check.json's weights and source.
+   * @returns The sheet, with this collector's counts.
+   */
+  sheet(head: CheckJsonHead): CheckSheet {
+    return this.#sheet.sheet({ ...head, correct: this.correct, total: this.total });
+  }
 }
 
 /**
@@ -194,7 +198,7 @@ export class CheckJsonWriter {
   #items = 0;
 
   /** The opening, up to the results array's "[". */
-  head(head: CheckHead): string {
+  head(head: CheckJsonHead): string {
     const text = JSON.stringify({ ...head, results: [0] }, null, 2);
     return text.slice(0, text.lastIndexOf("[") + 1);
   }
@@ -210,23 +214,6 @@ export class CheckJsonWriter {
     const close = this.#items === 0 ? "]" : "\n  ]";
     return `${close},\n  "correct": ${correct},\n  "total": ${total}\n}`;
   }
-}
-
-/**
- * The check.json object of a finished check.
- *
- * @param head Weights and source.
- * @param collector The collected results.
- * @param numbers With `--digits`: each file's number (the results then hold the digits).
- * @returns The result.
- */
-export function checkResultOf(
-  head: CheckHead,
-  collector: CheckCollector,
-  numbers?: readonly CheckNumber[],
-): CheckResult {
-  const result = { ...head, results: collector.results, correct: collector.correct, total: collector.total };
-  return numbers === undefined ? result : { ...result, numbers };
 }
 
 /**

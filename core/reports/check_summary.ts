@@ -130,7 +130,18 @@ export function sheetRows(
   rest: number = SHEET_REST_ROWS,
 ): SheetRows {
   const keys = results.map(sheetKey).filter((k): k is SheetKey => k !== null);
-  if (keys.length <= worst + rest) return { worst: [], rest: keys.map((k) => k.index) }; // all fit: file order
+  return _pickRows(keys, keys.length, worst, rest);
+}
+
+/**
+ * The rows of {@linkcode sheetRows}, from the keys of every read file or of those a
+ * {@linkcode SheetRowKeeper} kept (a superset of the rows picked, in file order).
+ *
+ * @param keys Keys in file order.
+ * @param read How many files were read in all (more than `keys.length` when some were not kept).
+ */
+function _pickRows(keys: readonly SheetKey[], read: number, worst: number, rest: number): SheetRows {
+  if (read <= worst + rest) return { worst: [], rest: keys.map((k) => k.index) }; // all fit: file order
   const first = [...keys].sort(compareForSheet).slice(0, worst).map((k) => k.index);
   const chosen = new Set(first);
   const others = keys.filter((k) => !chosen.has(k.index)).slice(0, rest).map((k) => k.index);
@@ -205,33 +216,207 @@ export class SheetRowKeeper {
  * ```
  */
 export function summariseCheck(results: readonly CheckItem[]): CheckSummary {
-  const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
-  const bins = () => new Array<number>(CONFIDENCE_BINS).fill(0);
-  const histogram = { right: bins(), wrong: bins(), unlabelled: bins() };
-  let read = 0, labelled = 0, correct = 0;
-  for (const r of results) {
-    if (r.predicted === null) continue;
-    read++;
+  const counter = new _SummaryCounter();
+  for (const r of results) counter.add(r);
+  return counter.summary();
+}
+
+/** The counts of {@linkcode summariseCheck}, one result at a time. */
+class _SummaryCounter {
+  files = 0;
+  read = 0;
+  labelled = 0;
+  correct = 0;
+  // confusion[expected][predicted]: (10, 10)
+  #confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+  #histogram = {
+    right: new Array<number>(CONFIDENCE_BINS).fill(0),
+    wrong: new Array<number>(CONFIDENCE_BINS).fill(0),
+    unlabelled: new Array<number>(CONFIDENCE_BINS).fill(0),
+  };
+
+  add(r: CheckItem): void {
+    this.files++;
+    if (r.predicted === null) return;
+    this.read++;
     const confidence = r.confidence ?? r.probabilities?.[r.predicted] ?? 0;
     const bin = Math.min(CONFIDENCE_BINS - 1, Math.max(0, Math.floor(confidence * CONFIDENCE_BINS)));
     if (r.expected === null) {
-      histogram.unlabelled[bin]++;
-      continue;
+      this.#histogram.unlabelled[bin]++;
+      return;
     }
-    labelled++;
-    confusion[r.expected][r.predicted]++;
+    this.labelled++;
+    this.#confusion[r.expected][r.predicted]++;
     if (r.expected === r.predicted) {
-      correct++;
-      histogram.right[bin]++;
-    } else histogram.wrong[bin]++;
+      this.correct++;
+      this.#histogram.right[bin]++;
+    } else this.#histogram.wrong[bin]++;
   }
-  return {
-    files: results.length,
-    read,
-    errors: results.length - read,
-    labelled,
-    correct,
-    confusion,
-    histogram,
-  };
+
+  summary(): CheckSummary {
+    const h = this.#histogram;
+    return {
+      files: this.files,
+      read: this.read,
+      errors: this.files - this.read,
+      labelled: this.labelled,
+      correct: this.correct,
+      confusion: this.#confusion.map((row) => [...row]),
+      histogram: { right: [...h.right], wrong: [...h.wrong], unlabelled: [...h.unlabelled] },
+    };
+  }
+}
+
+/** A row a check sheet shows with pictures: a result and its position in the check's results. */
+export interface SheetRow {
+  readonly index: number;
+  readonly item: CheckItem;
+}
+
+/**
+ * Everything a check sheet shows and nothing more, so it is as small for 10,000 files as for 10:
+ * check.json's head and counts, the summary, the rows with pictures, and the first files that
+ * could not be read. Made from a whole check by {@linkcode checkSheetOf}, or while the results
+ * stream in by {@linkcode CheckSheetBuilder}; both give the same sheet.
+ */
+export interface CheckSheet {
+  readonly weights: string;
+  readonly source: string;
+  /** check.json's counts: labelled files read as their digit, and labelled files. */
+  readonly correct: number;
+  readonly total: number;
+  readonly summary: CheckSummary;
+  /** Rows of {@linkcode sheetRows}' first part, in display order. */
+  readonly worst: readonly SheetRow[];
+  /** Rows of its second part (every read file, in file order, when all fit). */
+  readonly rest: readonly SheetRow[];
+  /** The first {@linkcode SHEET_ERROR_ROWS} files that could not be read; `summary.errors` counts all. */
+  readonly unread: readonly CheckItem[];
+}
+
+/** What a check sheet takes from check.json besides the results. */
+export interface CheckSheetHead {
+  readonly weights: string;
+  readonly source: string;
+  readonly correct: number;
+  readonly total: number;
+}
+
+/**
+ * Builds a {@linkcode CheckSheet} while results stream in, holding only the rows it may still show
+ * (a few hundred, see {@linkcode SheetRowKeeper}) and the counts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CheckSheetBuilder } from "./check_summary.ts";
+ * const b = new CheckSheetBuilder();
+ * b.add({ file: "7.png", expected: 7, predicted: 1, confidence: 0.6, probabilities: null, top3: null, error: null });
+ * b.add({ file: "x.png", expected: null, predicted: null, confidence: null, probabilities: null, top3: null, error: "not a PNG" });
+ * const sheet = b.sheet({ weights: "w.npz", source: "s", correct: 0, total: 1 });
+ * assert.deepEqual([sheet.summary.files, sheet.rest.length, sheet.unread[0].file], [2, 1, "x.png"]);
+ * ```
+ */
+export class CheckSheetBuilder {
+  #counter = new _SummaryCounter();
+  #keeper: SheetRowKeeper;
+  #kept = new Map<number, { key: SheetKey; item: CheckItem }>();
+  #unread: CheckItem[] = [];
+  #worst: number;
+  #rest: number;
+
+  /**
+   * @param worst Rows of the sheet's first part ({@linkcode SHEET_WORST_ROWS}).
+   * @param rest Rows of its second part ({@linkcode SHEET_REST_ROWS}).
+   */
+  constructor(worst: number = SHEET_WORST_ROWS, rest: number = SHEET_REST_ROWS) {
+    this.#keeper = new SheetRowKeeper(worst, rest);
+    this.#worst = worst;
+    this.#rest = rest;
+  }
+
+  /**
+   * Add the next result, in file order.
+   *
+   * @param item The result.
+   * @returns Its index, whether the sheet may show it, and the indices it will no longer show.
+   */
+  add(item: CheckItem): { index: number; keep: boolean; drop: number[] } {
+    const index = this.#counter.files;
+    this.#counter.add(item);
+    const key = sheetKey(item, index);
+    if (key === null && this.#unread.length < SHEET_ERROR_ROWS) this.#unread.push(item);
+    const { keep, drop } = this.#keeper.offer(item, index);
+    for (const i of drop) this.#kept.delete(i);
+    if (keep && key !== null) this.#kept.set(index, { key, item });
+    return { index, keep, drop };
+  }
+
+  /** Results added. */
+  get files(): number {
+    return this.#counter.files;
+  }
+
+  /** Results read (predicted). */
+  get read(): number {
+    return this.#counter.read;
+  }
+
+  /** Read results whose file name told the digit. */
+  get labelled(): number {
+    return this.#counter.labelled;
+  }
+
+  /** Labelled results read as their digit. */
+  get correct(): number {
+    return this.#counter.correct;
+  }
+
+  /**
+   * The sheet of the results added so far.
+   *
+   * @param head check.json's weights, source and counts.
+   * @returns The sheet.
+   */
+  sheet(head: CheckSheetHead): CheckSheet {
+    const kept = [...this.#kept.values()]; // insertion order: file order
+    const rows = _pickRows(kept.map((k) => k.key), this.#counter.read, this.#worst, this.#rest);
+    const row = (index: number) => ({ index, item: this.#kept.get(index)!.item });
+    return {
+      weights: head.weights,
+      source: head.source,
+      correct: head.correct,
+      total: head.total,
+      summary: this.#counter.summary(),
+      worst: rows.worst.map(row),
+      rest: rows.rest.map(row),
+      unread: [...this.#unread],
+    };
+  }
+}
+
+/**
+ * The sheet of a whole check, as the report draws it from check.json.
+ *
+ * @param check The check's head and every result.
+ * @param worst Rows of the sheet's first part.
+ * @param rest Rows of its second part.
+ * @returns The sheet ({@linkcode sheetRows}' rows).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkSheetOf } from "./check_summary.ts";
+ * const item = { file: "3.png", expected: 3, predicted: 3, confidence: 0.9, probabilities: null, top3: null, error: null };
+ * const sheet = checkSheetOf({ weights: "w.npz", source: "s", correct: 1, total: 1, results: [item] });
+ * assert.ok(sheet.summary.correct === 1 && sheet.rest[0].item === item);
+ * ```
+ */
+export function checkSheetOf(
+  check: CheckSheetHead & { readonly results: readonly CheckItem[] },
+  worst: number = SHEET_WORST_ROWS,
+  rest: number = SHEET_REST_ROWS,
+): CheckSheet {
+  const builder = new CheckSheetBuilder(worst, rest);
+  for (const r of check.results) builder.add(r);
+  return builder.sheet(check);
 }

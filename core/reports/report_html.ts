@@ -15,11 +15,11 @@ import { Document, isScalar, isSeq, visit } from "yaml";
 import { CHECK_GRID, DIGIT_GRID, splitGridPng } from "./gallery.ts";
 import type { CheckItem, CheckResult, EvalResult, Run, RunEpoch } from "./run.ts";
 import {
-  SHEET_ERROR_ROWS,
+  type CheckSheet,
+  checkSheetOf,
   SHEET_REST_ROWS,
   SHEET_WORST_ROWS,
-  sheetRows,
-  summariseCheck,
+  type SheetRow,
 } from "./check_summary.ts";
 import {
   confidenceHistogramSvg,
@@ -149,7 +149,8 @@ export function buildReportHtml(run: Run): string {
   body.push(_epochsSection(run.epochs));
   body.push(_evalSection(run));
   body.push(_mistakesSection(run.eval, run.mistakesPng));
-  body.push(_checkSection(checkOfRun(run), run.checkSheetPng, "check"));
+  const check = checkOfRun(run);
+  body.push(_checkSection(check && checkSheetOf(check), run.checkSheetPng, "check"));
   body.push(_configSection(run));
   body.push(
     `<footer>Built by <code>deno task report</code> from the files in <code>${
@@ -163,7 +164,8 @@ export function buildReportHtml(run: Run): string {
  * Build the check sheet page: for each checked file, its thumbnail, the 28 × 28 image the network
  * saw, the digit it read and the probability of every digit.
  *
- * @param check What check read.
+ * @param check What the sheet shows of a check ({@linkcode checkSheetOf} of a whole check.json, or a
+ *   CheckSheetBuilder's sheet of a streamed one).
  * @param sheetPng The check_sheet.png drawn for it (cut into the per-file pictures), or null.
  * @param tiles Those pictures already cut (two per shown file, as `gridCellPngs` makes them), so a
  *   large sheet need not be decoded again; null cuts them from `sheetPng`.
@@ -173,13 +175,14 @@ export function buildReportHtml(run: Run): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { buildCheckSheetHtml } from "./report_html.ts";
- * const html = buildCheckSheetHtml({ weights: "w.npz", weights_sha256: null, source: "images/set1", correct: 0, total: 0, results: [] },
+ * import { checkSheetOf } from "./check_summary.ts";
+ * const html = buildCheckSheetHtml(checkSheetOf({ weights: "w.npz", source: "images/set1", correct: 0, total: 0, results: [] }),
  *   null, "demo");
  * assert.ok(html.includes("No files were checked"));
  * ```
  */
 export function buildCheckSheetHtml(
-  check: CheckResult,
+  check: CheckSheet,
   sheetPng: Uint8Array | null,
   runName: string,
   tiles: readonly Uint8Array[] | null = null,
@@ -394,7 +397,7 @@ export function checkOfRun(run: Run): CheckResult | null {
 }
 
 function _checkSection(
-  check: CheckResult | null,
+  check: CheckSheet | null,
   png: Uint8Array | null,
   id: string,
   cut: readonly Uint8Array[] | null = null,
@@ -407,11 +410,11 @@ function _checkSection(
     );
     return out.join("\n");
   }
-  if (check.results.length === 0) {
+  const s = check.summary;
+  if (s.files === 0) {
     out.push(`<p class="muted">No files were checked.</p></section>`);
     return out.join("\n");
   }
-  const s = summariseCheck(check.results);
   const summary = check.total > 0
     ? `${_count(check.correct)} of ${_count(check.total)} read correctly (${
       _percent(check.correct / check.total, 1)
@@ -441,20 +444,20 @@ function _checkSection(
         `worrying ones.</figcaption></figure></div>`,
     );
   }
-  const rows = sheetRows(check.results);
+  const rows = { worst: check.worst, rest: check.rest };
   const shown = [...rows.worst, ...rows.rest];
   const tiles = cut?.length === 2 * shown.length ? cut : _split(png, 2 * shown.length, CHECK_GRID);
   if (tiles === null && png !== null) {
     out.push(`<p class="muted">check_sheet.png does not match check.json; its pictures are left out.</p>`);
   }
-  const table = (indices: readonly number[], offset: number) => {
+  const table = (part: readonly SheetRow[], offset: number) => {
     out.push(
       `<div class="scroll"><table class="check"><thead><tr><th>file</th><th>original</th><th>network input</th>` +
         `<th class="num">expected</th><th>read as</th><th>probabilities</th></tr></thead><tbody>`,
     );
-    indices.forEach((index, i) => {
+    part.forEach((row, i) => {
       const t = offset + i;
-      out.push(_checkRow(check.results[index], tiles?.[2 * t] ?? null, tiles?.[2 * t + 1] ?? null));
+      out.push(_checkRow(row.item, tiles?.[2 * t] ?? null, tiles?.[2 * t + 1] ?? null));
     });
     out.push(`</tbody></table></div>`);
   };
@@ -485,13 +488,12 @@ function _checkSection(
     );
     table(rows.rest, rows.worst.length);
   }
-  const failed = check.results.filter((r) => r.predicted === null);
-  if (failed.length > 0) {
+  if (s.errors > 0) {
     out.push(
       `<h3>Files that could not be read</h3><div class="scroll"><table class="check"><thead><tr><th>file</th>` +
         `<th>why</th></tr></thead><tbody>`,
     );
-    for (const r of failed.slice(0, SHEET_ERROR_ROWS)) {
+    for (const r of check.unread) {
       out.push(
         `<tr><td><code>${escapeHtml(r.file)}</code></td><td class="error">${
           escapeHtml(r.error ?? "no prediction")
@@ -499,10 +501,10 @@ function _checkSection(
       );
     }
     out.push(`</tbody></table></div>`);
-    if (failed.length > SHEET_ERROR_ROWS) {
+    if (s.errors > check.unread.length) {
       out.push(
         `<p class="muted small">and ${
-          _count(failed.length - SHEET_ERROR_ROWS)
+          _count(s.errors - check.unread.length)
         } more; check.json lists them all.</p>`,
       );
     }

@@ -7,7 +7,8 @@
  * | metrics.jsonl | train | header, one record per epoch, final record (JSON Lines) |
  * | curves.svg | {@linkcode writeTrainPictures} | loss and accuracy per epoch, train vs validation |
  * | eval.json, confusion.svg, per_class.svg, mistakes.png | {@linkcode writeEvalPictures} | test-set scores and their pictures |
- * | check.json, check_sheet.png, check_sheet.html | {@linkcode writeCheckSheet} | what the network read in your files |
+ * | check.json | CheckJsonFile (check_json_file.ts), or {@linkcode writeCheckSheet} | what the network read in your files |
+ * | check_sheet.png, check_sheet.html | {@linkcode writeCheckPictures} | the summary and the rows a sheet shows |
  * | report.html | scripts/report.ts | everything above on one page |
  *
  * `runs/LATEST` names the newest run folder ({@linkcode latestRun}). Every file is written with
@@ -19,7 +20,7 @@
 import { basename, join } from "node:path";
 import { writeFileAtomic } from "../base/atomic_write.ts";
 import { FormatError, InputFileError, LimitError, ShapeError } from "../base/errors.ts";
-import { sheetRows } from "./check_summary.ts";
+import { type CheckSheet, checkSheetOf } from "./check_summary.ts";
 import {
   CHECK_GRID,
   type CheckImages,
@@ -31,7 +32,16 @@ import {
   WRONG,
 } from "./gallery.ts";
 import { buildCheckSheetHtml } from "./report_html.ts";
-import type { CheckNumber, CheckResult, EvalResult, Run, RunEpoch, RunFinal, RunHeader } from "./run.ts";
+import type {
+  CheckItem,
+  CheckNumber,
+  CheckResult,
+  EvalResult,
+  Run,
+  RunEpoch,
+  RunFinal,
+  RunHeader,
+} from "./run.ts";
 import { confusionMatrixSvg, perClassBarsSvg, sideBySideSvg, trainingCurvesSvgs } from "./svg_charts.ts";
 
 /** File names inside a run folder. */
@@ -291,26 +301,11 @@ export function parseCheckResult(value: unknown, context: { action: string }): C
   // check.json of earlier versions has no weights_sha256: its weights are unknown
   const hasSha = (value as Record<string, unknown> | null)?.weights_sha256 !== undefined;
   const weightsSha = hasSha ? f.stringOrNull("weights_sha256") : null;
-  const results = f.array("results").map((entry, i) => {
-    const r = new _Fields(entry, context.action, `results[${i}] `);
-    const file = r.string("file");
-    const error = r.stringOrNull("error");
-    const expected = r.integerOrNull("expected", 0, 9);
-    const predicted = r.integerOrNull("predicted", 0, 9);
-    const confidence = r.fractionOrNull("confidence");
-    const probabilities = r.fractionsOrNull("probabilities");
-    const top3 = r.pairsOrNull("top3");
-    if (error === null && (predicted === null || probabilities === null)) {
-      throw new FormatError(
-        `${context.action}: results[${i}] has no "predicted" or "probabilities" and no "error", expected one or the other`,
-      );
-    }
-    return { file, expected, predicted, confidence, probabilities, top3, error };
-  });
+  const results = f.array("results").map((entry, i) => parseCheckItem(entry, i, context));
   // check --digits adds the numbers; check.json files without them read as before
   const hasNumbers = (value as Record<string, unknown>).numbers !== undefined;
   const numbers = hasNumbers
-    ? f.array("numbers").map((entry, i) => _parseCheckNumber(entry, i, context))
+    ? f.array("numbers").map((entry, i) => parseCheckNumber(entry, i, context))
     : null;
   return {
     weights,
@@ -323,8 +318,49 @@ export function parseCheckResult(value: unknown, context: { action: string }): C
   };
 }
 
-/** One entry of check.json's numbers: the file, and the expected and read numbers as digit strings or null. */
-function _parseCheckNumber(entry: unknown, i: number, context: { action: string }): CheckNumber {
+/**
+ * Check that a value has the shape of one of check.json's results and return it typed.
+ *
+ * @param entry The value.
+ * @param i Its position, named in messages.
+ * @param context `action` starts every message.
+ * @returns The result.
+ * @throws {FormatError} When a field is missing, of the wrong kind or out of range.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCheckItem } from "./run_files.ts";
+ * const entry = { file: "x.png", expected: null, predicted: null, confidence: null, probabilities: null, top3: null, error: "not a PNG" };
+ * assert.deepEqual(parseCheckItem(entry, 0, { action: "Cannot use check" }), entry);
+ * ```
+ */
+export function parseCheckItem(entry: unknown, i: number, context: { action: string }): CheckItem {
+  const r = new _Fields(entry, context.action, `results[${i}] `);
+  const file = r.string("file");
+  const error = r.stringOrNull("error");
+  const expected = r.integerOrNull("expected", 0, 9);
+  const predicted = r.integerOrNull("predicted", 0, 9);
+  const confidence = r.fractionOrNull("confidence");
+  const probabilities = r.fractionsOrNull("probabilities");
+  const top3 = r.pairsOrNull("top3");
+  if (error === null && (predicted === null || probabilities === null)) {
+    throw new FormatError(
+      `${context.action}: results[${i}] has no "predicted" or "probabilities" and no "error", expected one or the other`,
+    );
+  }
+  return { file, expected, predicted, confidence, probabilities, top3, error };
+}
+
+/**
+ * Check that a value has the shape of one of check.json's numbers (with `check --digits`) and return it typed.
+ *
+ * @param entry The value.
+ * @param i Its position, named in messages.
+ * @param context `action` starts every message.
+ * @returns The file, and the expected and read numbers as digit strings or null.
+ * @throws {FormatError} When a field is missing or not digits.
+ */
+export function parseCheckNumber(entry: unknown, i: number, context: { action: string }): CheckNumber {
   const n = new _Fields(entry, context.action, `numbers[${i}] `);
   const digitsOrNull = (key: string) => {
     const v = n.stringOrNull(key);
@@ -532,16 +568,13 @@ export async function writeEvalPictures(
 
 /**
  * Write what check read: check.json first (so the reads are kept even when a picture cannot be
- * made), then check_sheet.png (each shown file's thumbnail beside the 28 × 28 input the network saw)
- * and check_sheet.html (a summary, then those files with their predictions and probability bars).
- * Only the rows {@linkcode sheetRows} picks get pictures, so both files stay small for 10,000 files;
- * the report shows the same rows.
+ * made), then the pictures ({@linkcode writeCheckPictures}). For a check of a few files held whole;
+ * a streamed check writes check.json as it goes (CheckJsonFile) and then its pictures.
  *
  * @param runDir The run folder (must exist).
  * @param checkResult What check read, in the check.json format.
- * @param images The decoded file and the network's input of a result, by its index: a list with one
- *   entry per result (null when the file could not be read), or a map that holds at least every row
- *   the sheet shows (see {@linkcode SheetRowKeeper}).
+ * @param images The decoded file and the network's input of each result (null when the file could
+ *   not be read), one entry per result.
  * @returns The paths written.
  * @throws {FormatError} When the result does not have the check.json shape.
  * @throws {ShapeError} When the image list does not match the results, a shown row has no images, or
@@ -564,46 +597,70 @@ export async function writeEvalPictures(
 export async function writeCheckSheet(
   runDir: string,
   checkResult: CheckResult,
-  images: readonly (CheckImages | null)[] | ReadonlyMap<number, CheckImages>,
+  images: readonly (CheckImages | null)[],
 ): Promise<string[]> {
   const action = "Cannot write check sheet";
   const result = parseCheckResult(checkResult, { action });
-  if (Array.isArray(images) && images.length !== result.results.length) {
+  if (images.length !== result.results.length) {
     throw new ShapeError(
       `${action}: ${images.length} image pairs for ${result.results.length} results, expected one per result`,
     );
   }
+  const path = join(runDir, RUN_FILES.check);
+  await writeFileAtomic(path, prettyJson(result) + "\n");
+  const pictures = new Map<number, CheckImages>();
+  images.forEach((pair, i) => pair && pictures.set(i, pair));
+  return [path, ...await writeCheckPictures(runDir, checkSheetOf(result), pictures)];
+}
+
+/**
+ * Draw a check's pictures beside its check.json: check_sheet.png (each shown file's thumbnail
+ * beside the 28 × 28 input the network saw) and check_sheet.html (a summary, then those files with
+ * their predictions and probability bars). An older sheet is removed first, since it would describe
+ * other reads. Only the sheet's rows get pictures, so both files stay small for 10,000 files; the
+ * report shows the same rows.
+ *
+ * @param runDir The run folder (must exist).
+ * @param sheet What the sheet shows ({@linkcode CheckSheetBuilder} or {@linkcode checkSheetOf}).
+ * @param images The decoded file and the network's input of at least every row the sheet shows, by
+ *   the row's index in the check's results.
+ * @returns The paths written.
+ * @throws {ShapeError} When a shown row has no images, or an image is malformed.
+ */
+export async function writeCheckPictures(
+  runDir: string,
+  sheet: CheckSheet,
+  images: ReadonlyMap<number, CheckImages>,
+): Promise<string[]> {
   const written: string[] = [];
   const write = async (name: string, data: string | Uint8Array) => {
     const path = join(runDir, name);
     await writeFileAtomic(path, data);
     written.push(path);
   };
-  await write(RUN_FILES.check, prettyJson(result) + "\n");
-  // an older sheet would now describe other reads
   for (const name of [RUN_FILES.checkSheetPng, RUN_FILES.checkSheetHtml]) {
     await Deno.remove(join(runDir, name)).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
   }
-  const rows = sheetRows(result.results);
-  const shown = [...rows.worst, ...rows.rest];
-  const lookup = (i: number) =>
-    Array.isArray(images) ? images[i] : (images as ReadonlyMap<number, CheckImages>).get(i) ?? null;
-  const items = shown.map((i) => {
-    const pair = lookup(i);
-    if (!pair) throw new ShapeError(`${action}: result ${i} is shown on the sheet but has no images`);
+  const shown = [...sheet.worst, ...sheet.rest];
+  const items = shown.map(({ index }) => {
+    const pair = images.get(index);
+    if (!pair) {
+      throw new ShapeError(
+        `Cannot write check sheet: result ${index} is shown on the sheet but has no images`,
+      );
+    }
     return pair;
   });
-  const verdicts = shown.map((i) => {
-    const r = result.results[i];
-    return r.expected === null || r.predicted === null ? null : r.expected === r.predicted;
-  });
+  const verdicts = shown.map(({ item: r }) =>
+    r.expected === null || r.predicted === null ? null : r.expected === r.predicted
+  );
   const cells = checkSheetCells(items, verdicts);
-  const sheet = gridPng(cells, CHECK_GRID);
-  await write(RUN_FILES.checkSheetPng, sheet.png);
+  const picture = gridPng(cells, CHECK_GRID);
+  await write(RUN_FILES.checkSheetPng, picture.png);
   const tiles = gridCellPngs(cells, CHECK_GRID); // the same pictures the report cuts from the sheet
-  await write(RUN_FILES.checkSheetHtml, buildCheckSheetHtml(result, sheet.png, basename(runDir), tiles));
+  await write(RUN_FILES.checkSheetHtml, buildCheckSheetHtml(sheet, picture.png, basename(runDir), tiles));
   return written;
 }
 
@@ -612,6 +669,7 @@ export async function writeCheckSheet(
  * short array or object of those on one line, so a 10 × 10 matrix reads as 10 rows.
  *
  * @param value Any JSON-compatible value.
+ * @param indent The indent of the line the value starts on, when it is nested in other JSON text.
  * @returns The JSON text (no trailing newline).
  * @example
  * ```ts
@@ -620,8 +678,8 @@ export async function writeCheckSheet(
  * assert.ok(prettyJson({ a: [1, 2], b: { c: null } }) === '{\n  "a": [1, 2],\n  "b": {"c": null}\n}');
  * ```
  */
-export function prettyJson(value: unknown): string {
-  return _pretty(value, "");
+export function prettyJson(value: unknown, indent = ""): string {
+  return _pretty(value, indent);
 }
 
 function _pretty(value: unknown, indent: string): string {
