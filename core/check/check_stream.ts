@@ -1,8 +1,8 @@
 /**
  * A check as a stream: files read in order are predicted in batches, each result is printed as soon
  * as it is known (a table line, a JSON array element, or a JSON line), and only what the end needs
- * is kept: the small per-file results for check.json and the pictures of the few rows the check
- * sheet shows. Memory therefore stays flat however many files a folder holds.
+ * is kept: the counts and the few rows the check sheet shows, with their pictures (check.json is
+ * written as the results come, by CheckJsonFile). Nothing kept grows with the number of files.
  *
  * @module
  */
