@@ -122,67 +122,76 @@ async function main(): Promise<number> {
     out.line(table.header());
   }
 
-  const backend = await createBackend("wasm", hiddenSizes(model.params), model.activation, PREDICT_BATCH);
-  loadParams(backend, model.params);
-  const reader = new DigitReader(workers, { digits });
   const collector = new CheckCollector();
   const numbers = new NumberAssembler();
-  // check.json grows as the files are read; it replaces the run's check.json only at the end
+  // check.json grows as the files are read; it replaces the run's check.json only when all are read
   const checkFile = CheckJsonFile.create(outDir, head, { numbers: digits });
-  const progress = new CheckProgress(quiet || format === "table" && Deno.stdout.isTerminal(), files.length);
   try {
-    const reads: AsyncIterable<DigitRead | PieceRead> = digits
-      ? pieceReads(reader.readAll(names))
-      : reader.readAll(names);
-    for await (const result of predictInOrder(reads, backend)) {
-      const file = names[result.read.index];
-      const piece = "piece" in result.read ? result.read.piece : null;
-      const item = "piece" in result.read
-        ? pieceItem(file, { read: result.read, prediction: result.prediction })
-        : checkItem(file, result);
-      const digit = result.read.digit;
-      collector.add(item, digit && { original: digit.thumbnail, input: digit.input });
-      checkFile.add(item);
-      if (format === "table") out.line(table.line(item, values.show === true && digit ? digit.input : null));
-      // with --digits, JSON carries each number once its last digit is read
-      const number = piece && numbers.add(file, item, piece);
-      if (number) {
-        checkFile.addNumber({ file, expected: number.expected, number: number.number, error: number.error });
-        if (format === "table" && number.number !== null) out.line(numberLine(number));
+    const backend = await createBackend("wasm", hiddenSizes(model.params), model.activation, PREDICT_BATCH);
+    loadParams(backend, model.params);
+    const reader = new DigitReader(workers, { digits });
+    const progress = new CheckProgress(quiet || format === "table" && Deno.stdout.isTerminal(), files.length);
+    try {
+      const reads: AsyncIterable<DigitRead | PieceRead> = digits
+        ? pieceReads(reader.readAll(names))
+        : reader.readAll(names);
+      for await (const result of predictInOrder(reads, backend)) {
+        const file = names[result.read.index];
+        const piece = "piece" in result.read ? result.read.piece : null;
+        const item = "piece" in result.read
+          ? pieceItem(file, { read: result.read, prediction: result.prediction })
+          : checkItem(file, result);
+        const digit = result.read.digit;
+        collector.add(item, digit && { original: digit.thumbnail, input: digit.input });
+        checkFile.add(item);
+        if (format === "table") {
+          out.line(table.line(item, values.show === true && digit ? digit.input : null));
+        }
+        // with --digits, JSON carries each number once its last digit is read
+        const number = piece && numbers.add(file, item, piece);
+        if (number) {
+          checkFile.addNumber({
+            file,
+            expected: number.expected,
+            number: number.number,
+            error: number.error,
+          });
+          if (format === "table" && number.number !== null) out.line(numberLine(number));
+        }
+        const printed = piece ? number : item;
+        if (printed && format === "json") out.write(json.item(printed));
+        else if (printed && format === "jsonl") out.line(JSON.stringify(printed));
+        if (saveDir && digit) {
+          const stem = basename(file, extname(file)) + (piece ? `_${piece.at + 1}` : "");
+          await writeFileAtomic(join(saveDir, stem + "_28x28.png"), encodeGrayPng(digit.input, 28, 28));
+        }
+        progress.update(collector.files);
       }
-      const printed = piece ? number : item;
-      if (printed && format === "json") out.write(json.item(printed));
-      else if (printed && format === "jsonl") out.line(JSON.stringify(printed));
-      if (saveDir && digit) {
-        const stem = basename(file, extname(file)) + (piece ? `_${piece.at + 1}` : "");
-        await writeFileAtomic(join(saveDir, stem + "_28x28.png"), encodeGrayPng(digit.input, 28, 28));
-      }
-      progress.update(collector.files);
+    } finally {
+      progress.clear();
+      reader.dispose();
+      backend.dispose();
     }
-  } catch (error) {
-    checkFile.discard();
-    throw error;
+    if (format === "json") {
+      out.line(
+        digits ? json.tail(numbers.correct, numbers.total) : json.tail(collector.correct, collector.total),
+      );
+    }
+    out.flush();
+
+    if (collector.read === 0) {
+      // nothing could be checked: the first error is the whole story
+      const first = collector.firstError!;
+      throw new InputFileError(
+        collector.files === 1 ? first : `Cannot check any of the ${collector.files} files: ${first}`,
+      );
+    }
+    await checkFile.commit(collector.correct, collector.total);
   } finally {
-    progress.clear();
-    reader.dispose();
-    backend.dispose();
+    checkFile.discard(); // a check that stopped early leaves the run's check.json as it was
   }
   const { correct, total } = collector;
-  if (format === "json") {
-    out.line(digits ? json.tail(numbers.correct, numbers.total) : json.tail(correct, total));
-  }
-  out.flush();
-
   const unread = collector.files - collector.read;
-  if (collector.read === 0) {
-    // nothing could be checked: the first error is the whole story
-    checkFile.discard();
-    const first = collector.firstError!;
-    throw new InputFileError(
-      collector.files === 1 ? first : `Cannot check any of the ${collector.files} files: ${first}`,
-    );
-  }
-  await checkFile.commit(correct, total);
   let sheet = true;
   try {
     await writeCheckPictures(outDir, collector.sheet(head), collector.images);

@@ -107,6 +107,7 @@ export class CheckJsonFile {
    * @param correct Labelled files read as their digit.
    * @param total Labelled files.
    * @returns The path of check.json.
+   * @throws {FormatError} When a count is not a whole number of at least 0.
    */
   async commit(correct: number, total: number): Promise<string> {
     try {
