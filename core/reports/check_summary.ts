@@ -273,18 +273,22 @@ export interface SheetRow {
   readonly item: CheckItem;
 }
 
+/** What a check sheet takes from check.json besides the results. */
+export interface CheckSheetHead {
+  readonly weights: string;
+  readonly source: string;
+  /** check.json's counts: labelled files read as their digit, and labelled files. */
+  readonly correct: number;
+  readonly total: number;
+}
+
 /**
  * Everything a check sheet shows and nothing more, so it is as small for 10,000 files as for 10:
  * check.json's head and counts, the summary, the rows with pictures, and the first files that
  * could not be read. Made from a whole check by {@linkcode checkSheetOf}, or while the results
  * stream in by {@linkcode CheckSheetBuilder}; both give the same sheet.
  */
-export interface CheckSheet {
-  readonly weights: string;
-  readonly source: string;
-  /** check.json's counts: labelled files read as their digit, and labelled files. */
-  readonly correct: number;
-  readonly total: number;
+export interface CheckSheet extends CheckSheetHead {
   readonly summary: CheckSummary;
   /** Rows of {@linkcode sheetRows}' first part, in display order. */
   readonly worst: readonly SheetRow[];
@@ -292,14 +296,6 @@ export interface CheckSheet {
   readonly rest: readonly SheetRow[];
   /** The first {@linkcode SHEET_ERROR_ROWS} files that could not be read; `summary.errors` counts all. */
   readonly unread: readonly CheckItem[];
-}
-
-/** What a check sheet takes from check.json besides the results. */
-export interface CheckSheetHead {
-  readonly weights: string;
-  readonly source: string;
-  readonly correct: number;
-  readonly total: number;
 }
 
 /**
