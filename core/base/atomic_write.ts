@@ -24,9 +24,7 @@ import { basename, dirname, join } from "node:path";
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  // same folder as the target, so the rename never crosses a file system; a name of its own per
-  // call, so overlapping writes of one file never share a temporary file
-  const tmp = join(dirname(path), `.${basename(path)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  const tmp = temporaryPathBeside(path);
   try {
     const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
     try {
@@ -40,6 +38,25 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await Deno.remove(tmp).catch(() => {});
     throw error;
   }
+}
+
+/**
+ * A fresh name for a temporary file that will replace `path`: hidden, in the same folder (so the
+ * rename never crosses a file system), and of its own per call (so overlapping writes of one file
+ * never share a temporary file).
+ *
+ * @param path The file the temporary file will replace.
+ * @param kind Told apart in the name when one writer keeps several temporary files, e.g. "numbers.".
+ * @returns The path, e.g. `runs/x/.check.json.4242.1a2b3c4d.tmp`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { temporaryPathBeside } from "./atomic_write.ts";
+ * assert.match(temporaryPathBeside("runs/x/check.json"), /^runs\/x\/\.check\.json\.\d+\.[0-9a-f]{8}\.tmp$/);
+ * ```
+ */
+export function temporaryPathBeside(path: string, kind = ""): string {
+  return join(dirname(path), `.${basename(path)}.${kind}${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
 }
 
 async function _writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {

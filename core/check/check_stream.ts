@@ -128,7 +128,6 @@ export class CheckCollector {
   /** The pictures kept, by result index. */
   readonly images: Map<number, CheckImages> = new Map();
   #sheet = new CheckSheetBuilder();
-  #firstError: string | null = null;
 
   /**
    * Add the next result.
@@ -137,7 +136,6 @@ export class CheckCollector {
    * @param images Its pictures, when it was read (may be dropped at once if the sheet cannot show it).
    */
   add(item: CheckItem, images: CheckImages | null): void {
-    if (item.predicted === null) this.#firstError ??= item.error ?? "no prediction";
     const { index, keep, drop } = this.#sheet.add(item);
     for (const i of drop) this.images.delete(i);
     if (keep && images !== null) this.images.set(index, images);
@@ -165,7 +163,8 @@ export class CheckCollector {
 
   /** Why the first unread file could not be read; null when every file was read. */
   get firstError(): string | null {
-    return this.#firstError;
+    const unread = this.#sheet.firstUnread;
+    return unread && (unread.error ?? "no prediction");
   }
 
   /**

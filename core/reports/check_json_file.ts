@@ -7,7 +7,8 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { join } from "node:path";
+import { temporaryPathBeside } from "../base/atomic_write.ts";
 import { ShapeError } from "../base/errors.ts";
 import type { CheckItem, CheckNumber, CheckResult } from "./run.ts";
 import { parseCheckItem, parseCheckNumber, parseCheckResult, prettyJson, RUN_FILES } from "./run_files.ts";
@@ -22,7 +23,7 @@ export type CheckJsonHead = Pick<CheckResult, "weights" | "weights_sha256" | "so
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { basename, dirname, join } from "node:path";
+ * import { join } from "node:path";
  * import { CheckJsonFile } from "./check_json_file.ts";
  * import { prettyJson } from "./run_files.ts";
  * const dir = await Deno.makeTempDir();
@@ -153,9 +154,7 @@ class _TempText {
 
   constructor(path: string, kind: string) {
     this.#path = path;
-    // a name of its own per check, in the same folder so the rename never crosses a file system
-    const id = `${Deno.pid}.${crypto.randomUUID().slice(0, 8)}`;
-    this.#tmp = join(dirname(path), `.${basename(path)}.${kind}${id}.tmp`);
+    this.#tmp = temporaryPathBeside(path, kind);
     this.#file = Deno.openSync(this.#tmp, { read: true, write: true, createNew: true });
   }
 

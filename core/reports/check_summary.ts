@@ -368,6 +368,11 @@ export class CheckSheetBuilder {
     return this.#counter.correct;
   }
 
+  /** The first result that could not be read, or null when every one was read. */
+  get firstUnread(): CheckItem | null {
+    return this.#unread[0] ?? null;
+  }
+
   /**
    * The sheet of the results added so far.
    *
