@@ -119,7 +119,7 @@ Deno.bench({ name: "sgdStep N=64: ts", group: "sgdStep N=64", baseline: true }, 
 });
 Deno.bench({ name: "sgdStep N=64: wasm", group: "sgdStep N=64" }, () => {
   k.sample_masks(0, D, N);
-  k.input_update(0, H, 0, D, N, 0);
+  k.input_update(0, H, N, 0);
   k.bias1_update(N, 0);
 });
 

@@ -252,17 +252,13 @@ Deno.test("the phases of a step give the same bytes however they are cut into pa
       k.transpose_w1();
       for (const [s0, s1] of cut.rows) k.scan(s0, s1);
       for (const [i0, i1] of cut.pixels) k.sample_masks(i0, i1, n);
-      for (const [c0, c1] of cut.chunks) for (const [s0, s1] of cut.rows) k.forward_part(c0, c1, s0, s1);
+      for (const [c0, c1] of cut.chunks) k.forward_part(c0, c1, n);
       for (const [s0, s1] of cut.rows) {
         k.output_reduce(s0, s1);
         for (let s = s0; s < s1; s++) softmaxRow(core.logits, s, labels[s], n, core.probs, core.dLogits);
-        k.delta_rows(s0, s1, 0, hidden);
       }
       k.bias1_update(n, 0.1);
-      // hidden_update runs with the part whose pixels start at 0
-      for (const [c0, c1] of cut.chunks) {
-        for (const [i0, i1] of cut.pixels) k.backward_part(c0, c1, i0, i1, n, 0.1);
-      }
+      for (const [c0, c1] of cut.chunks) k.backward_part(c0, c1, n, 0.1);
     }
     results.push(stateBytes(core, n));
   }
@@ -413,7 +409,7 @@ for (const activation of ["relu", "sigmoid"] as const) {
         } else {
           k.sample_masks(0, D, n);
           k.hidden_update(0, hidden, n, 0.3);
-          k.input_update(0, hidden, 0, D, n, 0.3);
+          k.input_update(0, hidden, n, 0.3);
         }
         assert.deepEqual(core.params.w[0], expected.after.w0, `${what}: w0`);
         assert.deepEqual(core.params.b[0], expected.after.b0, `${what}: b0`);

@@ -54,18 +54,8 @@ import { type Activation, D } from "../network/network.ts";
 /** The most threads a backend can use. */
 export const MAX_THREADS = 16;
 
-/** The most parts the hidden units are cut into. */
-const MAX_UNIT_PARTS = 16;
-
-/** Each part of the hidden units is cut again into this many tasks: by rows forward, by pixels backward. */
-export const SUB_PARTS = 4;
-
-/**
- * Where a backward task's pixels start and end: the w0 update costs about a fixed amount per pixel
- * plus one pass per sample that has it, and these cuts (after image rows 9.5, 14.5 and 19.5) split
- * that cost of the MNIST training set into four equal shares.
- */
-export const PIXEL_CUTS: readonly number[] = [0, 266, 406, 546, D];
+/** The most tasks a phase is cut into. */
+const MAX_TASKS = 16;
 
 /** Batches smaller than this run on the calling thread alone: waking a worker costs more. */
 export const MIN_PARALLEL_ROWS = 4;
@@ -132,63 +122,16 @@ export interface WorkerInit {
 }
 
 /**
- * The number of parts the hidden units are cut into for T threads: two per thread, at most 16.
- *
- * @example
- * ```ts
- * import { unitParts } from "./backend_threads.ts";
- * console.assert(unitParts(2) === 4 && unitParts(16) === 16);
- * ```
- */
-export function unitParts(threads: number): number {
-  return Math.min(MAX_UNIT_PARTS, 2 * threads);
-}
-
-/**
- * The number of tasks a phase is cut into for T threads: {@linkcode SUB_PARTS} per part of the hidden
- * units. A forward task is one part of the units for a quarter of the rows, a backward task one part of
- * the units for a quarter of the pixels, so a thread that is slowed (another job on its core) leaves a
- * quarter of a unit part to steal, not a whole one.
+ * The number of tasks a phase is cut into for T threads: two per thread, at most 16.
  *
  * @example
  * ```ts
  * import { taskCount } from "./backend_threads.ts";
- * console.assert(taskCount(2) === 16 && taskCount(16) === 64);
+ * console.assert(taskCount(2) === 4 && taskCount(16) === 16);
  * ```
  */
 export function taskCount(threads: number): number {
-  return SUB_PARTS * unitParts(threads);
-}
-
-/**
- * The part of the units and the rows of forward task τ of a batch of n rows: chunks
- * {@linkcode taskChunks}(⌊τ / 4⌋, parts), rows [⌊r·n/4⌋, ⌊(r+1)·n/4⌋) with r = τ mod 4.
- *
- * @example
- * ```ts
- * import { forwardTask } from "./backend_threads.ts";
- * console.assert(forwardTask(5, 4, 64).join() === "4,8,16,32");
- * ```
- */
-export function forwardTask(task: number, parts: number, n: number): [number, number, number, number] {
-  const [c0, c1] = taskChunks(Math.floor(task / SUB_PARTS), parts);
-  const [s0, s1] = taskRows(task % SUB_PARTS, SUB_PARTS, n);
-  return [c0, c1, s0, s1];
-}
-
-/**
- * The part of the units and the pixels of backward task τ: chunks {@linkcode taskChunks}(⌊τ / 4⌋,
- * parts), pixels [PIXEL_CUTS[r], PIXEL_CUTS[r + 1]) with r = τ mod 4.
- *
- * @example
- * ```ts
- * import { backwardTask } from "./backend_threads.ts";
- * console.assert(backwardTask(7, 4).join() === "4,8,546,784");
- * ```
- */
-export function backwardTask(task: number, parts: number): [number, number, number, number] {
-  const [c0, c1] = taskChunks(Math.floor(task / SUB_PARTS), parts), r = task % SUB_PARTS;
-  return [c0, c1, PIXEL_CUTS[r], PIXEL_CUTS[r + 1]];
+  return Math.min(MAX_TASKS, 2 * threads);
 }
 
 /**
@@ -285,8 +228,8 @@ export function servePhase(
       if (Atomics.compareExchange(ctrl, word, w, w + 1) !== w) continue;
       // the phase cannot end before this task is done, so its words are still current
       _runTask(ctrl, ctrlFloat, kernels, views, task, tasks);
-      // only the last task wakes the calling thread (which may sleep in Atomics.wait)
-      if (Atomics.add(ctrl, CTRL_DONE, 1) === tasks - 1) Atomics.notify(ctrl, CTRL_DONE);
+      Atomics.add(ctrl, CTRL_DONE, 1);
+      Atomics.notify(ctrl, CTRL_DONE);
     }
   }
 }
@@ -299,19 +242,15 @@ function _runTask(
   task: number,
   tasks: number,
 ): void {
-  const n = ctrl[CTRL_ROWS], command = ctrl[CTRL_COMMAND], parts = tasks / SUB_PARTS;
-  const [s0, s1] = taskRows(task, tasks, n);
+  const n = ctrl[CTRL_ROWS], command = ctrl[CTRL_COMMAND];
+  const [s0, s1] = taskRows(task, tasks, n), [c0, c1] = taskChunks(task, tasks);
   try {
     if (command === CMD_LISTS) {
       const [i0, i1] = taskPixels(task, tasks);
       kernels.lists_part(s0, s1, i0, i1, n);
-    } else if (command === CMD_FORWARD) {
-      const [c0, c1, r0, r1] = forwardTask(task, parts, n);
-      kernels.forward_part(c0, c1, r0, r1);
-    } else if (command === CMD_BACKWARD) {
-      const [c0, c1, i0, i1] = backwardTask(task, parts);
-      kernels.backward_part(c0, c1, i0, i1, n, ctrlFloat[CTRL_LR]);
-    } else if (s0 === s1) return;
+    } else if (command === CMD_FORWARD) kernels.forward_part(c0, c1, n);
+    else if (command === CMD_BACKWARD) kernels.backward_part(c0, c1, n, ctrlFloat[CTRL_LR]);
+    else if (s0 === s1) return;
     else if (command === CMD_SOFTMAX) softmaxRows(kernels, views, s0, s1, n);
     else if (command === CMD_PREDICT) {
       predictRows(kernels, views, s0, s1, n, ctrl[CTRL_HAS_LABELS] === 1, ctrl[CTRL_IMAGES]);
@@ -413,7 +352,7 @@ export async function createThreadedBackend(
       else run(CMD_LISTS, n, 0);
     },
     forward(n) {
-      if (serial(n)) k.forward_part(0, HIDDEN_CHUNKS, 0, n);
+      if (serial(n)) k.forward_part(0, HIDDEN_CHUNKS, n);
       else run(CMD_FORWARD, n, 0);
     },
     softmax(labels, offset, n) {
@@ -423,7 +362,7 @@ export async function createThreadedBackend(
       return rowLossSum(n);
     },
     backward(n, lr) {
-      if (serial(n)) k.backward_part(0, HIDDEN_CHUNKS, 0, D, n, lr);
+      if (serial(n)) k.backward_part(0, HIDDEN_CHUNKS, n, lr);
       else run(CMD_BACKWARD, n, lr);
     },
     load(n) {

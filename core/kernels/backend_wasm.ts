@@ -129,19 +129,16 @@ export interface WasmKernelExports {
   hidden_update(j0: number, j1: number, n: number, lr: number): void;
   /** The sample masks of pixels [i0, i1) (multiples of 16) for the first n rows of x. */
   sample_masks(i0: number, i1: number, n: number): void;
-  /** w0[i0..i1, j0..j1) -= lr xᵀ·dZ0[:, j0..j1), over the samples set in each pixel's masks. */
-  input_update(j0: number, j1: number, i0: number, i1: number, n: number, lr: number): void;
+  /** w0[:, j0..j1) -= lr xᵀ·dZ0[:, j0..j1), over the samples set in each pixel's masks. */
+  input_update(j0: number, j1: number, n: number, lr: number): void;
   /** The w0 update of a batch of one, over row 0's pixel list. */
   input_update_one(lr: number): void;
   /** scan of rows [s0, s1), then sample_masks of pixels [i0, i1) for n rows. */
   lists_part(s0: number, s1: number, i0: number, i1: number, n: number): void;
-  /** hidden_forward of the units of chunks [c0, c1) and their output_partial, for rows [s0, s1). */
-  forward_part(c0: number, c1: number, s0: number, s1: number): void;
-  /**
-   * For the units of chunks [c0, c1) and n > 1 rows whose dZ0 is computed: hidden_update when i0 is 0,
-   * then input_update of pixels [i0, i1).
-   */
-  backward_part(c0: number, c1: number, i0: number, i1: number, n: number, lr: number): void;
+  /** hidden_forward of the units of chunks [c0, c1) and their output_partial, for n rows. */
+  forward_part(c0: number, c1: number, n: number): void;
+  /** delta_rows, hidden_update and input_update of the units of chunks [c0, c1), for n > 1 rows. */
+  backward_part(c0: number, c1: number, n: number, lr: number): void;
 }
 
 /** A wasm instance with its memory laid out for one network, and typed views of every buffer. */
@@ -189,12 +186,11 @@ export interface PhaseRunner {
   /** z0, a0 and the partial logits of every chunk for the n rows (forward_part). */
   forward(n: number): void;
   /**
-   * logits = b1 + the partials (output_reduce), then the softmax (probs, dLogits) and dZ0 (delta_rows)
-   * of the n rows; returns the summed loss, summed in row order as {@linkcode softmaxCrossEntropy}
-   * gives it.
+   * logits = b1 + the partials (output_reduce), then the softmax (probs, dLogits) of the n rows;
+   * returns the summed loss, summed in row order as {@linkcode softmaxCrossEntropy} gives it.
    */
   softmax(labels: ArrayLike<number>, offset: number, n: number): number;
-  /** The updates of w1, b0 and w0 (backward_part), every chunk, dZ0 computed by the softmax phase. */
+  /** dZ0 (w1Q current), then the updates of w1, b0 and w0, every chunk (backward_part). */
   backward(n: number, lr: number): void;
   /** load_pixels over the first n rows. */
   load(n: number): void;
@@ -547,10 +543,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
   };
 }
 
-/**
- * The softmax phase of a training step on the calling thread: the logits' reduction, the softmax, then
- * every row's dZ0 (delta_rows; w1Q current).
- */
+/** The softmax phase of a training step on the calling thread: the logits' reduction, then the softmax. */
 export function softmaxOnThisThread(
   core: WasmCore,
   labels: ArrayLike<number>,
@@ -558,9 +551,7 @@ export function softmaxOnThisThread(
   n: number,
 ): number {
   core.kernels.output_reduce(0, n);
-  const loss = softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, core.dLogits);
-  core.kernels.delta_rows(0, n, 0, core.layout.hidden);
-  return loss;
+  return softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, core.dLogits);
 }
 
 /**
@@ -603,7 +594,7 @@ export function predictRows(
 /**
  * The part of a training step's softmax phase a thread does for rows [s0, s1) of n: their logits
  * (output_reduce), then their softmax with dLogits, each row's loss stored in `rowLoss` (labels from
- * `labels`), then their dZ0 (delta_rows, every hidden unit; w1Q current).
+ * `labels`).
  */
 export function softmaxRows(
   kernels: WasmKernelExports,
@@ -616,7 +607,6 @@ export function softmaxRows(
   for (let s = s0; s < s1; s++) {
     views.rowLoss[s] = softmaxRow(views.logits, s, views.labels[s], n, views.probs, views.dLogits);
   }
-  kernels.delta_rows(s0, s1, 0, views.hidden);
 }
 
 /** Views of the buffers a thread needs for the softmax of its rows. */
@@ -626,8 +616,6 @@ export interface RowViews {
   readonly dLogits: Float32Array;
   readonly labels: Uint8Array;
   readonly rowLoss: Float64Array;
-  /** H, for the rows' dZ0. */
-  readonly hidden: number;
 }
 
 /** The {@linkcode RowViews} of a laid-out memory. */
@@ -639,7 +627,6 @@ export function rowViews(memory: WebAssembly.Memory, layout: WasmLayout): RowVie
     dLogits: new Float32Array(memory.buffer, layout.dLogits, N * K),
     labels: new Uint8Array(memory.buffer, layout.labels, N),
     rowLoss: new Float64Array(memory.buffer, layout.rowLoss, N),
-    hidden: layout.hidden,
   };
 }
 
@@ -674,9 +661,9 @@ export async function createWasmBackend(
   const k = core.kernels;
   return backendOnCore(core, {
     lists: (n) => k.lists_part(0, n, 0, D, n),
-    forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, 0, n),
+    forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
     softmax: (labels, offset, n) => softmaxOnThisThread(core, labels, offset, n),
-    backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, 0, D, n, lr),
+    backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, n, lr),
     load: (n) => k.load_pixels(0, n),
     gather: (n, next) => k.gather_pixels(0, n, n, n + next),
     predict: (labels, offset, n, images) => predictOnThisThread(core, labels, offset, n, images),

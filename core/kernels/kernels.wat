@@ -1364,17 +1364,14 @@
     (v128.store32_lane 0 (local.get $wp)
       (f32x4.sub (v128.load32_zero (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $acc)))))
 
-  ;; w0[i0..i1, j0..j1) -= lr * Σ_s x[s, i] dZ0[s, j0..j1) for every pixel i of [i0, i1) some sample has
-  ;; (dL/dw0 = xᵀ·dZ0 stays factored), walking per pixel the samples set in its masks ($sample_masks):
-  ;; each w0 row a batch touches is read and written once per block of units. Blocks of 32 units, then
-  ;; of 4, then single units, as in $hidden_forward.
-  (func $input_update (export "input_update")
-    (param $j0 i32) (param $j1 i32) (param $i0 i32) (param $i1 i32) (param $n i32) (param $lr f32)
+  ;; w0[:, j0..j1) -= lr * Σ_s x[s, i] dZ0[s, j0..j1) for every pixel i some sample has (dL/dw0 = xᵀ·dZ0
+  ;; stays factored), walking per pixel the samples set in its masks ($sample_masks): each w0 row a
+  ;; batch touches is read and written once per block of units. Blocks of 32 units, then of 4, then
+  ;; single units, as in $hidden_forward.
+  (func $input_update (export "input_update") (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
     (local $jb i32) (local $jend i32) (local $w0 i32) (local $dZ0 i32) (local $lrv v128) (local $i i32)
     (local $mp i32) (local $g i32) (local $groups i32) (local $any i64) (local $rowBytes i32) (local $wrow i32)
     (local $xp i32)
-    (if (i32.ge_u (local.get $i0) (local.get $i1)) (then (return)))
-    (local.set $i (local.get $i0))
     (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
     (local.set $w0 (i32.load (i32.const 16)))
     (local.set $dZ0 (i32.load (i32.const 52)))
@@ -1418,7 +1415,7 @@
               (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
               (br $m0)))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $pixel (i32.lt_u (local.get $i) (local.get $i1)))))
+      (br_if $pixel (i32.lt_u (local.get $i) (i32.const 784)))))
 
   ;; w0[i, :] -= lr * x[0, i] dZ0[0, :] for a batch of one (per-image SGD), over the pixel list of
   ;; row 0 ($scan): computed as w0[i, :] += x[0, i] * (−lr dZ0[0, :]).
@@ -1464,21 +1461,19 @@
     (call $scan (local.get $s0) (local.get $s1))
     (call $sample_masks (local.get $i0) (local.get $i1) (local.get $n)))
 
-  ;; Forward of chunks [c0, c1) for rows [s0, s1): z0 and a0 of their hidden units, then their
+  ;; Forward of chunks [c0, c1) for the first n rows: z0 and a0 of their hidden units, then their
   ;; partial logits.
-  (func $forward_part (export "forward_part") (param $c0 i32) (param $c1 i32) (param $s0 i32) (param $s1 i32)
+  (func $forward_part (export "forward_part") (param $c0 i32) (param $c1 i32) (param $n i32)
     (call $hidden_forward
-      (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (local.get $s0) (local.get $s1))
-    (call $output_partial (local.get $c0) (local.get $c1) (local.get $s0) (local.get $s1)))
+      (call $chunk_start (local.get $c0)) (call $chunk_start (local.get $c1)) (i32.const 0) (local.get $n))
+    (call $output_partial (local.get $c0) (local.get $c1) (i32.const 0) (local.get $n)))
 
-  ;; Update of chunks [c0, c1) for the first n rows (n > 1), dZ0 of every row already computed
-  ;; ($delta_rows): their w1 rows and b0 entries when the pixels start at 0, then their w0 columns in
-  ;; the rows of pixels [i0, i1).
-  (func $backward_part (export "backward_part")
-    (param $c0 i32) (param $c1 i32) (param $i0 i32) (param $i1 i32) (param $n i32) (param $lr f32)
+  ;; Backward and update of chunks [c0, c1) for the first n rows (n > 1): dZ0 of their hidden units
+  ;; (w1Q before the update), then their w1 rows and b0 entries, then their w0 columns.
+  (func $backward_part (export "backward_part") (param $c0 i32) (param $c1 i32) (param $n i32) (param $lr f32)
     (local $j0 i32) (local $j1 i32)
     (local.set $j0 (call $chunk_start (local.get $c0)))
     (local.set $j1 (call $chunk_start (local.get $c1)))
-    (if (i32.eqz (local.get $i0))
-      (then (call $hidden_update (local.get $j0) (local.get $j1) (local.get $n) (local.get $lr))))
-    (call $input_update (local.get $j0) (local.get $j1) (local.get $i0) (local.get $i1) (local.get $n) (local.get $lr))))
+    (call $delta_rows (i32.const 0) (local.get $n) (local.get $j0) (local.get $j1))
+    (call $hidden_update (local.get $j0) (local.get $j1) (local.get $n) (local.get $lr))
+    (call $input_update (local.get $j0) (local.get $j1) (local.get $n) (local.get $lr))))
