@@ -22,7 +22,7 @@
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../core/base/atomic_write.ts";
-import { helpText, type OptionSpec, parseFlags, runMain, UsageError } from "../scripts/_cli.ts";
+import { helpText, integerFlag, type OptionSpec, parseFlags, runMain, UsageError } from "../scripts/_cli.ts";
 
 /** One benchmark workload: the same network and data on both sides, the training loop only. */
 interface Workload {
@@ -285,14 +285,7 @@ async function _main(): Promise<number> {
     ));
     return 0;
   }
-  const int = (name: string, fallback: number, min: number): number => {
-    const text = values[name] as string | undefined;
-    const value = text === undefined ? fallback : Number(text);
-    if (!Number.isInteger(value) || value < min) {
-      throw new UsageError(`Cannot parse arguments: --${name} is "${text}", expected an integer ≥ ${min}`);
-    }
-    return value;
-  };
+  const int = (name: string, fallback: number, min: number) => integerFlag(values, name, fallback, min);
   const settings = {
     runs: int("runs", 3, 1),
     seed: int("seed", 1, 0),

@@ -27,7 +27,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { helpText, type OptionSpec, parseFlags, runMain, UsageError } from "../scripts/_cli.ts";
+import { helpText, integerFlag, type OptionSpec, parseFlags, runMain, UsageError } from "../scripts/_cli.ts";
 import { loadIdxPair } from "../core/formats/idx.ts";
 import {
   createWasmCore,
@@ -169,15 +169,8 @@ async function main(): Promise<number> {
     ));
     return 0;
   }
-  const count = (name: string, fallback: number) => {
-    const text = values[name] as string | undefined;
-    const value = text === undefined ? fallback : Number(text);
-    if (!Number.isInteger(value) || value < 1) {
-      throw new UsageError(`Cannot parse arguments: --${name} is "${text}", expected a positive integer`);
-    }
-    return value;
-  };
-  const rounds = count("rounds", 5), steps = count("steps", 2000), hidden = count("hidden", 128);
+  const rounds = integerFlag(values, "rounds", 5, 1), steps = integerFlag(values, "steps", 2000, 1);
+  const hidden = integerFlag(values, "hidden", 128, 128);
   if (hidden % 128 !== 0) {
     throw new UsageError(`Cannot parse arguments: --hidden is ${hidden}, expected a multiple of 128`);
   }

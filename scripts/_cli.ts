@@ -21,6 +21,39 @@ export type OptionSpec = Record<
 >;
 
 /**
+ * The value of an integer flag: `fallback` when the flag is absent, else its number, at least `min`.
+ *
+ * @param values What {@linkcode parseFlags} returned as `values`.
+ * @param name The flag, without its dashes.
+ * @throws {UsageError} When the flag's text is not an integer ≥ min.
+ * @example
+ * ```ts
+ * import { integerFlag, UsageError } from "./_cli.ts";
+ * console.assert(integerFlag({ runs: "3" }, "runs", 5, 1) === 3);
+ * console.assert(integerFlag({}, "runs", 5, 1) === 5);
+ * try {
+ *   integerFlag({ runs: "0" }, "runs", 5, 1);
+ * } catch (error) {
+ *   console.assert(error instanceof UsageError);
+ *   console.assert((error as Error).message === 'Cannot parse arguments: --runs is "0", expected an integer ≥ 1');
+ * }
+ * ```
+ */
+export function integerFlag(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min: number,
+): number {
+  const text = values[name] as string | undefined;
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    throw new UsageError(`Cannot parse arguments: --${name} is "${text}", expected an integer ≥ ${min}`);
+  }
+  return value;
+}
+
+/**
  * Parse command-line flags strictly: an unknown flag or a missing value is a UsageError.
  *
  * @param args Deno.args.
