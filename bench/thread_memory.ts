@@ -30,17 +30,27 @@ import { fileURLToPath } from "node:url";
 import { helpText, integerFlag, type OptionSpec, parseFlags, runMain, UsageError } from "../scripts/_cli.ts";
 import { loadIdxPair } from "../core/formats/idx.ts";
 import {
+  CONTROL_OFFSET,
   createWasmCore,
+  HIDDEN_CHUNKS,
   instantiateKernels,
   loadKernelModule,
   type WasmKernelExports,
 } from "../core/kernels/backend_wasm.ts";
+import {
+  CTRL_WORDS,
+  queueTasks,
+  taskChunks,
+  taskCount,
+  taskPixels,
+  taskRows,
+} from "../core/kernels/backend_threads.ts";
 import { D, initParams } from "../core/network/network.ts";
 import { Rng } from "../core/network/rng.ts";
 
 const BATCH = 64;
-/** Where the barrier's counter lives: free bytes between the control words and the scans' sink. */
-const BARRIER_OFFSET = 1408;
+/** Where the barrier's counter lives: the free bytes right after the threaded backend's control words. */
+const BARRIER_OFFSET = CONTROL_OFFSET + 4 * CTRL_WORDS;
 const PHASES = ["lists", "forward", "reduce", "update"] as const;
 type Phase = typeof PHASES[number];
 
@@ -51,25 +61,42 @@ interface Share {
   readonly chunks: readonly (readonly [number, number])[];
 }
 
-const WHOLE: Share = { rows: [0, BATCH], pixels: [0, D], chunks: [[0, 4], [4, 8], [8, 12], [12, 16]] };
+/** The threaded backend's cut for two threads: thread t's home tasks, their rows, pixels and chunks. */
+function backendShare(thread: number): Share {
+  const tasks = taskCount(2), [t0, t1] = queueTasks(thread, 2, tasks);
+  const home = Array.from({ length: t1 - t0 }, (_, i) => t0 + i);
+  return {
+    rows: [taskRows(t0, tasks, BATCH)[0], taskRows(t1 - 1, tasks, BATCH)[1]],
+    pixels: [taskPixels(t0, tasks)[0], taskPixels(t1 - 1, tasks)[1]],
+    chunks: home.map((task) => taskChunks(task, tasks)),
+  };
+}
+
+/** One thread doing every task. */
+const WHOLE: Share = {
+  rows: [0, BATCH],
+  pixels: [0, D],
+  chunks: Array.from({ length: taskCount(2) }, (_, task) => taskChunks(task, taskCount(2))),
+};
 
 /**
- * The two threads' shares: as backend_threads.ts cuts them (thread 0 the first 8 of the 16 chunks of
- * hidden units, thread 1 the last 8), or with the chunks interleaved (thread 0 the even ones, thread 1
+ * The two threads' shares: as backend_threads.ts cuts them (thread 0 the first half of the 16 chunks of
+ * hidden units, thread 1 the second), or with the chunks interleaved (thread 0 the even ones, thread 1
  * the odd ones), which puts both threads' columns of w0 side by side in every row.
  */
 function halves(interleave: boolean): readonly Share[] {
-  const chunks = (t: number): [number, number][] =>
-    interleave
-      ? Array.from({ length: 8 }, (_, i) => [2 * i + t, 2 * i + t + 1])
-      : [[8 * t, 8 * t + 4], [8 * t + 4, 8 * t + 8]];
-  return [
-    { rows: [0, BATCH / 2], pixels: [0, 384], chunks: chunks(0) },
-    { rows: [BATCH / 2, BATCH], pixels: [384, D], chunks: chunks(1) },
-  ];
+  return [0, 1].map((t) => {
+    const share = backendShare(t);
+    if (!interleave) return share;
+    const chunks = Array.from(
+      { length: HIDDEN_CHUNKS / 2 },
+      (_, i): [number, number] => [2 * i + t, 2 * i + t + 1],
+    );
+    return { ...share, chunks };
+  });
 }
 
-/** What a worker is told: the kernels, the memory to run on (or to copy), and the barrier's memory. */
+/** What a worker is told: the kernels, the shared memory (its barrier, and what it runs on or copies), its share. */
 interface WorkerTask {
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
