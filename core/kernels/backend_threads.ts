@@ -296,9 +296,11 @@ export async function createThreadedBackend(
       `Cannot create the wasm backend: thread count is ${threads}, expected an integer in [1, ${MAX_THREADS}]`,
     );
   }
-  wasmLayout(hidden, capacity); // refuse an oversized memory before reading the file
+  // one slab of w0, z0, a0 and dZ0 per task, so threads write pages of their own
+  const parts = threads === 1 ? 1 : taskCount(threads);
+  wasmLayout(hidden, capacity, parts); // refuse an oversized memory before reading the file
   const module = await loadKernelModule();
-  const core = createWasmCore(module, hidden, activation, capacity);
+  const core = createWasmCore(module, hidden, activation, capacity, parts);
   const ctrl = new Int32Array(core.memory.buffer, CONTROL_OFFSET, CTRL_WORDS);
   const ctrlFloat = new Float32Array(core.memory.buffer, CONTROL_OFFSET, CTRL_WORDS);
   const workers: Worker[] = [];

@@ -41,6 +41,14 @@ const HEADER_BYTES = 4096;
 /** Words of the kernels' header (core/kernels/kernels.wat), and the one that holds the held images' address. */
 const HEADER_WORDS = 25;
 const HEADER_HELD = 20;
+/**
+ * Byte offset of the kernels' part table, right after the control words: one entry of
+ * PART_ENTRY_BYTES per part, at most NC parts, ending at byte 1920.
+ */
+export const PART_TABLE = 1408;
+export const PART_ENTRY_BYTES = 32;
+/** Memory page of the operating system: each part's slab starts on one, so no page holds two parts. */
+const OS_PAGE_BYTES = 4096;
 const PAGE_BYTES = 65536;
 /** Row stride of the per-chunk partial logits: K padded to 3 quads. */
 const PARTIAL_FLOATS = 12;
@@ -53,14 +61,29 @@ export interface WasmLayout {
   readonly capacity: number;
   /** Size of the memory in 64 KiB pages. */
   readonly pages: number;
-  /** w0 (D, H), b0 (H), w1 (H, K), b1 (K). */
+  /**
+   * P, the parts the hidden units are laid out in: part p holds the units of chunks
+   * [⌊p·NC/P⌋, ⌊(p+1)·NC/P⌋), [partStart[p], partStart[p + 1]), and its columns of w0, z0, a0 and dZ0
+   * lie in slabs of their own with rows of `stride` bytes. With P = 1 the slabs are the (D, H) and
+   * (capacity, H) buffers themselves.
+   */
+  readonly parts: number;
+  readonly partStart: readonly number[];
+  /** Row stride in bytes of each slab: 4H for one part, else 4 × the widest part rounded up to 64. */
+  readonly stride: number;
+  /** The slabs of w0: part p's at w0Parts + p · w0PartBytes. With one part, w0Parts = w0. */
+  readonly w0Parts: number;
+  readonly w0PartBytes: number;
+  /** Bytes from one part's slab of z0, a0 or dZ0 to the next. */
+  readonly rowPartBytes: number;
+  /** w0 (D, H), b0 (H), w1 (H, K), b1 (K): with several parts, w0 is the copy TypeScript reads and writes. */
   readonly w0: number;
   readonly b0: number;
   readonly w1: number;
   readonly b1: number;
   /** x (capacity, D). */
   readonly x: number;
-  /** z0, a0, dZ0: (capacity, H). */
+  /** z0, a0, dZ0: (capacity, H), or part 0's slab of each with several parts. */
   readonly z0: number;
   readonly a0: number;
   readonly dZ0: number;
@@ -147,9 +170,21 @@ export interface WasmCore {
   readonly layout: WasmLayout;
   readonly kernels: WasmKernelExports;
   readonly activation: Activation;
-  /** Views of w0, b0, w1, b1. */
+  /**
+   * w0, b0, w1, b1: views of wasm memory. With several parts the kernels keep w0 in the parts' slabs
+   * and `params.w[0]` is a copy: reading `params.w` copies the slabs out first when a step changed
+   * them, and the next {@linkcode WasmCore.prepareParams} copies it back in. So read `params.w` afresh
+   * after a step, as `loadParams` and the weights' writer do, rather than keep the array.
+   */
   readonly params: Params;
-  /** Views of the batch buffers: x (capacity, D); z0, a0, dZ0 (capacity, H); logits, probs, dLogits (capacity, K). */
+  /** Before kernels run: with several parts, copy `params.w[0]` into the slabs if it was read since. */
+  prepareParams(): void;
+  /** After a training step: the kernels changed w0, so the next read of `params.w` copies it out. */
+  paramsUpdated(): void;
+  /**
+   * Views of the batch buffers: x (capacity, D); z0, a0, dZ0 (capacity, H); logits, probs, dLogits
+   * (capacity, K). With several parts, z0, a0 and dZ0 are copies gathered from the slabs when read.
+   */
   readonly x: Float32Array;
   readonly z0: Float32Array;
   readonly a0: Float32Array;
@@ -239,13 +274,33 @@ export function checkBackendShape(
 }
 
 /**
+ * The first hidden unit of chunk c of the logits' sums: 4⌊c·Q/NC⌋ with Q = ⌈H/4⌉ quads, at most H
+ * (the kernels' $chunk_start).
+ *
+ * @example
+ * ```ts
+ * import { chunkStart } from "./backend_wasm.ts";
+ * console.assert(chunkStart(1, 128) === 8 && chunkStart(16, 130) === 130);
+ * ```
+ */
+export function chunkStart(c: number, hidden: number): number {
+  return Math.min(hidden, 4 * Math.floor(c * Math.ceil(hidden / 4) / HIDDEN_CHUNKS));
+}
+
+/**
  * Lay out every buffer of a network in wasm memory, each on a 64-byte boundary.
+ *
+ * With several parts (one per task of the threaded backend), each part's columns of w0, z0, a0 and
+ * dZ0 get slabs of their own, each starting on a page of the operating system: two threads that
+ * write different parts then never write the same page. Sharing pages cost more than the second
+ * thread gained (docs/kernels.md, "Why two threads lose").
  *
  * @param hidden H.
  * @param capacity The largest batch N.
+ * @param parts P, 1 to NC.
  * @returns Byte offsets and the size in pages.
- * @throws {LimitError} When hidden or capacity is not a positive integer, or the memory would exceed
- *   {@linkcode MAX_WASM_BYTES}.
+ * @throws {LimitError} When hidden or capacity is not a positive integer, parts is not in [1, NC], or
+ *   the memory would exceed {@linkcode MAX_WASM_BYTES}.
  * @example
  * ```ts
  * import { wasmLayout } from "./backend_wasm.ts";
@@ -253,26 +308,50 @@ export function checkBackendShape(
  * console.assert(layout.b0 - layout.w0 === 784 * 128 * 4);
  * ```
  */
-export function wasmLayout(hidden: number, capacity: number): WasmLayout {
+export function wasmLayout(hidden: number, capacity: number, parts = 1): WasmLayout {
   checkBackendShape(hidden, "relu", capacity);
+  if (!Number.isInteger(parts) || parts < 1 || parts > HIDDEN_CHUNKS) {
+    throw new LimitError(
+      `Cannot create the wasm backend: ${parts} parts of the hidden units, expected an integer in [1, ${HIDDEN_CHUNKS}]`,
+    );
+  }
   let end = HEADER_BYTES;
-  const take = (bytes: number): number => {
-    const at = end;
-    end += Math.ceil(bytes / 64) * 64;
+  const take = (bytes: number, align = 64): number => {
+    const at = Math.ceil(end / align) * align;
+    end = at + Math.ceil(bytes / 64) * 64;
     return at;
   };
   const H = hidden, N = capacity;
+  const partStart = Array.from(
+    { length: parts + 1 },
+    (_, p) => chunkStart(Math.floor(p * HIDDEN_CHUNKS / parts), H),
+  );
+  const widest = Math.max(...partStart.slice(1).map((e, p) => e - partStart[p]));
+  const stride = parts === 1 ? 4 * H : Math.ceil(4 * widest / 64) * 64;
+  const w0PartBytes = parts === 1 ? D * stride : Math.ceil(D * stride / OS_PAGE_BYTES) * OS_PAGE_BYTES;
+  const rowPartBytes = parts === 1 ? N * stride : Math.ceil(N * stride / OS_PAGE_BYTES) * OS_PAGE_BYTES;
+  // several parts: page-aligned slabs, and a page of slack after them (the last units' quads read past a row)
+  const slabs = (bytes: number) =>
+    parts === 1 ? take(bytes) : take(parts * bytes + OS_PAGE_BYTES, OS_PAGE_BYTES);
+  const w0 = take(D * H * 4);
+  const w0Parts = parts === 1 ? w0 : slabs(w0PartBytes);
   const layout = {
     hidden,
     capacity,
-    w0: take(D * H * 4),
+    parts,
+    partStart,
+    stride,
+    w0Parts,
+    w0PartBytes,
+    rowPartBytes,
+    w0,
     b0: take(H * 4),
     w1: take(H * K * 4),
     b1: take(K * 4),
     x: take(N * D * 4),
-    z0: take(N * H * 4),
-    a0: take(N * H * 4),
-    dZ0: take(N * H * 4),
+    z0: slabs(rowPartBytes),
+    a0: slabs(rowPartBytes),
+    dZ0: slabs(rowPartBytes),
     logits: take(N * K * 4),
     probs: take(N * K * 4),
     dLogits: take(N * K * 4),
@@ -338,8 +417,10 @@ export function instantiateKernels(
  * @param hidden H.
  * @param activation The hidden non-linearity.
  * @param capacity The largest batch N.
+ * @param parts P, how many slabs the hidden units' columns are laid out in (one per task of the
+ *   threaded backend; see {@linkcode wasmLayout}).
  * @returns The instance with views of every buffer.
- * @throws {LimitError} For a bad hidden size, capacity or activation, or a memory over the cap.
+ * @throws {LimitError} For a bad hidden size, capacity, activation or part count, or a memory over the cap.
  * @example
  * ```ts
  * import { createWasmCore, loadKernelModule } from "./backend_wasm.ts";
@@ -352,9 +433,10 @@ export function createWasmCore(
   hidden: number,
   activation: Activation,
   capacity: number,
+  parts = 1,
 ): WasmCore {
   checkBackendShape(hidden, activation, capacity);
-  const layout = wasmLayout(hidden, capacity);
+  const layout = wasmLayout(hidden, capacity, parts);
   // growable up to the cap, for holdImages; a shared memory never moves, so views stay valid
   const memory = new WebAssembly.Memory({
     initial: layout.pages,
@@ -385,29 +467,68 @@ export function createWasmCore(
     layout.pixels,
     0, // held images: none yet
     layout.rows,
-    0, // 88, 92: unused
-    0,
+    layout.stride,
+    layout.parts,
     layout.w1Q,
   ]);
+  // the part table: first unit, end unit, then the bases of w0, z0, a0, dZ0 (slab − 4 · first unit)
+  const table = new Int32Array(memory.buffer, PART_TABLE, layout.parts * PART_ENTRY_BYTES / 4);
+  for (let p = 0; p < layout.parts; p++) {
+    const first = layout.partStart[p], shift = 4 * first;
+    table.set([
+      first,
+      layout.partStart[p + 1],
+      layout.w0Parts + p * layout.w0PartBytes - shift,
+      layout.z0 + p * layout.rowPartBytes - shift,
+      layout.a0 + p * layout.rowPartBytes - shift,
+      layout.dZ0 + p * layout.rowPartBytes - shift,
+    ], p * PART_ENTRY_BYTES / 4);
+  }
   const kernels = instantiateKernels(module, memory);
   kernels.init();
   const f32 = (at: number, length: number) => new Float32Array(memory.buffer, at, length);
   const H = hidden, N = capacity;
   let held: Uint8Array | null = null, heldAt = 0;
+  const w = [f32(layout.w0, D * H), f32(layout.w1, H * K)], b = [f32(layout.b0, H), f32(layout.b1, K)];
+  const slabs = layout.parts === 1 ? null : partSlabs(memory, layout);
+  // with several parts: who has the latest w0, the slabs (after a step) or params.w[0] (after a read)
+  let slabsNewer = false, viewNewer = false;
+  const params: Params = slabs
+    ? {
+      sizes: [D, H, K],
+      b,
+      get w() {
+        if (slabsNewer) slabs.copy(w[0], D, layout.w0Parts, layout.w0PartBytes, "out");
+        slabsNewer = false;
+        viewNewer = true; // the caller may write it
+        return w;
+      },
+    }
+    : { sizes: [D, H, K], w, b };
+  const z0 = f32(layout.z0, N * H), a0 = f32(layout.a0, N * H), dZ0 = f32(layout.dZ0, N * H);
   return {
     memory,
     layout,
     kernels,
     activation,
-    params: {
-      sizes: [D, H, K],
-      w: [f32(layout.w0, D * H), f32(layout.w1, H * K)],
-      b: [f32(layout.b0, H), f32(layout.b1, K)],
+    params,
+    prepareParams() {
+      if (slabs && viewNewer) slabs.copy(w[0], D, layout.w0Parts, layout.w0PartBytes, "in");
+      viewNewer = false;
+    },
+    paramsUpdated() {
+      slabsNewer = slabs !== null;
     },
     x: f32(layout.x, N * D),
-    z0: f32(layout.z0, N * H),
-    a0: f32(layout.a0, N * H),
-    dZ0: f32(layout.dZ0, N * H),
+    get z0() {
+      return slabs ? slabs.gather(layout.z0, N) : z0;
+    },
+    get a0() {
+      return slabs ? slabs.gather(layout.a0, N) : a0;
+    },
+    get dZ0() {
+      return slabs ? slabs.gather(layout.dZ0, N) : dZ0;
+    },
     logits: f32(layout.logits, N * K),
     probs: f32(layout.probs, N * K),
     dLogits: f32(layout.dLogits, N * K),
@@ -439,6 +560,31 @@ export function createWasmCore(
       heldAt = at;
       held = pixels;
       header[HEADER_HELD] = at;
+    },
+  };
+}
+
+/** Copies between (rows, H) matrices and the parts' slabs of a layout with several parts. */
+function partSlabs(memory: WebAssembly.Memory, layout: WasmLayout) {
+  const all = new Float32Array(memory.buffer), H = layout.hidden;
+  /** Copy each row's units of every part between the matrix and the slabs from byte `at` on. */
+  const copy = (matrix: Float32Array, rows: number, at: number, partBytes: number, way: "in" | "out") => {
+    for (let p = 0; p < layout.parts; p++) {
+      const first = layout.partStart[p], width = layout.partStart[p + 1] - first;
+      for (let r = 0; r < rows; r++) {
+        const slab = (at + p * partBytes + r * layout.stride) / 4, m = r * H + first;
+        if (way === "out") matrix.set(all.subarray(slab, slab + width), m);
+        else all.set(matrix.subarray(m, m + width), slab);
+      }
+    }
+  };
+  return {
+    copy,
+    /** A (rows, H) copy of z0, a0 or dZ0 (their slabs at byte `at`). */
+    gather(at: number, rows: number): Float32Array {
+      const matrix = new Float32Array(rows * H);
+      copy(matrix, rows, at, layout.rowPartBytes, "out");
+      return matrix;
     },
   };
 }
@@ -504,6 +650,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
       checkLive();
       checkImageRows(pixels, start, n, undefined, capacity);
       checkBatchCall("predict", labels, start, n, 0, capacity);
+      core.prepareParams();
       // held images are read where they are; others are copied into the pixels buffer first
       if (pixels === core.heldImages) return runner.predict(labels, start, n, core.heldAt + start * D);
       core.pixels.set(pixels.subarray(start * D, (start + n) * D));
@@ -512,6 +659,8 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     trainStep(labels, offset, n, lr) {
       checkLive();
       checkBatchCall("run a training step", labels, offset, n, lr, capacity);
+      core.prepareParams();
+      core.paramsUpdated();
       k.transpose_w1();
       if (n === 1) {
         k.scan(0, 1);
@@ -533,6 +682,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     predict(labels, offset, n) {
       checkLive();
       checkBatchCall("predict", labels, offset, n, 0, capacity);
+      core.prepareParams();
       return runner.predict(labels, offset, n, 0);
     },
     dispose() {
@@ -658,8 +808,25 @@ export async function createWasmBackend(
   checkBackendShape(hidden, activation, capacity);
   wasmLayout(hidden, capacity); // refuse an oversized memory before reading the file
   const core = createWasmCore(await loadKernelModule(), hidden, activation, capacity);
+  return backendOnCore(core, runOnThisThread(core));
+}
+
+/**
+ * The phase runner that runs every phase on the calling thread, over the whole batch.
+ *
+ * @param core The instance the phases run on.
+ * @returns The runner; its dispose() does nothing.
+ * @example
+ * ```ts
+ * import { backendOnCore, createWasmCore, loadKernelModule, runOnThisThread } from "./backend_wasm.ts";
+ * const core = createWasmCore(await loadKernelModule(), 8, "relu", 2, 4); // four slabs, one thread
+ * const backend = backendOnCore(core, runOnThisThread(core));
+ * console.assert(backend.predict(null, 0, 2) === 0);
+ * ```
+ */
+export function runOnThisThread(core: WasmCore): PhaseRunner {
   const k = core.kernels;
-  return backendOnCore(core, {
+  return {
     lists: (n) => k.lists_part(0, n, 0, D, n),
     forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
     softmax: (labels, offset, n) => softmaxOnThisThread(core, labels, offset, n),
@@ -668,5 +835,5 @@ export async function createWasmBackend(
     gather: (n, next) => k.gather_pixels(0, n, n, n + next),
     predict: (labels, offset, n, images) => predictOnThisThread(core, labels, offset, n, images),
     dispose() {},
-  });
+  };
 }

@@ -11,15 +11,19 @@
 ;;   16 w0 (D, H)  20 b0 (H)   24 w1 (H, K)   28 b1 (K)   32 x (capacity, D)
 ;;   36 z0 (capacity, H)   40 a0 (capacity, H)   44 logits (capacity, K)   48 dLogits (capacity, K)
 ;;   52 dZ0 (capacity, H)  56 partials (NC, capacity, 12): the logits of each hidden chunk
-;;   60 nzIdx (capacity, D) i32: byte offset i * 4H of the w0 row of each non-zero pixel i
+;;      (the kernels reach w0, z0, a0 and dZ0 through the part table below, not through words 16,
+;;      36, 40 and 52; with several parts, w0 at word 16 is the (D, H) copy TypeScript reads)
+;;   60 nzIdx (capacity, D) i32: byte offset i * S of the w0 row of each non-zero pixel i
 ;;   64 nzVal (capacity, D): the value of each non-zero pixel   68 nzCount (capacity) i32
 ;;   72 masks (ceil(capacity / 64), D) i64: bit s % 64 of masks[s / 64, i] is set when x[s, i] != 0
 ;;   76 pixels (capacity, D) u8: images as bytes, for $load_pixels and $scan_pixels
 ;;   80 held images (M, D) u8, or 0: a data set kept in wasm memory (holdImages in backend_wasm.ts)
 ;;   84 rows (2 capacity) i32: which held image each row of x is gathered from, then the next batch's
 ;;      ($gather_pixels)
+;;   88 S, the row stride in bytes of w0, z0, a0 and dZ0   92 P, the number of parts (below)
 ;;   96 w1Q (ceil(H / 4), K, 4): w1 by quads of hidden units, written by $transpose_w1 for $delta_rows
 ;; Bytes 256 to 1407 hold the thread control words of core/kernels/backend_threads.ts (not used here),
+;; bytes 1408 to 1919 the part table (below: where each part's w0, z0, a0 and dZ0 are),
 ;; bytes 1984 to 1991 a sink that $gather_pixels writes its touching loads into (its own cache line, away
 ;; from the header every kernel reads), and bytes 2048 to 2303 the swizzle table of the scans, written by
 ;; $init.
@@ -61,6 +65,37 @@
           (i32.load (i32.const 8)))
         (i32.const 2)))
     (select (local.get $j) (local.get $h) (i32.lt_u (local.get $j) (local.get $h))))
+
+  ;; ------------------------------------------------------------------------------------------
+  ;; Parts: the hidden units are laid out in P parts (header word 92) of whole chunks, each part's
+  ;; columns of w0, z0, a0 and dZ0 in a slab of its own with rows of S bytes (header word 88); the
+  ;; part table at byte 1408 has one 32-byte entry per part: its first unit, its end unit, and the
+  ;; bases of w0, z0, a0 and dZ0 from which element [r, j] of a unit j of the part is at
+  ;; base + r S + 4 j (each base is the slab's address minus 4 times the first unit). With P = 1 the
+  ;; slab is the whole (D, H) or (capacity, H) buffer and S = 4H.
+
+  ;; The address just past the last entry of the part table.
+  (func $parts_end (result i32)
+    (i32.add (i32.const 1408) (i32.shl (i32.load (i32.const 92)) (i32.const 5))))
+
+  ;; The entry of the part that holds unit j (the last part for j >= H).
+  (func $part_of (param $j i32) (result i32)
+    (local $part i32) (local $last i32)
+    (local.set $part (i32.const 1408))
+    (local.set $last (i32.sub (call $parts_end) (i32.const 32)))
+    (block $found
+      (loop $next
+        (br_if $found (i32.ge_u (local.get $part) (local.get $last)))
+        (br_if $found (i32.lt_u (local.get $j) (i32.load offset=4 (local.get $part))))
+        (local.set $part (i32.add (local.get $part) (i32.const 32)))
+        (br $next)))
+    (local.get $part))
+
+  (func $min_u (param $a i32) (param $b i32) (result i32)
+    (select (local.get $a) (local.get $b) (i32.lt_u (local.get $a) (local.get $b))))
+
+  (func $max_u (param $a i32) (param $b i32) (result i32)
+    (select (local.get $a) (local.get $b) (i32.gt_u (local.get $a) (local.get $b))))
 
   ;; ------------------------------------------------------------------------------------------
   ;; exp and the activations, four lanes at a time.
@@ -275,7 +310,7 @@
     (v128.store offset=2288 (i32.const 0) (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)))
 
   ;; For each row s0 <= s < s1 of x: the list of its non-zero pixels i in increasing order
-  ;; (nzIdx[s, m] = i * 4H, nzVal[s, m] = x[s, i], nzCount[s]). A group of 16 pixels that are all +0
+  ;; (nzIdx[s, m] = i * S, nzVal[s, m] = x[s, i], nzCount[s]). A group of 16 pixels that are all +0
   ;; is skipped with one test; in the others each quad is packed without branches: the mask of its
   ;; non-zero lanes picks a swizzle from the $init table, and the lists advance by its popcount (0 for
   ;; a quad of zeros). The packed stores may write up to 3 entries past the end of a list, never past
@@ -284,7 +319,7 @@
     (local $s i32) (local $rowBytes i32) (local $xp i32) (local $xend i32) (local $ip i32) (local $ip0 i32)
     (local $vp i32) (local $m i32) (local $count i32) (local $gend i32)
     (local $v v128) (local $sh v128) (local $idx v128) (local $step v128) (local $step4 v128)
-    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $rowBytes (i32.load (i32.const 88)))
     (local.set $step (i32x4.splat (i32.shl (local.get $rowBytes) (i32.const 2))))
     (local.set $step4 (i32x4.shl (local.get $step) (i32.const 2)))
     (local.set $s (local.get $s0))
@@ -338,7 +373,7 @@
     (local $s i32) (local $rowBytes i32) (local $src i32) (local $send i32) (local $ip i32) (local $ip0 i32)
     (local $vp i32) (local $bits i32) (local $m i32) (local $count i32)
     (local $v v128) (local $sh v128) (local $idx v128) (local $step v128) (local $step4 v128)
-    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $rowBytes (i32.load (i32.const 88)))
     (local.set $step (i32x4.splat (i32.shl (local.get $rowBytes) (i32.const 2))))
     (local.set $step4 (i32x4.shl (local.get $step) (i32.const 2)))
     (local.set $s (local.get $s0))
@@ -584,10 +619,23 @@
   ;; the pixel lists of those rows. Blocks of 32 units, then of 4, then single units; each unit's sum
   ;; runs over the row's pixels in increasing order, whatever block it falls in.
   (func $hidden_forward (export "hidden_forward") (param $j0 i32) (param $j1 i32) (param $s0 i32) (param $s1 i32)
+    (local $part i32) (local $end i32) (local $lo i32) (local $hi i32)
+    (local.set $part (i32.const 1408))
+    (local.set $end (call $parts_end))
+    (loop $parts
+      (local.set $lo (call $max_u (local.get $j0) (i32.load offset=0 (local.get $part))))
+      (local.set $hi (call $min_u (local.get $j1) (i32.load offset=4 (local.get $part))))
+      (if (i32.lt_u (local.get $lo) (local.get $hi))
+        (then (call $hidden_forward_in (local.get $lo) (local.get $hi) (local.get $s0) (local.get $s1) (local.get $part))))
+      (local.set $part (i32.add (local.get $part) (i32.const 32)))
+      (br_if $parts (i32.lt_u (local.get $part) (local.get $end)))))
+
+  ;; $hidden_forward of units [j0, j1) of the part whose entry is at $part.
+  (func $hidden_forward_in (param $j0 i32) (param $j1 i32) (param $s0 i32) (param $s1 i32) (param $part i32)
     (local $s i32) (local $rowBytes i32) (local $ip i32) (local $iend i32) (local $vp i32)
     (local $zrow i32) (local $jb i32) (local $jend i32) (local $w0 i32) (local $b0 i32)
-    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
-    (local.set $w0 (i32.load (i32.const 16)))
+    (local.set $rowBytes (i32.load (i32.const 88)))
+    (local.set $w0 (i32.load offset=8 (local.get $part)))
     (local.set $b0 (i32.load (i32.const 20)))
     (local.set $jend (i32.shl (local.get $j1) (i32.const 2)))
     (local.set $s (local.get $s0))
@@ -601,7 +649,7 @@
             (i32.shl
               (i32.load (i32.add (i32.load (i32.const 68)) (i32.shl (local.get $s) (i32.const 2))))
               (i32.const 2))))
-        (local.set $zrow (i32.add (i32.load (i32.const 36)) (i32.mul (local.get $s) (local.get $rowBytes))))
+        (local.set $zrow (i32.add (i32.load offset=12 (local.get $part)) (i32.mul (local.get $s) (local.get $rowBytes))))
         (local.set $jb (i32.shl (local.get $j0) (i32.const 2)))
         (block $b8
           (loop $l8
@@ -630,7 +678,7 @@
         (call $activation_forward
           (i32.add (local.get $zrow) (i32.shl (local.get $j0) (i32.const 2)))
           (i32.add
-            (i32.add (i32.load (i32.const 40)) (i32.mul (local.get $s) (local.get $rowBytes)))
+            (i32.add (i32.load offset=16 (local.get $part)) (i32.mul (local.get $s) (local.get $rowBytes)))
             (i32.shl (local.get $j0) (i32.const 2)))
           (i32.sub (local.get $j1) (local.get $j0)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
@@ -714,10 +762,10 @@
   ;; one sample at a time would.
   (func $output_partial (export "output_partial") (param $c0 i32) (param $c1 i32) (param $s0 i32) (param $s1 i32)
     (local $c i32) (local $s i32) (local $rowBytes i32) (local $ja i32) (local $len i32)
-    (local $ap i32) (local $aend i32) (local $wp i32) (local $wp0 i32) (local $pp i32)
+    (local $ap i32) (local $aend i32) (local $wp i32) (local $wp0 i32) (local $pp i32) (local $a0 i32)
     (local $v v128) (local $u v128) (local $wa v128) (local $wb v128) (local $wc v128)
     (local $pa v128) (local $pb v128) (local $pc v128) (local $qa v128) (local $qb v128) (local $qc v128)
-    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $rowBytes (i32.load (i32.const 88)))
     (local.set $c (local.get $c0))
     (block $chunks
       (br_if $chunks (i32.ge_u (local.get $c) (local.get $c1)))
@@ -726,6 +774,7 @@
         (local.set $len
           (i32.shl (i32.sub (call $chunk_start (i32.add (local.get $c) (i32.const 1))) (local.get $ja)) (i32.const 2)))
         (local.set $wp0 (i32.add (i32.load (i32.const 24)) (i32.mul (local.get $ja) (i32.const 40))))
+        (local.set $a0 (i32.load offset=16 (call $part_of (local.get $ja))))
         (local.set $pp
           (i32.add (i32.load (i32.const 56))
             (i32.mul (i32.add (i32.mul (local.get $c) (i32.load (i32.const 12))) (local.get $s0)) (i32.const 48))))
@@ -741,7 +790,7 @@
             (local.set $qc (v128.const i32x4 0 0 0 0))
             (local.set $ap
               (i32.add
-                (i32.add (i32.load (i32.const 40)) (i32.mul (local.get $s) (local.get $rowBytes)))
+                (i32.add (local.get $a0) (i32.mul (local.get $s) (local.get $rowBytes)))
                 (i32.shl (local.get $ja) (i32.const 2))))
             (local.set $aend (i32.add (local.get $ap) (local.get $len)))
             (local.set $wp (local.get $wp0))
@@ -779,7 +828,7 @@
             (local.set $pc (v128.const i32x4 0 0 0 0))
             (local.set $ap
               (i32.add
-                (i32.add (i32.load (i32.const 40)) (i32.mul (local.get $s) (local.get $rowBytes)))
+                (i32.add (local.get $a0) (i32.mul (local.get $s) (local.get $rowBytes)))
                 (i32.shl (local.get $ja) (i32.const 2))))
             (local.set $aend (i32.add (local.get $ap) (local.get $len)))
             (local.set $wp (local.get $wp0))
@@ -863,14 +912,29 @@
   ;; other lanes read past the row and are not stored). relu's factor is a mask, so dA0 is kept
   ;; exactly (−0, NaN and z <= 0 give +0).
   (func $delta_rows (export "delta_rows") (param $s0 i32) (param $s1 i32) (param $j0 i32) (param $j1 i32)
-    (local $s i32) (local $act i32) (local $rowBytes i32) (local $hq i32) (local $j i32) (local $jend i32)
+    (local $part i32) (local $end i32) (local $lo i32) (local $hi i32)
+    (local.set $part (i32.const 1408))
+    (local.set $end (call $parts_end))
+    (loop $parts
+      (local.set $lo (call $max_u (local.get $j0) (i32.load offset=0 (local.get $part))))
+      (local.set $hi (call $min_u (local.get $j1) (i32.load offset=4 (local.get $part))))
+      (if (i32.lt_u (local.get $lo) (local.get $hi))
+        (then (call $delta_rows_in (local.get $s0) (local.get $s1) (local.get $lo) (local.get $hi) (local.get $part))))
+      (local.set $part (i32.add (local.get $part) (i32.const 32)))
+      (br_if $parts (i32.lt_u (local.get $part) (local.get $end)))))
+
+  ;; $delta_rows of units [j0, j1) of the part whose entry is at $part. $hb = 4H bytes (for the last
+  ;; units' lanes), $rowBytes the row stride of z0, a0 and dZ0.
+  (func $delta_rows_in (param $s0 i32) (param $s1 i32) (param $j0 i32) (param $j1 i32) (param $part i32)
+    (local $s i32) (local $act i32) (local $rowBytes i32) (local $hb i32) (local $hq i32) (local $j i32) (local $jend i32)
     (local $w i32) (local $dl i32) (local $e i32) (local $z0 i32) (local $a0 i32) (local $dZ0 i32)
     (local $l0 v128) (local $l1 v128) (local $l2 v128) (local $l3 v128) (local $l4 v128)
     (local $l5 v128) (local $l6 v128) (local $l7 v128) (local $l8 v128) (local $l9 v128)
     (local $da v128) (local $a v128)
     (local.set $act (i32.load (i32.const 4)))
-    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
-    (local.set $hq (i32.and (local.get $rowBytes) (i32.const -16)))
+    (local.set $rowBytes (i32.load (i32.const 88)))
+    (local.set $hb (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $hq (i32.and (local.get $hb) (i32.const -16)))
     (local.set $jend (i32.shl (local.get $j1) (i32.const 2)))
     (local.set $s (local.get $s0))
     (block $rows
@@ -888,9 +952,9 @@
         (local.set $l8 (v128.load32_splat offset=32 (local.get $dl)))
         (local.set $l9 (v128.load32_splat offset=36 (local.get $dl)))
         (local.set $e (i32.mul (local.get $s) (local.get $rowBytes)))
-        (local.set $z0 (i32.add (i32.load (i32.const 36)) (local.get $e)))
-        (local.set $a0 (i32.add (i32.load (i32.const 40)) (local.get $e)))
-        (local.set $dZ0 (i32.add (i32.load (i32.const 52)) (local.get $e)))
+        (local.set $z0 (i32.add (i32.load offset=12 (local.get $part)) (local.get $e)))
+        (local.set $a0 (i32.add (i32.load offset=16 (local.get $part)) (local.get $e)))
+        (local.set $dZ0 (i32.add (i32.load offset=20 (local.get $part)) (local.get $e)))
         (local.set $j (i32.shl (local.get $j0) (i32.const 2)))
         (block $units
           (br_if $units (i32.ge_u (local.get $j) (local.get $jend)))
@@ -936,9 +1000,9 @@
               (else
                 ;; the last H mod 4 units: lanes 0 (and 1, 2) only
                 (v128.store32_lane 0 (i32.add (local.get $dZ0) (local.get $j)) (local.get $da))
-                (if (i32.gt_u (i32.sub (local.get $rowBytes) (local.get $j)) (i32.const 4))
+                (if (i32.gt_u (i32.sub (local.get $hb) (local.get $j)) (i32.const 4))
                   (then (v128.store32_lane offset=4 1 (i32.add (local.get $dZ0) (local.get $j)) (local.get $da))))
-                (if (i32.gt_u (i32.sub (local.get $rowBytes) (local.get $j)) (i32.const 8))
+                (if (i32.gt_u (i32.sub (local.get $hb) (local.get $j)) (i32.const 8))
                   (then (v128.store32_lane offset=8 2 (i32.add (local.get $dZ0) (local.get $j)) (local.get $da))))))
             (local.set $j (i32.add (local.get $j) (i32.const 16)))
             (br_if $unit (i32.lt_u (local.get $j) (local.get $jend)))))
@@ -975,12 +1039,12 @@
   ;; w1[j, :] -= lr * Σ_s a0[s, j] dLogits[s, :] of unit j (dL/dw1 = a0ᵀ·dLogits), its row read as
   ;; quads k 0..3, 4..7 and the pair 8..9 (lanes 10 and 11 zero). $two = 1 does units j and j + 1
   ;; together, sharing the dLogits loads; each unit's sums are those of $two = 0.
-  (func $w1_update (param $j i32) (param $two i32) (param $n i32) (param $lrv v128)
+  (func $w1_update (param $j i32) (param $two i32) (param $n i32) (param $lrv v128) (param $part i32)
     (local $s i32) (local $rowBytes i32) (local $ap i32) (local $dp i32) (local $wp i32)
     (local $la v128) (local $lb v128) (local $lc v128) (local $v v128) (local $u v128)
     (local $ga v128) (local $gb v128) (local $gc v128) (local $ha v128) (local $hb v128) (local $hc v128)
-    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
-    (local.set $ap (i32.add (i32.load (i32.const 40)) (i32.shl (local.get $j) (i32.const 2))))
+    (local.set $rowBytes (i32.load (i32.const 88)))
+    (local.set $ap (i32.add (i32.load offset=16 (local.get $part)) (i32.shl (local.get $j) (i32.const 2))))
     (local.set $dp (i32.load (i32.const 48)))
     (block $samples
       (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
@@ -1021,25 +1085,38 @@
   ;; For the units j0 <= j < j1: w1[j, :] (two units at a time, $w1_update) and
   ;; b0[j] -= lr * Σ_s dZ0[s, j] (dL/db0; four units per vector, the rest in lane 0).
   (func $hidden_update (export "hidden_update") (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
+    (local $part i32) (local $end i32) (local $lo i32) (local $hi i32)
+    (local.set $part (i32.const 1408))
+    (local.set $end (call $parts_end))
+    (loop $parts
+      (local.set $lo (call $max_u (local.get $j0) (i32.load offset=0 (local.get $part))))
+      (local.set $hi (call $min_u (local.get $j1) (i32.load offset=4 (local.get $part))))
+      (if (i32.lt_u (local.get $lo) (local.get $hi))
+        (then (call $hidden_update_in (local.get $lo) (local.get $hi) (local.get $n) (local.get $lr) (local.get $part))))
+      (local.set $part (i32.add (local.get $part) (i32.const 32)))
+      (br_if $parts (i32.lt_u (local.get $part) (local.get $end)))))
+
+  ;; $hidden_update of units [j0, j1) of the part whose entry is at $part.
+  (func $hidden_update_in (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32) (param $part i32)
     (local $j i32) (local $s i32) (local $rowBytes i32) (local $dp i32) (local $bp i32) (local $lrv v128)
     (local $g v128)
     (local.set $lrv (f32x4.splat (local.get $lr)))
-    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $rowBytes (i32.load (i32.const 88)))
     (local.set $j (local.get $j0))
     (block $pairs
       (loop $pair
         (br_if $pairs (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $j1)))
-        (call $w1_update (local.get $j) (i32.const 1) (local.get $n) (local.get $lrv))
+        (call $w1_update (local.get $j) (i32.const 1) (local.get $n) (local.get $lrv) (local.get $part))
         (local.set $j (i32.add (local.get $j) (i32.const 2)))
         (br $pair)))
     (if (i32.lt_u (local.get $j) (local.get $j1))
-      (then (call $w1_update (local.get $j) (i32.const 0) (local.get $n) (local.get $lrv))))
+      (then (call $w1_update (local.get $j) (i32.const 0) (local.get $n) (local.get $lrv) (local.get $part))))
     (local.set $j (local.get $j0))
     (block $quads
       (loop $quad
         (br_if $quads (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $j1)))
         (local.set $g (v128.const i32x4 0 0 0 0))
-        (local.set $dp (i32.add (i32.load (i32.const 52)) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $dp (i32.add (i32.load offset=20 (local.get $part)) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $s (i32.const 0))
         (block $samples
           (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
@@ -1058,7 +1135,7 @@
       (loop $unit
         (br_if $units (i32.ge_u (local.get $j) (local.get $j1)))
         (local.set $g (v128.const i32x4 0 0 0 0))
-        (local.set $dp (i32.add (i32.load (i32.const 52)) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $dp (i32.add (i32.load offset=20 (local.get $part)) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $s (i32.const 0))
         (block $samples
           (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
@@ -1369,12 +1446,25 @@
   ;; batch touches is read and written once per block of units. Blocks of 32 units, then of 4, then
   ;; single units, as in $hidden_forward.
   (func $input_update (export "input_update") (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
+    (local $part i32) (local $end i32) (local $lo i32) (local $hi i32)
+    (local.set $part (i32.const 1408))
+    (local.set $end (call $parts_end))
+    (loop $parts
+      (local.set $lo (call $max_u (local.get $j0) (i32.load offset=0 (local.get $part))))
+      (local.set $hi (call $min_u (local.get $j1) (i32.load offset=4 (local.get $part))))
+      (if (i32.lt_u (local.get $lo) (local.get $hi))
+        (then (call $input_update_in (local.get $lo) (local.get $hi) (local.get $n) (local.get $lr) (local.get $part))))
+      (local.set $part (i32.add (local.get $part) (i32.const 32)))
+      (br_if $parts (i32.lt_u (local.get $part) (local.get $end)))))
+
+  ;; $input_update of units [j0, j1) of the part whose entry is at $part.
+  (func $input_update_in (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32) (param $part i32)
     (local $jb i32) (local $jend i32) (local $w0 i32) (local $dZ0 i32) (local $lrv v128) (local $i i32)
     (local $mp i32) (local $g i32) (local $groups i32) (local $any i64) (local $rowBytes i32) (local $wrow i32)
     (local $xp i32)
-    (local.set $rowBytes (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
-    (local.set $w0 (i32.load (i32.const 16)))
-    (local.set $dZ0 (i32.load (i32.const 52)))
+    (local.set $rowBytes (i32.load (i32.const 88)))
+    (local.set $w0 (i32.load offset=8 (local.get $part)))
+    (local.set $dZ0 (i32.load offset=20 (local.get $part)))
     (local.set $jend (i32.shl (local.get $j1) (i32.const 2)))
     (local.set $groups (i32.shr_u (i32.add (local.get $n) (i32.const 63)) (i32.const 6)))
     (local.set $lrv (f32x4.splat (local.get $lr)))
@@ -1420,11 +1510,22 @@
   ;; w0[i, :] -= lr * x[0, i] dZ0[0, :] for a batch of one (per-image SGD), over the pixel list of
   ;; row 0 ($scan): computed as w0[i, :] += x[0, i] * (−lr dZ0[0, :]).
   (func $input_update_one (export "input_update_one") (param $lr f32)
+    (local $part i32) (local $end i32)
+    (local.set $part (i32.const 1408))
+    (local.set $end (call $parts_end))
+    (loop $parts
+      (call $input_update_one_in (local.get $lr) (local.get $part))
+      (local.set $part (i32.add (local.get $part) (i32.const 32)))
+      (br_if $parts (i32.lt_u (local.get $part) (local.get $end)))))
+
+  ;; $input_update_one of the units of the part whose entry is at $part.
+  (func $input_update_one_in (param $lr f32) (param $part i32)
     (local $ip i32) (local $iend i32) (local $vp i32) (local $jb i32) (local $jend i32) (local $w0 i32)
     (local $dZ0 i32) (local $nlr v128)
-    (local.set $w0 (i32.load (i32.const 16)))
-    (local.set $dZ0 (i32.load (i32.const 52)))
-    (local.set $jend (i32.shl (i32.load (i32.const 0)) (i32.const 2)))
+    (local.set $w0 (i32.load offset=8 (local.get $part)))
+    (local.set $dZ0 (i32.load offset=20 (local.get $part)))
+    (local.set $jb (i32.shl (i32.load offset=0 (local.get $part)) (i32.const 2)))
+    (local.set $jend (i32.shl (i32.load offset=4 (local.get $part)) (i32.const 2)))
     (local.set $ip (i32.load (i32.const 60)))
     (local.set $vp (i32.load (i32.const 64)))
     (local.set $iend (i32.add (local.get $ip) (i32.shl (i32.load (i32.load (i32.const 68))) (i32.const 2))))
