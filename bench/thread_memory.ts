@@ -209,7 +209,7 @@ async function main(): Promise<number> {
   const train = await loadIdxPair(`${data}train-images-idx3-ubyte`, `${data}train-labels-idx1-ubyte`);
   const module = await loadKernelModule();
   const parts = values["one-slab"] ? 1 : taskCount(2);
-  const core = createWasmCore(module, hidden, "relu", BATCH, parts);
+  const core = createWasmCore(module, hidden, "relu", BATCH, { parts });
   const params = initParams(hidden, "relu", new Rng(1));
   core.params.w.forEach((w, l) => w.set(params.w[l]));
   core.params.b.forEach((b, l) => b.set(params.b[l]));

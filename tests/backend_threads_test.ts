@@ -127,6 +127,47 @@ Deno.test("threaded loadImages() and predictImages() of held images, and trainin
   }
 });
 
+Deno.test("threaded steps see x however it was filled: loaded, held, written, or kept from the last step", async () => {
+  const n = 40, count = 120;
+  const pixels = new Uint8Array(count * D);
+  const rng = new Rng(21);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.nextFloat() < 0.8 ? 0 : rng.nextInt(256);
+  const held = pixels.slice();
+  const labels = Uint8Array.from({ length: count }, () => rng.nextInt(K));
+  const params = initParams(36, "relu", new Rng(5));
+  const run = (backend: Backend) => {
+    try {
+      loadParams(backend, params);
+      backend.holdImages!(held);
+      const losses: number[] = [];
+      const x = backend.x; // a view taken before any loadImages, written only before the first
+      x.fill(0.25, 0, 3 * D);
+      losses.push(backend.trainStep(labels, 0, n, 0.1)); // rows written through the view
+      backend.loadImages(held, 10, n); // gathered from the held images
+      losses.push(backend.trainStep(labels, 10, n, 0.1));
+      losses.push(backend.trainStep(labels, 10, n, 0.1)); // the same rows again
+      backend.loadImages(pixels, 50, n); // copied in
+      losses.push(backend.trainStep(labels, 50, n, 0.1));
+      backend.x[7] = 1; // one number written after loading
+      losses.push(backend.trainStep(labels, 50, n, 0.1));
+      backend.loadImages(pixels, 0, 2); // a batch too small for the workers: the caller's lane only
+      losses.push(backend.trainStep(labels, 0, 2, 0.1));
+      losses.push(backend.trainStep(labels, 0, n, 0.1)); // rows 2.. kept from before, row 0, 1 new
+      return { losses, w0: backend.params.w[0].slice(), x: backend.x.slice(0, n * D) };
+    } finally {
+      backend.dispose();
+    }
+  };
+  const expected = run(await createWasmBackend(36, "relu", n));
+  for (const threads of [2, 3]) {
+    assert.deepEqual(
+      run(await createThreadedBackend(36, "relu", n, threads)),
+      expected,
+      `${threads} threads`,
+    );
+  }
+});
+
 Deno.test("threaded backend with 16 threads, one chunk per task, still gives the same bytes", async () => {
   const single = await createWasmBackend(64, "relu", 8);
   const expected = train(single, "relu", 8, 3, 1);

@@ -516,16 +516,18 @@ Deno.test("wasmLayout() keeps every buffer 64-byte aligned and apart", () => {
   assert.equal(layout.b0 - layout.w0, D * 130 * 4);
   assert.equal(layout.w1 - layout.b0, 576); // 520 bytes padded to 64
   assert.equal(layout.masks - layout.nzCount, 320);
-  assert.equal(
-    layout.nzIdx - layout.w1Q,
-    Math.ceil(130 / 4) * K * 16 + 64 - ((Math.ceil(130 / 4) * K * 16) % 64),
+  // the batch's buffers in one lane: x, the lists, the masks
+  assert.deepEqual(
+    [layout.nzIdx - layout.x, layout.nzVal - layout.nzIdx, layout.nzCount - layout.nzVal],
+    [70 * D * 4, 70 * D * 4, 70 * D * 4],
   );
+  assert.equal(layout.laneBytes, layout.masks + 2 * D * 8 - layout.x);
   assert.ok(layout.pages * 65536 >= layout.rows + 2 * 70 * 4);
 });
 
 Deno.test("wasmLayout() with parts gives each part's columns of w0, z0, a0 and dZ0 pages of their own", () => {
   for (const [hidden, parts] of [[128, 4], [130, 4], [256, 2], [7, 4], [1000, 16], [130, 3]]) {
-    const layout = wasmLayout(hidden, 70, parts);
+    const layout = wasmLayout(hidden, 70, { parts });
     assert.equal(layout.partStart.length, parts + 1);
     assert.equal(layout.partStart[0], 0);
     assert.equal(layout.partStart[parts], hidden);
@@ -557,15 +559,22 @@ Deno.test("wasmLayout() with parts gives each part's columns of w0, z0, a0 and d
   }
   const one = wasmLayout(130, 70);
   assert.deepEqual([one.parts, one.stride, one.w0Parts], [1, 4 * 130, one.w0]);
-  assert.throws(() => wasmLayout(128, 64, 17), LimitError);
-  assert.throws(() => wasmLayout(128, 64, 0), LimitError);
+  // lanes: one per thread, each on pages of its own, before the next buffer
+  const laned = wasmLayout(130, 70, { parts: 4, lanes: 3 });
+  assert.equal(laned.x % 4096, 0);
+  assert.equal(laned.laneBytes % 4096, 0);
+  assert.ok(laned.laneBytes >= laned.masks + 2 * D * 8 - laned.x);
+  assert.ok(laned.z0 >= laned.x + 3 * laned.laneBytes);
+  assert.throws(() => wasmLayout(128, 64, { parts: 17 }), LimitError);
+  assert.throws(() => wasmLayout(128, 64, { parts: 0 }), LimitError);
+  assert.throws(() => wasmLayout(128, 64, { lanes: 17 }), LimitError);
 });
 
 Deno.test("a core with parts computes the bytes of one part, and params.w follows the slabs both ways", async () => {
   const module = await loadKernelModule(), n = 37;
   for (const [hidden, parts] of [[130, 4], [64, 16], [7, 3]]) {
     const flat = createWasmCore(module, hidden, "relu", n);
-    const cut = createWasmCore(module, hidden, "relu", n, parts);
+    const cut = createWasmCore(module, hidden, "relu", n, { parts });
     const rng = new Rng(hidden);
     const params = initParams(hidden, "relu", rng);
     const x = Float32Array.from({ length: n * D }, () => rng.nextFloat() < 0.8 ? 0 : rng.nextFloat());

@@ -25,6 +25,7 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
   let kernels;
   try {
     kernels = instantiateKernels(module, memory);
+    kernels.set_lane(thread * layout.laneBytes); // its own x, pixel lists and sample masks
   } catch (error) {
     self.postMessage(error instanceof Error ? error.message : String(error));
     return;

@@ -79,6 +79,8 @@ export const CTRL_QUIT = 5;
 export const CTRL_HAS_LABELS = 6;
 /** Where a prediction reads byte images (predictImages: row r at this address + 784 r), or 0 for x. */
 export const CTRL_IMAGES = 7;
+/** 1 when a lists phase copies x (the calling thread's lane) into every thread's lane first. */
+export const CTRL_COPY_X = 8;
 /** How many of the next batch's rows a gather phase fetches into cache. */
 export const CTRL_NEXT_ROWS = 9;
 export const CTRL_DONE = 16;
@@ -216,6 +218,15 @@ export function servePhase(
   threads: number,
 ): void {
   const tag = generation & 0xffffff, tasks = taskCount(threads);
+  if (_wholeBatch(ctrl[CTRL_COMMAND])) {
+    // this thread's lane, once: claim it on the home queue, unless the phase is another one's
+    const word = CTRL_QUEUES + 16 * home, w = Atomics.load(ctrl, word);
+    if (w >>> 8 !== tag || Atomics.compareExchange(ctrl, word, w, w + 1) !== w) return;
+    _runLane(ctrl, kernels, home);
+    Atomics.add(ctrl, CTRL_DONE, 1);
+    Atomics.notify(ctrl, CTRL_DONE);
+    return;
+  }
   for (let i = 0; i < threads; i++) {
     const q = (home + i) % threads;
     const word = CTRL_QUEUES + 16 * q;
@@ -234,6 +245,28 @@ export function servePhase(
   }
 }
 
+/** The phases that every thread runs once over the whole batch, in its own lane, instead of tasks. */
+function _wholeBatch(command: number): boolean {
+  return command === CMD_LISTS || command === CMD_LOAD || command === CMD_GATHER;
+}
+
+/**
+ * A whole-batch phase on thread `home`'s lane: the rows of x from the images (gathered or copied in),
+ * or the pixel lists and sample masks of the whole batch, after copying x in when the caller wrote it.
+ */
+function _runLane(ctrl: Int32Array, kernels: WasmKernelExports, home: number): void {
+  const n = ctrl[CTRL_ROWS], command = ctrl[CTRL_COMMAND];
+  try {
+    if (command === CMD_LISTS) {
+      if (home !== 0 && ctrl[CTRL_COPY_X] === 1) kernels.copy_rows(0, n);
+      kernels.lists_part(0, n, 0, D, n);
+    } else if (command === CMD_GATHER) kernels.gather_pixels(0, n, n, n + ctrl[CTRL_NEXT_ROWS]);
+    else kernels.load_pixels(0, n);
+  } catch {
+    Atomics.store(ctrl, CTRL_ERROR, 1);
+  }
+}
+
 function _runTask(
   ctrl: Int32Array,
   ctrlFloat: Float32Array,
@@ -245,20 +278,13 @@ function _runTask(
   const n = ctrl[CTRL_ROWS], command = ctrl[CTRL_COMMAND];
   const [s0, s1] = taskRows(task, tasks, n), [c0, c1] = taskChunks(task, tasks);
   try {
-    if (command === CMD_LISTS) {
-      const [i0, i1] = taskPixels(task, tasks);
-      kernels.lists_part(s0, s1, i0, i1, n);
-    } else if (command === CMD_FORWARD) kernels.forward_part(c0, c1, n);
+    if (command === CMD_FORWARD) kernels.forward_part(c0, c1, n);
     else if (command === CMD_BACKWARD) kernels.backward_part(c0, c1, n, ctrlFloat[CTRL_LR]);
     else if (s0 === s1) return;
     else if (command === CMD_SOFTMAX) softmaxRows(kernels, views, s0, s1, n);
     else if (command === CMD_PREDICT) {
       predictRows(kernels, views, s0, s1, n, ctrl[CTRL_HAS_LABELS] === 1, ctrl[CTRL_IMAGES]);
-    } else if (command === CMD_GATHER) {
-      // and this task's share of the next batch's rows, to fetch into cache
-      const next = ctrl[CTRL_NEXT_ROWS], [t0, t1] = taskRows(task, tasks, next);
-      kernels.gather_pixels(s0, s1, n + t0, n + t1);
-    } else kernels.load_pixels(s0, s1);
+    }
   } catch {
     Atomics.store(ctrl, CTRL_ERROR, 1);
   }
@@ -296,11 +322,12 @@ export async function createThreadedBackend(
       `Cannot create the wasm backend: thread count is ${threads}, expected an integer in [1, ${MAX_THREADS}]`,
     );
   }
-  // one slab of w0, z0, a0 and dZ0 per task, so threads write pages of their own
-  const parts = threads === 1 ? 1 : taskCount(threads);
-  wasmLayout(hidden, capacity, parts); // refuse an oversized memory before reading the file
+  // one slab of w0, z0, a0 and dZ0 per task, and a lane of the batch per thread, so threads write
+  // pages of their own
+  const layout = { parts: threads === 1 ? 1 : taskCount(threads), lanes: threads };
+  wasmLayout(hidden, capacity, layout); // refuse an oversized memory before reading the file
   const module = await loadKernelModule();
-  const core = createWasmCore(module, hidden, activation, capacity, parts);
+  const core = createWasmCore(module, hidden, activation, capacity, layout);
   const ctrl = new Int32Array(core.memory.buffer, CONTROL_OFFSET, CTRL_WORDS);
   const ctrlFloat = new Float32Array(core.memory.buffer, CONTROL_OFFSET, CTRL_WORDS);
   const workers: Worker[] = [];
@@ -325,14 +352,14 @@ export async function createThreadedBackend(
     ctrlFloat[CTRL_LR] = lr;
     Atomics.store(ctrl, CTRL_ERROR, 0);
     Atomics.store(ctrl, CTRL_DONE, 0);
-    const tag = (generation & 0xffffff) << 8;
+    const tag = (generation & 0xffffff) << 8, whole = _wholeBatch(command);
     for (let q = 0; q < threads; q++) {
-      Atomics.store(ctrl, CTRL_QUEUES + 16 * q, tag | queueTasks(q, threads, tasks)[0]);
+      Atomics.store(ctrl, CTRL_QUEUES + 16 * q, tag | (whole ? 0 : queueTasks(q, threads, tasks)[0]));
     }
     Atomics.store(ctrl, CTRL_GENERATION, generation); // publishes the words above to the workers
     Atomics.notify(ctrl, CTRL_GENERATION);
     servePhase(ctrl, ctrlFloat, k, views, generation, 0, threads);
-    _waitForCount(ctrl, CTRL_DONE, tasks);
+    _waitForCount(ctrl, CTRL_DONE, whole ? threads : tasks);
     if (Atomics.load(ctrl, CTRL_ERROR) !== 0) throw new Error("Cannot run a step: a kernel failed");
   };
 
@@ -349,9 +376,14 @@ export async function createThreadedBackend(
   const serial = (n: number) => workers.length === 0 || n < MIN_PARALLEL_ROWS;
 
   return backendOnCore(core, {
-    lists(n) {
-      if (serial(n)) k.lists_part(0, n, 0, D, n);
-      else run(CMD_LISTS, n, 0);
+    lists(n, copy) {
+      if (serial(n)) {
+        k.lists_part(0, n, 0, D, n);
+        return false;
+      }
+      ctrl[CTRL_COPY_X] = copy ? 1 : 0;
+      run(CMD_LISTS, n, 0);
+      return true;
     },
     forward(n) {
       if (serial(n)) k.forward_part(0, HIDDEN_CHUNKS, n);
@@ -368,15 +400,21 @@ export async function createThreadedBackend(
       else run(CMD_BACKWARD, n, lr);
     },
     load(n) {
-      if (serial(n)) k.load_pixels(0, n);
-      else run(CMD_LOAD, n, 0);
+      if (serial(n)) {
+        k.load_pixels(0, n);
+        return false;
+      }
+      run(CMD_LOAD, n, 0);
+      return true;
     },
     gather(n, next) {
-      if (serial(n)) k.gather_pixels(0, n, n, n + next);
-      else {
-        ctrl[CTRL_NEXT_ROWS] = next;
-        run(CMD_GATHER, n, 0);
+      if (serial(n)) {
+        k.gather_pixels(0, n, n, n + next);
+        return false;
       }
+      ctrl[CTRL_NEXT_ROWS] = next;
+      run(CMD_GATHER, n, 0);
+      return true;
     },
     predict(labels, offset, n, images) {
       if (serial(n)) return predictOnThisThread(core, labels, offset, n, images);

@@ -49,6 +49,16 @@ export const PART_TABLE = 1408;
 export const PART_ENTRY_BYTES = 32;
 /** Memory page of the operating system: each part's slab starts on one, so no page holds two parts. */
 const OS_PAGE_BYTES = 4096;
+/** The most lanes of a batch's buffers: one per thread of the threaded backend. */
+export const MAX_LANES = 16;
+
+/** How the threads of the threaded backend share the memory; see {@linkcode wasmLayout}. */
+export interface ThreadLayout {
+  /** P, the slabs of the hidden units' columns (one per task), 1 to NC; default 1. */
+  readonly parts?: number;
+  /** L, the lanes of the batch's buffers (one per thread), 1 to MAX_LANES; default 1. */
+  readonly lanes?: number;
+}
 const PAGE_BYTES = 65536;
 /** Row stride of the per-chunk partial logits: K padded to 3 quads. */
 const PARTIAL_FLOATS = 12;
@@ -76,6 +86,12 @@ export interface WasmLayout {
   readonly w0PartBytes: number;
   /** Bytes from one part's slab of z0, a0 or dZ0 to the next. */
   readonly rowPartBytes: number;
+  /**
+   * L, the lanes of the batch's buffers x, nzIdx, nzVal, nzCount and masks: lane t (thread t's)
+   * is laneBytes after lane t − 1; lane 0, at the addresses below, is the calling thread's.
+   */
+  readonly lanes: number;
+  readonly laneBytes: number;
   /** w0 (D, H), b0 (H), w1 (H, K), b1 (K): with several parts, w0 is the copy TypeScript reads and writes. */
   readonly w0: number;
   readonly b0: number;
@@ -121,6 +137,10 @@ export interface WasmKernelExports {
    * the held images of rows[t] for t in [t0, t1) (the next batch's) so they are in cache next time.
    */
   gather_pixels(s0: number, s1: number, t0: number, t1: number): void;
+  /** This instance's lane: the byte distance from lane 0's x, lists and masks to its own. */
+  set_lane(bytes: number): void;
+  /** Rows [s0, s1) of this instance's lane of x = those of x (lane 0). */
+  copy_rows(s0: number, s1: number): void;
   /** Lists the non-zero pixels of rows [s0, s1) of x. */
   scan(s0: number, s1: number): void;
   /**
@@ -216,8 +236,12 @@ export interface WasmCore {
  * {@linkcode backendOnCore}.
  */
 export interface PhaseRunner {
-  /** The pixel lists of the n rows and the sample masks of every pixel (lists_part). */
-  lists(n: number): void;
+  /**
+   * The pixel lists of the n rows and the sample masks of every pixel (lists_part), in every lane
+   * the step uses; with `copy`, each thread first copies the rows of x (the calling thread's lane)
+   * into its own. Returns true when every lane now holds the rows of x.
+   */
+  lists(n: number, copy: boolean): boolean;
   /** z0, a0 and the partial logits of every chunk for the n rows (forward_part). */
   forward(n: number): void;
   /**
@@ -227,13 +251,14 @@ export interface PhaseRunner {
   softmax(labels: ArrayLike<number>, offset: number, n: number): number;
   /** dZ0 (w1Q current), then the updates of w1, b0 and w0, every chunk (backward_part). */
   backward(n: number, lr: number): void;
-  /** load_pixels over the first n rows. */
-  load(n: number): void;
+  /** load_pixels over the first n rows; returns true when every lane now holds them. */
+  load(n: number): boolean;
   /**
    * gather_pixels over the first n rows (their indices already in the rows buffer), touching the
-   * next batch's `next` images (indices n to n + next − 1 of the buffer).
+   * next batch's `next` images (indices n to n + next − 1 of the buffer); returns true when every
+   * lane now holds them.
    */
-  gather(n: number, next: number): void;
+  gather(n: number, next: number): boolean;
   /**
    * predict_rows and the softmax over the first n rows, from x (images = 0) or from the byte images at
    * that address (row r at images + 784 r); returns the summed loss, summed in row order (0 without
@@ -297,10 +322,11 @@ export function chunkStart(c: number, hidden: number): number {
  *
  * @param hidden H.
  * @param capacity The largest batch N.
- * @param parts P, 1 to NC.
+ * @param threads How the threads share the memory: `parts`, 1 to NC, and `lanes`, 1 to
+ *   {@linkcode MAX_LANES} (one per thread: each thread's own x, pixel lists and sample masks).
  * @returns Byte offsets and the size in pages.
- * @throws {LimitError} When hidden or capacity is not a positive integer, parts is not in [1, NC], or
- *   the memory would exceed {@linkcode MAX_WASM_BYTES}.
+ * @throws {LimitError} When hidden or capacity is not a positive integer, parts or lanes is out of
+ *   range, or the memory would exceed {@linkcode MAX_WASM_BYTES}.
  * @example
  * ```ts
  * import { wasmLayout } from "./backend_wasm.ts";
@@ -308,11 +334,20 @@ export function chunkStart(c: number, hidden: number): number {
  * console.assert(layout.b0 - layout.w0 === 784 * 128 * 4);
  * ```
  */
-export function wasmLayout(hidden: number, capacity: number, parts = 1): WasmLayout {
+export function wasmLayout(
+  hidden: number,
+  capacity: number,
+  { parts = 1, lanes = 1 }: ThreadLayout = {},
+): WasmLayout {
   checkBackendShape(hidden, "relu", capacity);
   if (!Number.isInteger(parts) || parts < 1 || parts > HIDDEN_CHUNKS) {
     throw new LimitError(
       `Cannot create the wasm backend: ${parts} parts of the hidden units, expected an integer in [1, ${HIDDEN_CHUNKS}]`,
+    );
+  }
+  if (!Number.isInteger(lanes) || lanes < 1 || lanes > MAX_LANES) {
+    throw new LimitError(
+      `Cannot create the wasm backend: ${lanes} lanes of the batch, expected an integer in [1, ${MAX_LANES}]`,
     );
   }
   let end = HEADER_BYTES;
@@ -335,6 +370,15 @@ export function wasmLayout(hidden: number, capacity: number, parts = 1): WasmLay
     parts === 1 ? take(bytes) : take(parts * bytes + OS_PAGE_BYTES, OS_PAGE_BYTES);
   const w0 = take(D * H * 4);
   const w0Parts = parts === 1 ? w0 : slabs(w0PartBytes);
+  const b0 = take(H * 4), w1 = take(H * K * 4), b1 = take(K * 4);
+  // the lane of the batch's buffers: x, the lists and the masks, one after another; several lanes
+  // start on pages and follow each other every laneBytes
+  if (lanes > 1) end = Math.ceil(end / OS_PAGE_BYTES) * OS_PAGE_BYTES;
+  const lane = end;
+  const x = take(N * D * 4), nzIdx = take(N * D * 4), nzVal = take(N * D * 4), nzCount = take(N * 4);
+  const masks = take(Math.ceil(N / 64) * D * 8);
+  const laneBytes = lanes === 1 ? end - lane : Math.ceil((end - lane) / OS_PAGE_BYTES) * OS_PAGE_BYTES;
+  end = lane + lanes * laneBytes;
   const layout = {
     hidden,
     capacity,
@@ -344,11 +388,17 @@ export function wasmLayout(hidden: number, capacity: number, parts = 1): WasmLay
     w0Parts,
     w0PartBytes,
     rowPartBytes,
+    lanes,
+    laneBytes,
     w0,
-    b0: take(H * 4),
-    w1: take(H * K * 4),
-    b1: take(K * 4),
-    x: take(N * D * 4),
+    b0,
+    w1,
+    b1,
+    x,
+    nzIdx,
+    nzVal,
+    nzCount,
+    masks,
     z0: slabs(rowPartBytes),
     a0: slabs(rowPartBytes),
     dZ0: slabs(rowPartBytes),
@@ -357,10 +407,6 @@ export function wasmLayout(hidden: number, capacity: number, parts = 1): WasmLay
     dLogits: take(N * K * 4),
     partials: take(HIDDEN_CHUNKS * N * PARTIAL_FLOATS * 4),
     w1Q: take(Math.ceil(H / 4) * K * 16),
-    nzIdx: take(N * D * 4),
-    nzVal: take(N * D * 4),
-    nzCount: take(N * 4),
-    masks: take(Math.ceil(N / 64) * D * 8),
     pixels: take(N * D),
     labels: take(N),
     rowLoss: take(N * 8),
@@ -417,8 +463,7 @@ export function instantiateKernels(
  * @param hidden H.
  * @param activation The hidden non-linearity.
  * @param capacity The largest batch N.
- * @param parts P, how many slabs the hidden units' columns are laid out in (one per task of the
- *   threaded backend; see {@linkcode wasmLayout}).
+ * @param threads The parts and lanes of the threaded backend (see {@linkcode wasmLayout}); none by default.
  * @returns The instance with views of every buffer.
  * @throws {LimitError} For a bad hidden size, capacity, activation or part count, or a memory over the cap.
  * @example
@@ -433,10 +478,10 @@ export function createWasmCore(
   hidden: number,
   activation: Activation,
   capacity: number,
-  parts = 1,
+  threads: ThreadLayout = {},
 ): WasmCore {
   checkBackendShape(hidden, activation, capacity);
-  const layout = wasmLayout(hidden, capacity, parts);
+  const layout = wasmLayout(hidden, capacity, threads);
   // growable up to the cap, for holdImages; a shared memory never moves, so views stay valid
   const memory = new WebAssembly.Memory({
     initial: layout.pages,
@@ -610,6 +655,8 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
   // plain SGD, fused into the update kernels: the optimizer object only reports that (it keeps no state)
   const optimizer = createOptimizer(DEFAULT_OPTIMIZER, core.params.sizes);
   let disposed = false;
+  // rows of x that every thread's lane holds too (loadImages fills every lane; a step copies x in)
+  let laneRows = 0;
   const checkLive = () => {
     if (disposed) throw new Error("Cannot use the wasm backend: it was disposed");
   };
@@ -620,7 +667,10 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     optimizer,
     seedDropout() {}, // the fused kernels train without dropout (core/kernels/backend_factory.ts)
     capacity,
-    x: core.x,
+    get x() {
+      laneRows = 0; // the caller may write x: the next step copies it into every lane
+      return core.x;
+    },
     probs: core.probs,
     holdImages(pixels) {
       checkLive();
@@ -634,7 +684,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
         // images (the next n of the order) into cache meanwhile
         const end = Math.min(start + 2 * n, order ? order.length : pixels.length / D);
         for (let r = 0; r < end - start; r++) core.rows[r] = order ? order[start + r] : start + r;
-        runner.gather(n, end - start - n);
+        laneRows = runner.gather(n, end - start - n) ? n : 0;
         return;
       }
       if (!order) core.pixels.set(pixels.subarray(start * D, (start + n) * D));
@@ -644,7 +694,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
           core.pixels.set(pixels.subarray(from, from + D), r * D);
         }
       }
-      runner.load(n);
+      laneRows = runner.load(n) ? n : 0;
     },
     predictImages(pixels, start, n, labels) {
       checkLive();
@@ -672,7 +722,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
         k.hidden_update(0, hidden, 1, lr);
         return loss;
       }
-      runner.lists(n);
+      if (runner.lists(n, laneRows < n)) laneRows = Math.max(laneRows, n);
       runner.forward(n);
       const loss = runner.softmax(labels, offset, n);
       k.bias1_update(n, lr);
@@ -819,7 +869,7 @@ export async function createWasmBackend(
  * @example
  * ```ts
  * import { backendOnCore, createWasmCore, loadKernelModule, runOnThisThread } from "./backend_wasm.ts";
- * const core = createWasmCore(await loadKernelModule(), 8, "relu", 2, 4); // four slabs, one thread
+ * const core = createWasmCore(await loadKernelModule(), 8, "relu", 2, { parts: 4 }); // four slabs, one thread
  * const backend = backendOnCore(core, runOnThisThread(core));
  * console.assert(backend.predict(null, 0, 2) === 0);
  * ```
@@ -827,12 +877,12 @@ export async function createWasmBackend(
 export function runOnThisThread(core: WasmCore): PhaseRunner {
   const k = core.kernels;
   return {
-    lists: (n) => k.lists_part(0, n, 0, D, n),
+    lists: (n) => (k.lists_part(0, n, 0, D, n), true),
     forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
     softmax: (labels, offset, n) => softmaxOnThisThread(core, labels, offset, n),
     backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, n, lr),
-    load: (n) => k.load_pixels(0, n),
-    gather: (n, next) => k.gather_pixels(0, n, n, n + next),
+    load: (n) => (k.load_pixels(0, n), true),
+    gather: (n, next) => (k.gather_pixels(0, n, n, n + next), true),
     predict: (labels, offset, n, images) => predictOnThisThread(core, labels, offset, n, images),
     dispose() {},
   };

@@ -98,6 +98,41 @@
     (select (local.get $a) (local.get $b) (i32.gt_u (local.get $a) (local.get $b))))
 
   ;; ------------------------------------------------------------------------------------------
+  ;; Lanes: with several threads, each has a lane of its own of the batch's buffers x, nzIdx, nzVal,
+  ;; nzCount and masks, at the addresses of the header plus $lane bytes (set_lane; 0 for the calling
+  ;; thread, whose lane is the one TypeScript sees). A thread reads and writes only its own lane, so
+  ;; what one core writes of a batch never has to travel to the other: each lists the whole batch.
+
+  (global $lane (mut i32) (i32.const 0))
+
+  ;; This instance's lane: the byte distance from the header's buffers to its own.
+  (func $set_lane (export "set_lane") (param $bytes i32)
+    (global.set $lane (local.get $bytes)))
+
+  (func $lane_x (result i32) (i32.add (i32.load (i32.const 32)) (global.get $lane)))
+  (func $lane_nzIdx (result i32) (i32.add (i32.load (i32.const 60)) (global.get $lane)))
+  (func $lane_nzVal (result i32) (i32.add (i32.load (i32.const 64)) (global.get $lane)))
+  (func $lane_nzCount (result i32) (i32.add (i32.load (i32.const 68)) (global.get $lane)))
+  (func $lane_masks (result i32) (i32.add (i32.load (i32.const 72)) (global.get $lane)))
+
+  ;; Rows s0 <= s < s1 of this thread's lane of x = those of x (the calling thread's lane).
+  (func $copy_rows (export "copy_rows") (param $s0 i32) (param $s1 i32)
+    (local $src i32) (local $dst i32) (local $end i32)
+    (local.set $src (i32.add (i32.load (i32.const 32)) (i32.mul (local.get $s0) (i32.const 3136))))
+    (local.set $end (i32.add (i32.load (i32.const 32)) (i32.mul (local.get $s1) (i32.const 3136))))
+    (local.set $dst (i32.add (local.get $src) (global.get $lane)))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (loop $copy
+        (v128.store offset=0 (local.get $dst) (v128.load offset=0 (local.get $src)))
+        (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $src)))
+        (v128.store offset=32 (local.get $dst) (v128.load offset=32 (local.get $src)))
+        (v128.store offset=48 (local.get $dst) (v128.load offset=48 (local.get $src)))
+        (local.set $src (i32.add (local.get $src) (i32.const 64)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+        (br_if $copy (i32.lt_u (local.get $src) (local.get $end))))))
+
+  ;; ------------------------------------------------------------------------------------------
   ;; exp and the activations, four lanes at a time.
 
   ;; e^x for each lane (Cephes expf): x = n ln2 + r with n = round(x / ln2) and |r| <= ln2 / 2,
@@ -240,7 +275,7 @@
   (func $load_pixels (export "load_pixels") (param $s0 i32) (param $s1 i32)
     (call $bytes_to_floats
       (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s0) (i32.const 784)))
-      (i32.add (i32.load (i32.const 32)) (i32.mul (local.get $s0) (i32.const 3136)))
+      (i32.add (call $lane_x) (i32.mul (local.get $s0) (i32.const 3136)))
       (i32.mul (i32.sub (local.get $s1) (local.get $s0)) (i32.const 784))))
 
   ;; x[s, i] = held[rows[s], i] / 255 for the rows s0 <= s < s1: each row from the image of the held
@@ -256,7 +291,7 @@
       (br_if $rows (i32.ge_u (local.get $s) (local.get $s1)))
       (loop $row
         (call $bytes_to_floats (call $held_image (local.get $s))
-          (i32.add (i32.load (i32.const 32)) (i32.mul (local.get $s) (i32.const 3136)))
+          (i32.add (call $lane_x) (i32.mul (local.get $s) (i32.const 3136)))
           (i32.const 784))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br_if $row (i32.lt_u (local.get $s) (local.get $s1)))))
@@ -316,6 +351,11 @@
   ;; a quad of zeros). The packed stores may write up to 3 entries past the end of a list, never past
   ;; its row of D entries. -0 counts as 0, NaN as non-zero, as in the TS `xi === 0` test.
   (func $scan (export "scan") (param $s0 i32) (param $s1 i32)
+    (call $scan_from (local.get $s0) (local.get $s1) (call $lane_x)))
+
+  ;; $scan of the rows of the x at address $x (row s at x + 3136 s): this thread's lane of x, or for a
+  ;; prediction from x, x itself (the caller's lane), whichever thread lists its rows.
+  (func $scan_from (param $s0 i32) (param $s1 i32) (param $x i32)
     (local $s i32) (local $rowBytes i32) (local $xp i32) (local $xend i32) (local $ip i32) (local $ip0 i32)
     (local $vp i32) (local $m i32) (local $count i32) (local $gend i32)
     (local $v v128) (local $sh v128) (local $idx v128) (local $step v128) (local $step4 v128)
@@ -326,11 +366,11 @@
     (block $samples
       (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
       (loop $sample
-        (local.set $xp (i32.add (i32.load (i32.const 32)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $xp (i32.add (local.get $x) (i32.mul (local.get $s) (i32.const 3136))))
         (local.set $xend (i32.add (local.get $xp) (i32.const 3136)))
-        (local.set $ip0 (i32.add (i32.load (i32.const 60)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $ip0 (i32.add (call $lane_nzIdx) (i32.mul (local.get $s) (i32.const 3136))))
         (local.set $ip (local.get $ip0))
-        (local.set $vp (i32.add (i32.load (i32.const 64)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $vp (i32.add (call $lane_nzVal) (i32.mul (local.get $s) (i32.const 3136))))
         ;; w0 row offsets of the 4 pixels of the current quad: (4q + l) * 4H
         (local.set $idx (i32x4.mul (i32x4.splat (local.get $rowBytes)) (v128.const i32x4 0 1 2 3)))
         ;; 16 pixels at a time: a group whose bits are all 0 (paper) is skipped with one test; within
@@ -360,7 +400,7 @@
               (local.set $idx (i32x4.add (local.get $idx) (local.get $step4)))))
           (br_if $group (i32.lt_u (local.get $xp) (local.get $xend))))
         (i32.store
-          (i32.add (i32.load (i32.const 68)) (i32.shl (local.get $s) (i32.const 2)))
+          (i32.add (call $lane_nzCount) (i32.shl (local.get $s) (i32.const 2)))
           (i32.shr_u (i32.sub (local.get $ip) (local.get $ip0)) (i32.const 2)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
@@ -382,9 +422,9 @@
       (loop $sample
         (local.set $src (i32.add (local.get $images) (i32.mul (local.get $s) (i32.const 784))))
         (local.set $send (i32.add (local.get $src) (i32.const 784)))
-        (local.set $ip0 (i32.add (i32.load (i32.const 60)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $ip0 (i32.add (call $lane_nzIdx) (i32.mul (local.get $s) (i32.const 3136))))
         (local.set $ip (local.get $ip0))
-        (local.set $vp (i32.add (i32.load (i32.const 64)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $vp (i32.add (call $lane_nzVal) (i32.mul (local.get $s) (i32.const 3136))))
         (local.set $idx (i32x4.mul (i32x4.splat (local.get $rowBytes)) (v128.const i32x4 0 1 2 3)))
         ;; 16 pixels at a time; a group of paper (all 0) is skipped with one test
         (loop $group
@@ -448,7 +488,7 @@
           (local.set $src (i32.add (local.get $src) (i32.const 16)))
           (br_if $group (i32.lt_u (local.get $src) (local.get $send))))
         (i32.store
-          (i32.add (i32.load (i32.const 68)) (i32.shl (local.get $s) (i32.const 2)))
+          (i32.add (call $lane_nzCount) (i32.shl (local.get $s) (i32.const 2)))
           (i32.shr_u (i32.sub (local.get $ip) (local.get $ip0)) (i32.const 2)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
@@ -642,12 +682,12 @@
     (block $samples
       (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
       (loop $sample
-        (local.set $ip (i32.add (i32.load (i32.const 60)) (i32.mul (local.get $s) (i32.const 3136))))
-        (local.set $vp (i32.add (i32.load (i32.const 64)) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $ip (i32.add (call $lane_nzIdx) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $vp (i32.add (call $lane_nzVal) (i32.mul (local.get $s) (i32.const 3136))))
         (local.set $iend
           (i32.add (local.get $ip)
             (i32.shl
-              (i32.load (i32.add (i32.load (i32.const 68)) (i32.shl (local.get $s) (i32.const 2))))
+              (i32.load (i32.add (call $lane_nzCount) (i32.shl (local.get $s) (i32.const 2))))
               (i32.const 2))))
         (local.set $zrow (i32.add (i32.load offset=12 (local.get $part)) (i32.mul (local.get $s) (local.get $rowBytes))))
         (local.set $jb (i32.shl (local.get $j0) (i32.const 2)))
@@ -896,7 +936,7 @@
   (func $predict_rows (export "predict_rows") (param $s0 i32) (param $s1 i32) (param $images i32)
     (if (local.get $images)
       (then (call $scan_pixels (local.get $s0) (local.get $s1) (local.get $images)))
-      (else (call $scan (local.get $s0) (local.get $s1))))
+      (else (call $scan_from (local.get $s0) (local.get $s1) (i32.load (i32.const 32)))))
     (call $forward_rows (local.get $s0) (local.get $s1)))
 
   ;; For each row s0 <= s < s1 and hidden unit j0 <= j < j1 (j0 a multiple of 4; j1 too, or H), with
@@ -1178,7 +1218,7 @@
             (local.set $m7 (v128.const i32x4 0 0 0 0))
             (local.set $s (i32.shl (local.get $g) (i32.const 6)))
             (local.set $xp
-              (i32.add (i32.load (i32.const 32))
+              (i32.add (call $lane_x)
                 (i32.add (i32.mul (local.get $s) (i32.const 3136)) (i32.shl (local.get $i) (i32.const 2)))))
             (loop $sample
               (local.set $q0 (v128.load offset=0 (local.get $xp)))
@@ -1216,7 +1256,7 @@
               (local.set $s (i32.add (local.get $s) (i32.const 1)))
               (br_if $sample (i32.lt_u (local.get $s) (local.get $send))))
             (local.set $mp
-              (i32.add (i32.load (i32.const 72))
+              (i32.add (call $lane_masks)
                 (i32.add (i32.mul (local.get $g) (i32.const 6272)) (i32.shl (local.get $i) (i32.const 3)))))
             (v128.store offset=0 (local.get $mp) (local.get $m0))
             (v128.store offset=16 (local.get $mp) (local.get $m1))
@@ -1469,7 +1509,7 @@
     (local.set $groups (i32.shr_u (i32.add (local.get $n) (i32.const 63)) (i32.const 6)))
     (local.set $lrv (f32x4.splat (local.get $lr)))
     (loop $pixel
-      (local.set $mp (i32.add (i32.load (i32.const 72)) (i32.shl (local.get $i) (i32.const 3))))
+      (local.set $mp (i32.add (call $lane_masks) (i32.shl (local.get $i) (i32.const 3))))
       ;; skip the pixel when no sample of the batch has it
       (local.set $any (i64.const 0))
       (local.set $g (i32.const 0))
@@ -1481,7 +1521,7 @@
       (if (i64.ne (local.get $any) (i64.const 0))
         (then
           (local.set $wrow (i32.add (local.get $w0) (i32.mul (local.get $i) (local.get $rowBytes))))
-          (local.set $xp (i32.add (i32.load (i32.const 32)) (i32.shl (local.get $i) (i32.const 2))))
+          (local.set $xp (i32.add (call $lane_x) (i32.shl (local.get $i) (i32.const 2))))
           (local.set $jb (i32.shl (local.get $j0) (i32.const 2)))
           (block $c8
             (loop $m8
@@ -1526,9 +1566,9 @@
     (local.set $dZ0 (i32.load offset=20 (local.get $part)))
     (local.set $jb (i32.shl (i32.load offset=0 (local.get $part)) (i32.const 2)))
     (local.set $jend (i32.shl (i32.load offset=4 (local.get $part)) (i32.const 2)))
-    (local.set $ip (i32.load (i32.const 60)))
-    (local.set $vp (i32.load (i32.const 64)))
-    (local.set $iend (i32.add (local.get $ip) (i32.shl (i32.load (i32.load (i32.const 68))) (i32.const 2))))
+    (local.set $ip (call $lane_nzIdx))
+    (local.set $vp (call $lane_nzVal))
+    (local.set $iend (i32.add (local.get $ip) (i32.shl (i32.load (call $lane_nzCount)) (i32.const 2))))
     (local.set $nlr (f32x4.splat (f32.neg (local.get $lr))))
     (block $b8
       (loop $l8
