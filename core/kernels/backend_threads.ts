@@ -342,10 +342,24 @@ export async function createThreadedBackend(
     throw error;
   }
   const k = core.kernels, tasks = taskCount(threads), views = rowViews(core.memory, core.layout);
-  let generation = 0;
+  let generation = 0, pending = 0;
 
-  /** Publish a phase, serve its tasks with the workers, wait until all are done. */
-  const run = (command: number, n: number, lr: number) => {
+  /** Wait until the workers have finished the phase the caller did not wait for (pending tasks). */
+  const settle = () => {
+    if (pending === 0) return;
+    const count = pending;
+    pending = 0;
+    _waitForCount(ctrl, CTRL_DONE, count);
+    if (Atomics.load(ctrl, CTRL_ERROR) !== 0) throw new Error("Cannot load images: a kernel failed");
+  };
+
+  /**
+   * Publish a phase, serve its tasks with the workers, and wait until all are done; or, with
+   * wait = false (loading a batch into every lane), return once the caller's share is done and let
+   * the next phase or {@linkcode settle} wait for the workers.
+   */
+  const run = (command: number, n: number, lr: number, wait = true) => {
+    settle();
     generation = (generation + 1) | 0;
     ctrl[CTRL_COMMAND] = command;
     ctrl[CTRL_ROWS] = n;
@@ -359,6 +373,10 @@ export async function createThreadedBackend(
     Atomics.store(ctrl, CTRL_GENERATION, generation); // publishes the words above to the workers
     Atomics.notify(ctrl, CTRL_GENERATION);
     servePhase(ctrl, ctrlFloat, k, views, generation, 0, threads);
+    if (!wait) {
+      pending = whole ? threads : tasks;
+      return;
+    }
     _waitForCount(ctrl, CTRL_DONE, whole ? threads : tasks);
     if (Atomics.load(ctrl, CTRL_ERROR) !== 0) throw new Error("Cannot run a step: a kernel failed");
   };
@@ -404,7 +422,7 @@ export async function createThreadedBackend(
         k.load_pixels(0, n);
         return false;
       }
-      run(CMD_LOAD, n, 0);
+      run(CMD_LOAD, n, 0, false);
       return true;
     },
     gather(n, next) {
@@ -413,9 +431,10 @@ export async function createThreadedBackend(
         return false;
       }
       ctrl[CTRL_NEXT_ROWS] = next;
-      run(CMD_GATHER, n, 0);
+      run(CMD_GATHER, n, 0, false);
       return true;
     },
+    settle,
     predict(labels, offset, n, images) {
       if (serial(n)) return predictOnThisThread(core, labels, offset, n, images);
       if (labels) shareLabels(labels, offset, n);

@@ -265,6 +265,11 @@ export interface PhaseRunner {
    * labels).
    */
   predict(labels: ArrayLike<number> | null, offset: number, n: number, images: number): number;
+  /**
+   * Wait until the workers are done with the batch the last load or gather handed them (those
+   * return before the workers finish): before the caller writes what they read.
+   */
+  settle?(): void;
   /** Release what the runner holds (workers). */
   dispose(): void;
 }
@@ -674,11 +679,13 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     probs: core.probs,
     holdImages(pixels) {
       checkLive();
+      runner.settle?.(); // a worker may still be gathering from the images held now
       core.holdImages(pixels);
     },
     loadImages(pixels, start, n, order) {
       checkLive();
       checkImageRows(pixels, start, n, order, capacity);
+      runner.settle?.(); // the workers may still read the rows and bytes of the last batch
       if (pixels === core.heldImages) {
         // the images are in wasm memory already: gather the rows there, and fetch the next batch's
         // images (the next n of the order) into cache meanwhile
@@ -703,6 +710,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
       core.prepareParams();
       // held images are read where they are; others are copied into the pixels buffer first
       if (pixels === core.heldImages) return runner.predict(labels, start, n, core.heldAt + start * D);
+      runner.settle?.(); // the workers may still convert the bytes of the last loadImages
       core.pixels.set(pixels.subarray(start * D, (start + n) * D));
       return runner.predict(labels, start, n, core.layout.pixels);
     },
