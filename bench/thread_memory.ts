@@ -5,8 +5,10 @@
  * A step here is the kernels' part of a training step of the 784-128-10 network on one batch of 64
  * training images, repeated: the lists (scan and sample masks), the forward pass, the logits' reduction
  * and the update (dZ0, w1, b0, w0; learning rate 0, so every step does the same work), with the cuts
- * of the threaded backend: thread 0 takes rows 0–31, pixels 0–383 and the first half of the hidden units
- * (in two calls), thread 1 the rest, and both meet at a barrier after every phase. It runs three ways:
+ * of the threaded backend before each thread had a lane of its own of the batch: thread 0 takes rows
+ * 0–31, pixels 0–383 and the first half of the hidden units (in two calls), thread 1 the rest, and both
+ * meet at a barrier after every phase. (The backend now lists the whole batch on each thread, in its
+ * own lane; see docs/kernels.md, "Threads' memory".) It runs three ways:
  *
  * - `one thread`: the whole step on the calling thread;
  * - `two threads, one memory`: the calling thread and a worker on the same shared memory, as the
@@ -40,9 +42,10 @@ import {
   loadKernelModule,
   PART_ENTRY_BYTES,
   PART_TABLE,
+  PIXEL_GROUP,
   type WasmKernelExports,
 } from "../core/kernels/backend_wasm.ts";
-import { queueTasks, taskChunks, taskCount, taskPixels, taskRows } from "../core/kernels/backend_threads.ts";
+import { queueTasks, taskChunks, taskCount, taskRows } from "../core/kernels/backend_threads.ts";
 import { D, initParams } from "../core/network/network.ts";
 import { Rng } from "../core/network/rng.ts";
 
@@ -59,7 +62,19 @@ interface Share {
   readonly chunks: readonly (readonly [number, number])[];
 }
 
-/** The threaded backend's cut for two threads: thread t's home tasks, their rows, pixels and chunks. */
+/**
+ * The sample masks task τ of `tasks` built when the lists phase was cut by rows and pixels (before
+ * each thread listed the whole batch in a lane of its own): whole groups of 16 of the 49 pixel groups.
+ */
+function taskPixels(task: number, tasks: number): [number, number] {
+  const groups = D / PIXEL_GROUP;
+  return [
+    PIXEL_GROUP * Math.floor(task * groups / tasks),
+    PIXEL_GROUP * Math.floor((task + 1) * groups / tasks),
+  ];
+}
+
+/** The cut for two threads: thread t's home tasks, their rows, pixels and chunks. */
 function backendShare(thread: number): Share {
   const tasks = taskCount(2), [t0, t1] = queueTasks(thread, 2, tasks);
   const home = Array.from({ length: t1 - t0 }, (_, i) => t0 + i);

@@ -2,20 +2,25 @@
  * The WebAssembly SIMD backend on several threads: the calling thread plus `threads − 1` Deno
  * Workers, all running the kernels of core/kernels/kernels.wat on one shared `WebAssembly.Memory`.
  *
- * Every phase is cut into `tasks` = min(16, 2T) tasks. A training step's row-wise work is cut by rows:
- * task τ of n rows takes rows [⌊τ·n/tasks⌋, ⌊(τ+1)·n/tasks⌋) ({@linkcode taskRows}) for the pixel
- * lists (with the sample masks of a share of the pixels, {@linkcode taskPixels}) and for the logits'
- * reduction and softmax (in the worker, each row's loss left in a buffer that the calling thread sums
- * in row order). Everything that touches w0 is cut by hidden units instead: task τ owns the units of
- * chunks {@linkcode taskChunks} in both the forward phase (z0, a0, partial logits) and the backward
- * phase (dZ0, and the updates of their w1 rows, b0 entries and w0 columns), so no two tasks write the
- * same number, and a thread keeps the same w0 columns in its cache from step to step: cutting the w0
- * update by pixels and the forward pass by rows made each core fetch the half of w0 the other had
- * just written, twice a step, and two threads were no faster than one (docs/kernels.md). A prediction
- * and loadImages are cut by rows. Each thread has a home queue of tasks ({@linkcode queueTasks}); it
- * claims tasks from its own queue first, then steals from the others (Atomics.compareExchange on one
- * word per queue), so a worker that the operating system has not scheduled yet delays nothing: the
- * caller runs its tasks instead.
+ * Each thread has a lane of its own of the batch's buffers (x, the pixel lists, the sample masks),
+ * and each task's hidden units have slabs of their own of w0, z0, a0 and dZ0, every lane and slab on
+ * pages of its own (wasmLayout in core/kernels/backend_wasm.ts): two cores that write the same page,
+ * or read what the other core just wrote, slow each other down (docs/kernels.md, "Threads' memory").
+ *
+ * loadImages and the lists phase are whole-batch phases: every thread fills its own lane with all n
+ * rows (loadImages returns once the caller's lane is done; the next phase waits for the workers), then
+ * lists all n rows and builds every pixel's sample masks there, first copying x into its lane when the
+ * caller wrote x. The other phases are cut into `tasks` = min(16, 2T) tasks. The logits' reduction
+ * and softmax and a prediction are cut by rows: task τ of n rows takes rows [⌊τ·n/tasks⌋,
+ * ⌊(τ+1)·n/tasks⌋) ({@linkcode taskRows}; the softmax in the worker, each row's loss left in a buffer
+ * that the calling thread sums in row order). Everything that touches w0 is cut by hidden units:
+ * task τ owns the units of chunks {@linkcode taskChunks}, its slab, in both the forward phase (z0, a0,
+ * partial logits) and the backward phase (dZ0, and the updates of their w1 rows, b0 entries and w0
+ * columns), so no two tasks write the same number, and a thread keeps the same w0 columns in its
+ * cache from step to step. Each thread has a home queue of tasks ({@linkcode queueTasks}); it claims
+ * tasks from its own queue first, then steals from the others (Atomics.compareExchange on one word
+ * per queue), so a worker that the operating system has not scheduled yet delays nothing: the caller
+ * runs its tasks instead.
  *
  * None of this changes a result: a row's numbers are computed from that row and the parameters, a
  * unit's from that unit and the batch, every sum in a fixed order whichever task computes it. So the
@@ -37,7 +42,6 @@ import {
   createWasmCore,
   HIDDEN_CHUNKS,
   loadKernelModule,
-  PIXEL_GROUP,
   predictOnThisThread,
   predictRows,
   type RowViews,
@@ -147,24 +151,6 @@ export function taskCount(threads: number): number {
  */
 export function taskRows(task: number, tasks: number, n: number): [number, number] {
   return [Math.floor(task * n / tasks), Math.floor((task + 1) * n / tasks)];
-}
-
-/**
- * The pixels whose sample masks task τ of `tasks` builds in the lists phase: whole groups of 16 of
- * the 49, [16⌊τ·49/tasks⌋, 16⌊(τ+1)·49/tasks⌋).
- *
- * @example
- * ```ts
- * import { taskPixels } from "./backend_threads.ts";
- * console.assert(taskPixels(0, 4).join() === "0,192" && taskPixels(3, 4).join() === "576,784");
- * ```
- */
-export function taskPixels(task: number, tasks: number): [number, number] {
-  const groups = D / PIXEL_GROUP;
-  return [
-    PIXEL_GROUP * Math.floor(task * groups / tasks),
-    PIXEL_GROUP * Math.floor((task + 1) * groups / tasks),
-  ];
 }
 
 /**
