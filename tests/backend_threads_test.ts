@@ -143,6 +143,8 @@ Deno.test("threaded steps see x however it was filled: loaded, held, written, ke
       const x = backend.x; // a view taken before any loadImages, written only before the first
       x.fill(0.25, 0, 3 * D);
       losses.push(backend.trainStep(labels, 0, n, 0.1)); // rows written through the view
+      x.fill(0.75, 3 * D, 6 * D); // and again after a step, as the training loop's augmenter does
+      losses.push(backend.trainStep(labels, 0, n, 0.1));
       backend.loadImages(held, 10, n); // gathered from the held images
       losses.push(backend.trainStep(labels, 10, n, 0.1));
       losses.push(backend.trainStep(labels, 10, n, 0.1)); // the same rows again

@@ -381,13 +381,11 @@ export async function createThreadedBackend(
 
   return backendOnCore(core, {
     lists(n, copy) {
-      if (serial(n)) {
-        k.lists_part(0, n, 0, D, n);
-        return false;
+      if (serial(n)) k.lists_part(0, n, 0, D, n);
+      else {
+        ctrl[CTRL_COPY_X] = copy ? 1 : 0;
+        run(CMD_LISTS, n, 0);
       }
-      ctrl[CTRL_COPY_X] = copy ? 1 : 0;
-      run(CMD_LISTS, n, 0);
-      return true;
     },
     forward(n) {
       if (serial(n)) k.forward_part(0, HIDDEN_CHUNKS, n);

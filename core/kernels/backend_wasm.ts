@@ -239,9 +239,9 @@ export interface PhaseRunner {
   /**
    * The pixel lists of the n rows and the sample masks of every pixel (lists_part), in every lane
    * the step uses; with `copy`, each thread first copies the rows of x (the calling thread's lane)
-   * into its own. Returns true when every lane now holds the rows of x.
+   * into its own, else its lane holds them from the last load or gather.
    */
-  lists(n: number, copy: boolean): boolean;
+  lists(n: number, copy: boolean): void;
   /** z0, a0 and the partial logits of every chunk for the n rows (forward_part). */
   forward(n: number): void;
   /**
@@ -660,8 +660,10 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
   // plain SGD, fused into the update kernels: the optimizer object only reports that (it keeps no state)
   const optimizer = createOptimizer(DEFAULT_OPTIMIZER, core.params.sizes);
   let disposed = false;
-  // rows of x that every thread's lane holds too (loadImages fills every lane; a step copies x in)
-  let laneRows = 0;
+  // rows that the last loadImages put into every thread's lane, until a step uses them or the caller
+  // may write x; otherwise a step copies x into the lanes, since x can be written through a view
+  // taken earlier (the training loop's augmenter does that every step)
+  let loadedRows = 0;
   const checkLive = () => {
     if (disposed) throw new Error("Cannot use the wasm backend: it was disposed");
   };
@@ -673,7 +675,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     seedDropout() {}, // the fused kernels train without dropout (core/kernels/backend_factory.ts)
     capacity,
     get x() {
-      laneRows = 0; // the caller may write x: the next step copies it into every lane
+      loadedRows = 0; // the caller may write x: the next step copies it into every lane
       return core.x;
     },
     probs: core.probs,
@@ -691,7 +693,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
         // images (the next n of the order) into cache meanwhile
         const end = Math.min(start + 2 * n, order ? order.length : pixels.length / D);
         for (let r = 0; r < end - start; r++) core.rows[r] = order ? order[start + r] : start + r;
-        laneRows = runner.gather(n, end - start - n) ? n : 0;
+        loadedRows = runner.gather(n, end - start - n) ? n : 0;
         return;
       }
       if (!order) core.pixels.set(pixels.subarray(start * D, (start + n) * D));
@@ -701,7 +703,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
           core.pixels.set(pixels.subarray(from, from + D), r * D);
         }
       }
-      laneRows = runner.load(n) ? n : 0;
+      loadedRows = runner.load(n) ? n : 0;
     },
     predictImages(pixels, start, n, labels) {
       checkLive();
@@ -717,6 +719,8 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
     trainStep(labels, offset, n, lr) {
       checkLive();
       checkBatchCall("run a training step", labels, offset, n, lr, capacity);
+      const loaded = loadedRows; // a step uses the lanes' rows once
+      loadedRows = 0;
       core.prepareParams();
       core.paramsUpdated();
       k.transpose_w1();
@@ -730,7 +734,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
         k.hidden_update(0, hidden, 1, lr);
         return loss;
       }
-      if (runner.lists(n, laneRows < n)) laneRows = Math.max(laneRows, n);
+      runner.lists(n, loaded < n);
       runner.forward(n);
       const loss = runner.softmax(labels, offset, n);
       k.bias1_update(n, lr);
@@ -885,7 +889,7 @@ export async function createWasmBackend(
 export function runOnThisThread(core: WasmCore): PhaseRunner {
   const k = core.kernels;
   return {
-    lists: (n) => (k.lists_part(0, n, 0, D, n), true),
+    lists: (n) => k.lists_part(0, n, 0, D, n),
     forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
     softmax: (labels, offset, n) => softmaxOnThisThread(core, labels, offset, n),
     backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, n, lr),
