@@ -76,7 +76,8 @@ export interface Backend {
    * Fill the first n rows of `x` from images stored as bytes, each byte p as p / 255 (the floats of
    * `PIXEL_TO_INPUT` in core/network/input.ts). Row r gets image `order[start + r]`, or `start + r`
    * without an order. The wasm backend converts in wasm, which is faster than writing `x` from
-   * TypeScript.
+   * TypeScript. The threaded backend also puts the rows into each worker's copy of the batch, which
+   * the next trainStep uses: between the two, write `x` only through `x` read after this call.
    *
    * @param pixels Images of D bytes each, one after another.
    * @throws {LimitError} When n is not in [1, capacity], or a row's image is not in `pixels`.

@@ -9,8 +9,9 @@
  *
  * loadImages and the lists phase are whole-batch phases: every thread fills its own lane with all n
  * rows (loadImages returns once the caller's lane is done; the next phase waits for the workers), then
- * lists all n rows and builds every pixel's sample masks there, first copying x into its lane when the
- * caller wrote x. The other phases are cut into `tasks` = min(16, 2T) tasks. The logits' reduction
+ * lists all n rows and builds every pixel's sample masks there, first copying x into its lane unless
+ * the step follows loadImages (x may have been written through a view: the augmenter writes it so).
+ * The other phases are cut into `tasks` = min(16, 2T) tasks. The logits' reduction
  * and softmax and a prediction are cut by rows: task τ of n rows takes rows [⌊τ·n/tasks⌋,
  * ⌊(τ+1)·n/tasks⌋) ({@linkcode taskRows}; the softmax in the worker, each row's loss left in a buffer
  * that the calling thread sums in row order). Everything that touches w0 is cut by hidden units:
