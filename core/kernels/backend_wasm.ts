@@ -368,8 +368,9 @@ export function wasmLayout(
   );
   const widest = Math.max(...partStart.slice(1).map((e, p) => e - partStart[p]));
   const stride = parts === 1 ? 4 * H : Math.ceil(4 * widest / 64) * 64;
-  const w0PartBytes = parts === 1 ? D * stride : Math.ceil(D * stride / OS_PAGE_BYTES) * OS_PAGE_BYTES;
-  const rowPartBytes = parts === 1 ? N * stride : Math.ceil(N * stride / OS_PAGE_BYTES) * OS_PAGE_BYTES;
+  const pageUp = (bytes: number) => Math.ceil(bytes / OS_PAGE_BYTES) * OS_PAGE_BYTES;
+  const w0PartBytes = parts === 1 ? D * stride : pageUp(D * stride);
+  const rowPartBytes = parts === 1 ? N * stride : pageUp(N * stride);
   // several parts: page-aligned slabs, and a page of slack after them (the last units' quads read past a row)
   const slabs = (bytes: number) =>
     parts === 1 ? take(bytes) : take(parts * bytes + OS_PAGE_BYTES, OS_PAGE_BYTES);
@@ -378,12 +379,11 @@ export function wasmLayout(
   const b0 = take(H * 4), w1 = take(H * K * 4), b1 = take(K * 4);
   // the lane of the batch's buffers: x, the lists and the masks, one after another; several lanes
   // start on pages and follow each other every laneBytes
-  if (lanes > 1) end = Math.ceil(end / OS_PAGE_BYTES) * OS_PAGE_BYTES;
-  const lane = end;
-  const x = take(N * D * 4), nzIdx = take(N * D * 4), nzVal = take(N * D * 4), nzCount = take(N * 4);
+  const x = take(N * D * 4, lanes === 1 ? 64 : OS_PAGE_BYTES);
+  const nzIdx = take(N * D * 4), nzVal = take(N * D * 4), nzCount = take(N * 4);
   const masks = take(Math.ceil(N / 64) * D * 8);
-  const laneBytes = lanes === 1 ? end - lane : Math.ceil((end - lane) / OS_PAGE_BYTES) * OS_PAGE_BYTES;
-  end = lane + lanes * laneBytes;
+  const laneBytes = lanes === 1 ? end - x : pageUp(end - x);
+  end = x + lanes * laneBytes;
   const layout = {
     hidden,
     capacity,
