@@ -3,13 +3,20 @@ import assert from "node:assert/strict";
 import { type Backend, loadParams } from "../core/kernels/backend.ts";
 import {
   createThreadedBackend,
+  CTRL_WORDS,
   MAX_THREADS,
   queueTasks,
   taskChunks,
   taskCount,
   taskRows,
 } from "../core/kernels/backend_threads.ts";
-import { createWasmBackend, HIDDEN_CHUNKS } from "../core/kernels/backend_wasm.ts";
+import {
+  CONTROL_OFFSET,
+  createWasmBackend,
+  HIDDEN_CHUNKS,
+  PART_ENTRY_BYTES,
+  PART_TABLE,
+} from "../core/kernels/backend_wasm.ts";
 import { type Activation, D, initParams, K } from "../core/network/network.ts";
 import { Rng } from "../core/network/rng.ts";
 
@@ -251,4 +258,9 @@ Deno.test("threaded backend refuses calls after dispose() and disposes twice wit
   assert.throws(() => backend.trainStep([0, 1], 0, 2, 0.1), {
     message: "Cannot use the wasm backend: it was disposed",
   });
+});
+
+Deno.test("the control words end where the kernels' part table starts, and the table before the gather sink", () => {
+  assert.equal(CONTROL_OFFSET + 4 * CTRL_WORDS, PART_TABLE);
+  assert.ok(PART_TABLE + PART_ENTRY_BYTES * HIDDEN_CHUNKS <= 1984);
 });
