@@ -18,7 +18,7 @@
  * - test set from bytes: the same in batches of 1,000 straight from the images' bytes (predictImages),
  *   as core/training/evaluate.ts and the inference workload of `deno task bench` run it.
  * - loadImages epoch: filling `x` from the training images' bytes for an epoch of shuffled batches of
- *   64 (TS rowLoader; wasm copying each row in, then load_pixels; wasm gathering the rows from the
+ *   64 (TS rowLoader; wasm copying each row in, then load_batch; wasm gathering the rows from the
  *   images it holds, as the training loop runs it).
  *
  * The kernel benchmarks use lr = 0, so the parameters stay the same from one run to the next.

@@ -17,6 +17,7 @@ import {
   PART_ENTRY_BYTES,
   PART_TABLE,
 } from "../core/kernels/backend_wasm.ts";
+import { loadInputRow } from "../core/network/input.ts";
 import { type Activation, D, initParams, K } from "../core/network/network.ts";
 import { Rng } from "../core/network/rng.ts";
 
@@ -183,6 +184,63 @@ Deno.test("threaded steps see x however it was filled: loaded, held, written, ke
     // compared as one boolean each: a diff of arrays this long would take gigabytes to print
     assert.ok(actual.w0.every((v, i) => Object.is(v, expected.w0[i])), `${threads} threads: w0 differs`);
     assert.ok(actual.x.every((v, i) => Object.is(v, expected.x[i])), `${threads} threads: x differs`);
+  }
+});
+
+Deno.test("a step right after loadImages, whose load lists the rows itself, gives the bytes of the rows written into x", async () => {
+  // loadImages lists the rows and builds the sample masks, and the step then skips its lists phase;
+  // a step whose rows were written through x lists them itself. Both must train alike, also when a
+  // prediction lists other rows in between, or the step is smaller than the batch loaded.
+  const n = 40, count = 120;
+  const pixels = new Uint8Array(count * D);
+  const rng = new Rng(23);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.nextFloat() < 0.8 ? 0 : rng.nextInt(256);
+  const held = pixels.slice();
+  const order = Uint32Array.from({ length: count }, (_, i) => (i * 53) % count);
+  const labels = Uint8Array.from({ length: count }, () => rng.nextInt(K));
+  const params = initParams(36, "relu", new Rng(6));
+  const run = (backend: Backend, load: boolean) => {
+    try {
+      loadParams(backend, params);
+      backend.holdImages!(held);
+      const rows = (images: Uint8Array, start: number, rowCount: number, rowOrder?: Uint32Array) => {
+        if (load) return backend.loadImages(images, start, rowCount, rowOrder);
+        const x = backend.x;
+        for (let r = 0; r < rowCount; r++) {
+          loadInputRow(images, rowOrder ? rowOrder[start + r] : start + r, x, r);
+        }
+      };
+      const losses: number[] = [];
+      rows(pixels, 0, n); // copied in
+      losses.push(backend.trainStep(labels, 0, n, 0.1));
+      rows(held, 10, n, order); // gathered
+      losses.push(backend.trainStep(labels, 10, n, 0.1));
+      rows(held, 20, n); // a prediction of other images in between
+      losses.push(backend.predictImages(held, 70, n, labels));
+      losses.push(backend.trainStep(labels, 20, n, 0.1));
+      rows(pixels, 30, n); // a prediction from x in between
+      losses.push(backend.predict(labels, 30, n));
+      losses.push(backend.trainStep(labels, 30, n, 0.1));
+      rows(held, 50, n); // a step of fewer rows than loaded
+      losses.push(backend.trainStep(labels, 50, n - 7, 0.1));
+      rows(pixels, 60, 1); // per-image
+      losses.push(backend.trainStep(labels, 60, 1, 0.01));
+      return { losses, w0: backend.params.w[0].slice() };
+    } finally {
+      backend.dispose();
+    }
+  };
+  const expected = run(await createWasmBackend(36, "relu", n), false);
+  for (const threads of [1, 2]) {
+    for (const load of [true, false]) {
+      const backend = threads === 1
+        ? await createWasmBackend(36, "relu", n)
+        : await createThreadedBackend(36, "relu", n, threads);
+      const actual = run(backend, load);
+      const what = `${threads} thread(s), ${load ? "loaded" : "written"}`;
+      assert.deepEqual(actual.losses, expected.losses, `${what}: losses`);
+      assert.ok(actual.w0.every((v, i) => Object.is(v, expected.w0[i])), `${what}: w0 differs`);
+    }
   }
 });
 

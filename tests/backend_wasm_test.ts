@@ -27,6 +27,7 @@ import {
 import { activationBackward, activationForward } from "../core/network/activations.ts";
 import { denseBackward, denseForward } from "../core/network/layers.ts";
 import { softmaxCrossEntropy, softmaxRow } from "../core/network/loss.ts";
+import { PIXEL_TO_INPUT } from "../core/network/input.ts";
 import { Rng } from "../core/network/rng.ts";
 
 // Tolerance of one step, wasm (float32 arithmetic) against the TS reference (float64 arithmetic
@@ -679,40 +680,74 @@ Deno.test("wasm trainStep() and predict() reject bad batches, labels and learnin
   wasm.dispose(); // a second dispose is harmless
 });
 
-Deno.test("scan_pixels() lists the pixels load_pixels() then scan() would, every byte value included", async () => {
-  const n = 40;
+Deno.test("load_batch(), gather_batch() and scan_pixels() list the pixels that scan() and sample_masks() list of that x", async () => {
+  // 70 rows: two mask words per pixel, the second one partly used; every byte value, a blank row, a
+  // row of ink
+  const n = 70;
   const core = createWasmCore(await loadKernelModule(), 12, "relu", n);
   const rng = new Rng(3);
-  for (let i = 0; i < n * D; i++) core.pixels[i] = rng.nextFloat() < 0.8 ? 0 : 1 + rng.nextInt(255);
-  for (let i = 0; i < D; i++) core.pixels[5 * D + i] = (i * 37) % 256; // row 5: every byte value
-  core.pixels.fill(0, 6 * D, 7 * D); // row 6: blank
-  core.pixels.fill(255, 7 * D, 8 * D); // row 7: all ink
-  const { nzIdx, nzVal, nzCount } = core.layout;
-  const lists = (s0: number, s1: number) => {
+  const pixels = new Uint8Array(n * D);
+  for (let i = 0; i < n * D; i++) pixels[i] = rng.nextFloat() < 0.8 ? 0 : 1 + rng.nextInt(255);
+  for (let i = 0; i < D; i++) pixels[5 * D + i] = (i * 37) % 256; // row 5: every byte value
+  pixels.fill(0, 6 * D, 7 * D); // row 6: blank
+  pixels.fill(255, 7 * D, 8 * D); // row 7: all ink
+  const { nzIdx, nzVal, nzCount, masks } = core.layout;
+  const words = Math.ceil(n / 64) * D;
+  /** x, each row's list (only its count entries) and the mask words, copied out. */
+  const state = (s0: number, s1: number) => {
     const count = new Int32Array(core.memory.buffer, nzCount, n);
     const rows = [];
     for (let s = s0; s < s1; s++) {
-      const m = count[s];
       rows.push({
-        count: m,
-        idx: new Int32Array(core.memory.buffer, nzIdx + s * D * 4, m).slice(),
-        val: new Float32Array(core.memory.buffer, nzVal + s * D * 4, m).slice(),
+        count: count[s],
+        idx: new Int32Array(core.memory.buffer, nzIdx + s * D * 4, count[s]).slice(),
+        val: new Float32Array(core.memory.buffer, nzVal + s * D * 4, count[s]).slice(),
       });
     }
-    return rows;
+    return { x: core.x.slice(), rows, masks: new BigInt64Array(core.memory.buffer, masks, words).slice() };
   };
-  core.kernels.load_pixels(0, n);
-  core.kernels.scan(0, n);
-  const expected = lists(0, n);
-  assert.equal(expected[6].count, 0);
-  assert.equal(expected[7].count, D);
-  for (const [s0, s1] of [[0, n], [5, 8], [13, 14]]) {
-    // stale lists must not survive
+  /** Stale numbers everywhere: none may survive. */
+  const spoil = () => {
+    core.x.fill(0.5);
     new Uint8Array(core.memory.buffer, nzIdx, n * D * 4).fill(0xee);
     new Uint8Array(core.memory.buffer, nzVal, n * D * 4).fill(0xee);
     new Int32Array(core.memory.buffer, nzCount, n).fill(-1);
+    new BigInt64Array(core.memory.buffer, masks, words).fill(-1n);
+  };
+  /** The reference: x written by PIXEL_TO_INPUT from TypeScript, then scan() and sample_masks(). */
+  const reference = (image: (s: number) => number) => {
+    spoil();
+    for (let s = 0; s < n; s++) {
+      for (let i = 0; i < D; i++) core.x[s * D + i] = PIXEL_TO_INPUT[pixels[image(s) * D + i]];
+    }
+    core.kernels.scan(0, n);
+    core.kernels.sample_masks(0, D, n);
+    return state(0, n);
+  };
+  const expected = reference((s) => s);
+  assert.equal(expected.rows[6].count, 0);
+  assert.equal(expected.rows[7].count, D);
+  // copied into the pixels buffer
+  spoil();
+  core.pixels.set(pixels);
+  core.kernels.load_batch(n);
+  assert.deepEqual(state(0, n), expected, "load_batch");
+  // gathered from held images, in another order, touching the next batch's images
+  core.holdImages(pixels);
+  const order = Array.from({ length: n }, (_, s) => (s * 29) % n);
+  const gathered = reference((s) => order[s]);
+  spoil();
+  core.rows.set(order);
+  core.rows.set(order.slice(0, 9), n);
+  core.kernels.gather_batch(n, n + 9);
+  assert.deepEqual(state(0, n), gathered, "gather_batch");
+  // lists only, from the bytes wherever they are; x and the masks untouched
+  for (const [s0, s1] of [[0, n], [5, 8], [13, 14]]) {
+    spoil();
     core.kernels.scan_pixels(s0, s1, core.layout.pixels);
-    assert.deepEqual(lists(s0, s1), expected.slice(s0, s1), `rows ${s0} to ${s1 - 1}`);
+    const { x, rows, masks: words } = state(s0, s1);
+    assert.deepEqual(rows, expected.rows.slice(s0, s1), `scan_pixels of rows ${s0} to ${s1 - 1}`);
+    assert.ok(x.every((v) => v === 0.5) && words.every((w) => w === -1n), "scan_pixels wrote x or the masks");
   }
 });
 

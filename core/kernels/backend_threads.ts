@@ -8,9 +8,10 @@
  * or read what the other core just wrote, slow each other down (docs/kernels.md, "Threads' memory").
  *
  * loadImages and the lists phase are whole-batch phases: every thread fills its own lane with all n
- * rows (loadImages returns once the caller's lane is done; the next phase waits for the workers), then
- * lists all n rows and builds every pixel's sample masks there, first copying x into its lane unless
- * the step follows loadImages (x may have been written through a view: the augmenter writes it so).
+ * rows, their pixel lists and every pixel's sample masks, straight from the images' bytes (loadImages
+ * returns once the caller's lane is done; the next phase waits for the workers). A step that does not
+ * follow loadImages (x may have been written through a view: the augmenter writes it so) first runs
+ * the lists phase: every thread copies x into its lane, lists all n rows and builds the masks there.
  * The other phases are cut into `tasks` = min(16, 2T) tasks. The logits' reduction
  * and softmax and a prediction are cut by rows: task τ of n rows takes rows [⌊τ·n/tasks⌋,
  * ⌊(τ+1)·n/tasks⌋) ({@linkcode taskRows}; the softmax in the worker, each row's loss left in a buffer
@@ -84,8 +85,6 @@ export const CTRL_QUIT = 5;
 export const CTRL_HAS_LABELS = 6;
 /** Where a prediction reads byte images (predictImages: row r at this address + 784 r), or 0 for x. */
 export const CTRL_IMAGES = 7;
-/** 1 when a lists phase copies x (the calling thread's lane) into every thread's lane first. */
-export const CTRL_COPY_X = 8;
 /** How many of the next batch's rows a gather phase fetches into cache. */
 export const CTRL_NEXT_ROWS = 9;
 export const CTRL_DONE = 16;
@@ -238,17 +237,18 @@ function _wholeBatch(command: number): boolean {
 }
 
 /**
- * A whole-batch phase on thread `home`'s lane: the rows of x from the images (gathered or copied in),
- * or the pixel lists and sample masks of the whole batch, after copying x in when the caller wrote it.
+ * A whole-batch phase on thread `home`'s lane: the rows of x, their pixel lists and sample masks from
+ * the images (gathered or copied in), or, when the caller wrote x, the lists and masks of the whole
+ * batch after copying x into the lane.
  */
 function _runLane(ctrl: Int32Array, kernels: WasmKernelExports, home: number): void {
   const n = ctrl[CTRL_ROWS], command = ctrl[CTRL_COMMAND];
   try {
     if (command === CMD_LISTS) {
-      if (home !== 0 && ctrl[CTRL_COPY_X] === 1) kernels.copy_rows(0, n);
+      if (home !== 0) kernels.copy_rows(0, n);
       kernels.lists_part(0, n, 0, D, n);
-    } else if (command === CMD_GATHER) kernels.gather_pixels(0, n, n, n + ctrl[CTRL_NEXT_ROWS]);
-    else kernels.load_pixels(0, n);
+    } else if (command === CMD_GATHER) kernels.gather_batch(n, n + ctrl[CTRL_NEXT_ROWS]);
+    else kernels.load_batch(n);
   } catch {
     Atomics.store(ctrl, CTRL_ERROR, 1);
   }
@@ -381,12 +381,9 @@ export async function createThreadedBackend(
   const serial = (n: number) => workers.length === 0 || n < MIN_PARALLEL_ROWS;
 
   return backendOnCore(core, {
-    lists(n, copy) {
+    lists(n) {
       if (serial(n)) k.lists_part(0, n, 0, D, n);
-      else {
-        ctrl[CTRL_COPY_X] = copy ? 1 : 0;
-        run(CMD_LISTS, n, 0);
-      }
+      else run(CMD_LISTS, n, 0);
     },
     forward(n) {
       if (serial(n)) k.forward_part(0, HIDDEN_CHUNKS, n);
@@ -404,16 +401,16 @@ export async function createThreadedBackend(
     },
     load(n) {
       if (serial(n)) {
-        k.load_pixels(0, n);
-        return false;
+        k.load_batch(n);
+        return true; // a step of n rows runs on the calling thread's lane alone
       }
       run(CMD_LOAD, n, 0, false);
       return true;
     },
     gather(n, next) {
       if (serial(n)) {
-        k.gather_pixels(0, n, n, n + next);
-        return false;
+        k.gather_batch(n, n + next);
+        return true;
       }
       ctrl[CTRL_NEXT_ROWS] = next;
       run(CMD_GATHER, n, 0, false);

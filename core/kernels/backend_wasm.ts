@@ -117,7 +117,7 @@ export interface WasmLayout {
   readonly nzCount: number;
   /** Per-pixel bit masks of the samples that have it, (ceil(capacity / 64), D) i64. */
   readonly masks: number;
-  /** Images as bytes, (capacity, D) u8, which load_pixels turns into rows of x. */
+  /** Images as bytes, (capacity, D) u8, which load_batch turns into rows of x. */
   readonly pixels: number;
   /** For rows split over threads: the rows' labels (capacity) u8, and their losses (capacity) f64. */
   readonly labels: number;
@@ -130,13 +130,16 @@ export interface WasmLayout {
 export interface WasmKernelExports {
   /** Writes the scans' swizzle table into the header; called once per memory, before any kernel. */
   init(): void;
-  /** x[s, i] = pixels[s, i] / 255 for rows [s0, s1). */
-  load_pixels(s0: number, s1: number): void;
   /**
-   * x[s, i] = held[rows[s], i] / 255 for rows [s0, s1), from the images of holdImages; then touches
-   * the held images of rows[t] for t in [t0, t1) (the next batch's) so they are in cache next time.
+   * x[s, i] = pixels[s, i] / 255 for rows [0, n), with their pixel lists and sample masks (those of
+   * scan and sample_masks of that x), in this instance's lane.
    */
-  gather_pixels(s0: number, s1: number, t0: number, t1: number): void;
+  load_batch(n: number): void;
+  /**
+   * load_batch of rows [0, n) from held[rows[s]], the images of holdImages; then touches the held
+   * images of rows[t] for t in [n, t1) (the next batch's) so they are in cache next time.
+   */
+  gather_batch(n: number, t1: number): void;
   /** This instance's lane: the byte distance from lane 0's x, lists and masks to its own. */
   set_lane(bytes: number): void;
   /** Rows [s0, s1) of this instance's lane of x = those of x (lane 0). */
@@ -145,7 +148,7 @@ export interface WasmKernelExports {
   scan(s0: number, s1: number): void;
   /**
    * Lists the non-zero pixels of rows [s0, s1) from byte images, row s at byte address images + 784 s,
-   * as load_pixels then scan would, without writing x.
+   * as load_batch would, without writing x or the masks.
    */
   scan_pixels(s0: number, s1: number, images: number): void;
   /** z0 and a0 of hidden units [j0, j1) for rows [s0, s1). */
@@ -214,14 +217,14 @@ export interface WasmCore {
   readonly dLogits: Float32Array;
   /** View of the byte images, (capacity, D). */
   readonly pixels: Uint8Array;
-  /** View of the row indices of gather_pixels, (2 capacity): this batch's, then the next one's. */
+  /** View of the row indices of gather_batch, (2 capacity): this batch's, then the next one's. */
   readonly rows: Int32Array;
   /** The images last held by {@linkcode WasmCore.holdImages}, or null. */
   readonly heldImages: Uint8Array | null;
   /** The byte address of the held images in wasm memory (0 when none). */
   readonly heldAt: number;
   /**
-   * Copy images (bytes, D per image) to the end of wasm memory, growing it, for gather_pixels; the
+   * Copy images (bytes, D per image) to the end of wasm memory, growing it, for gather_batch; the
    * region is reused by the next array held. Holding the array already held does nothing.
    *
    * @throws {LimitError} When the bytes are not whole images, or memory would exceed
@@ -238,10 +241,10 @@ export interface WasmCore {
 export interface PhaseRunner {
   /**
    * The pixel lists of the n rows and the sample masks of every pixel (lists_part), in every lane
-   * the step uses; with `copy`, each thread first copies the rows of x (the calling thread's lane)
-   * into its own, else its lane holds them from the last load or gather.
+   * the step uses, each thread first copying the rows of x (the calling thread's lane) into its own:
+   * for a step whose rows the caller wrote into x (a load or gather lists them itself).
    */
-  lists(n: number, copy: boolean): void;
+  lists(n: number): void;
   /** z0, a0 and the partial logits of every chunk for the n rows (forward_part). */
   forward(n: number): void;
   /**
@@ -251,12 +254,15 @@ export interface PhaseRunner {
   softmax(labels: ArrayLike<number>, offset: number, n: number): number;
   /** dZ0 (w1Q current), then the updates of w1, b0 and w0, every chunk (backward_part). */
   backward(n: number, lr: number): void;
-  /** load_pixels over the first n rows; returns true when every lane now holds them. */
+  /**
+   * load_batch of the first n rows; returns true when every lane a step of n rows uses now holds
+   * them, with their lists and masks.
+   */
   load(n: number): boolean;
   /**
-   * gather_pixels over the first n rows (their indices already in the rows buffer), touching the
-   * next batch's `next` images (indices n to n + next − 1 of the buffer); returns true when every
-   * lane now holds them.
+   * gather_batch of the first n rows (their indices already in the rows buffer), touching the next
+   * batch's `next` images (indices n to n + next − 1 of the buffer); returns true when every lane a
+   * step of n rows uses now holds them, with their lists and masks.
    */
   gather(n: number, next: number): boolean;
   /**
@@ -660,9 +666,10 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
   // plain SGD, fused into the update kernels: the optimizer object only reports that (it keeps no state)
   const optimizer = createOptimizer(DEFAULT_OPTIMIZER, core.params.sizes);
   let disposed = false;
-  // rows that the last loadImages put into every thread's lane, until a step uses them or the caller
-  // may write x; otherwise a step copies x into the lanes, since x can be written through a view
-  // taken earlier (the training loop's augmenter does that every step)
+  // rows that the last loadImages put into every thread's lane with their pixel lists and sample masks,
+  // until a step uses them, the caller may write x or a prediction lists other rows; otherwise a step
+  // copies x into the lanes and lists it, since x can be written through a view taken earlier (the
+  // training loop's augmenter does that every step)
   let loadedRows = 0;
   const checkLive = () => {
     if (disposed) throw new Error("Cannot use the wasm backend: it was disposed");
@@ -710,6 +717,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
       checkImageRows(pixels, start, n, undefined, capacity);
       checkBatchCall("predict", labels, start, n, 0, capacity);
       core.prepareParams();
+      loadedRows = 0; // the prediction lists its rows in the lanes
       // held images are read where they are; others are copied into the pixels buffer first
       if (pixels === core.heldImages) return runner.predict(labels, start, n, core.heldAt + start * D);
       runner.settle?.(); // the workers may still convert the bytes of the last loadImages
@@ -725,7 +733,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
       core.paramsUpdated();
       k.transpose_w1();
       if (n === 1) {
-        k.scan(0, 1);
+        if (loaded !== 1) k.scan(0, 1);
         k.forward_rows(0, 1);
         const loss = softmaxCrossEntropy(core.logits, labels, offset, 1, core.probs, core.dLogits);
         k.delta_rows(0, 1, 0, hidden);
@@ -734,7 +742,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
         k.hidden_update(0, hidden, 1, lr);
         return loss;
       }
-      runner.lists(n, loaded < n);
+      if (loaded !== n) runner.lists(n); // else the load listed the rows and built the masks
       runner.forward(n);
       const loss = runner.softmax(labels, offset, n);
       k.bias1_update(n, lr);
@@ -745,6 +753,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
       checkLive();
       checkBatchCall("predict", labels, offset, n, 0, capacity);
       core.prepareParams();
+      loadedRows = 0; // the prediction lists its rows in the lanes
       return runner.predict(labels, offset, n, 0);
     },
     dispose() {
@@ -893,8 +902,8 @@ export function runOnThisThread(core: WasmCore): PhaseRunner {
     forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
     softmax: (labels, offset, n) => softmaxOnThisThread(core, labels, offset, n),
     backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, n, lr),
-    load: (n) => (k.load_pixels(0, n), true),
-    gather: (n, next) => (k.gather_pixels(0, n, n, n + next), true),
+    load: (n) => (k.load_batch(n), true),
+    gather: (n, next) => (k.gather_batch(n, n + next), true),
     predict: (labels, offset, n, images) => predictOnThisThread(core, labels, offset, n, images),
     dispose() {},
   };
