@@ -247,8 +247,8 @@
   ;; into the list without branches, as in $scan.
   (func $row_from_bytes (param $src i32) (param $s i32)
     (local $rowBytes i32) (local $send i32) (local $xp i32) (local $mrow i32) (local $ip i32) (local $ip0 i32)
-    (local $vp i32) (local $bits i32) (local $b i32) (local $m i32) (local $count i32) (local $at i32)
-    (local $sbit i64)
+    (local $vp i32) (local $bits i32) (local $m i32) (local $count i32)
+    (local $sb v128) (local $ne v128)
     (local $v v128) (local $f0 v128) (local $f1 v128) (local $f2 v128) (local $f3 v128) (local $sh v128)
     (local $idx v128) (local $step v128)
     (local.set $rowBytes (i32.load (i32.const 88)))
@@ -258,14 +258,15 @@
     ;; masks[s / 64, i] is at masks + (s / 64) * 6272 + 8 i
     (local.set $mrow
       (i32.add (call $lane_masks) (i32.mul (i32.shr_u (local.get $s) (i32.const 6)) (i32.const 6272))))
-    (local.set $sbit (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $s))))
+    (local.set $sb (i64x2.splat (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $s)))))
     (local.set $ip0 (i32.add (call $lane_nzIdx) (i32.mul (local.get $s) (i32.const 3136))))
     (local.set $ip (local.get $ip0))
     (local.set $vp (i32.add (call $lane_nzVal) (i32.mul (local.get $s) (i32.const 3136))))
     (local.set $idx (i32x4.mul (i32x4.splat (local.get $rowBytes)) (v128.const i32x4 0 1 2 3)))
     (loop $group
       (local.set $v (v128.load (local.get $src)))
-      (local.set $bits (i8x16.bitmask (i8x16.ne (local.get $v) (v128.const i32x4 0 0 0 0))))
+      (local.set $ne (i8x16.ne (local.get $v) (v128.const i32x4 0 0 0 0)))
+      (local.set $bits (i8x16.bitmask (local.get $ne)))
       (if (local.get $bits)
         (then
           (local.set $f0
@@ -284,13 +285,32 @@
           (v128.store offset=16 (local.get $xp) (local.get $f1))
           (v128.store offset=32 (local.get $xp) (local.get $f2))
           (v128.store offset=48 (local.get $xp) (local.get $f3))
-          ;; the row's bit in the mask word of each of the group's non-zero pixels
-          (local.set $b (local.get $bits))
-          (loop $bit
-            (local.set $at (i32.add (local.get $mrow) (i32.shl (i32.ctz (local.get $b)) (i32.const 3))))
-            (i64.store (local.get $at) (i64.or (i64.load (local.get $at)) (local.get $sbit)))
-            (local.set $b (i32.and (local.get $b) (i32.sub (local.get $b) (i32.const 1))))
-            (br_if $bit (local.get $b)))
+          ;; the row's bit in the mask words of the group's 16 pixels where the pixel is not 0: each
+          ;; pixel's byte of the non-zero test spread over a 64-bit lane, two pixels a vector, no branch
+          (v128.store offset=0 (local.get $mrow)
+            (v128.or (v128.load offset=0 (local.get $mrow))
+              (v128.and (local.get $sb) (i8x16.shuffle 0 0 0 0 0 0 0 0 1 1 1 1 1 1 1 1 (local.get $ne) (local.get $ne)))))
+          (v128.store offset=16 (local.get $mrow)
+            (v128.or (v128.load offset=16 (local.get $mrow))
+              (v128.and (local.get $sb) (i8x16.shuffle 2 2 2 2 2 2 2 2 3 3 3 3 3 3 3 3 (local.get $ne) (local.get $ne)))))
+          (v128.store offset=32 (local.get $mrow)
+            (v128.or (v128.load offset=32 (local.get $mrow))
+              (v128.and (local.get $sb) (i8x16.shuffle 4 4 4 4 4 4 4 4 5 5 5 5 5 5 5 5 (local.get $ne) (local.get $ne)))))
+          (v128.store offset=48 (local.get $mrow)
+            (v128.or (v128.load offset=48 (local.get $mrow))
+              (v128.and (local.get $sb) (i8x16.shuffle 6 6 6 6 6 6 6 6 7 7 7 7 7 7 7 7 (local.get $ne) (local.get $ne)))))
+          (v128.store offset=64 (local.get $mrow)
+            (v128.or (v128.load offset=64 (local.get $mrow))
+              (v128.and (local.get $sb) (i8x16.shuffle 8 8 8 8 8 8 8 8 9 9 9 9 9 9 9 9 (local.get $ne) (local.get $ne)))))
+          (v128.store offset=80 (local.get $mrow)
+            (v128.or (v128.load offset=80 (local.get $mrow))
+              (v128.and (local.get $sb) (i8x16.shuffle 10 10 10 10 10 10 10 10 11 11 11 11 11 11 11 11 (local.get $ne) (local.get $ne)))))
+          (v128.store offset=96 (local.get $mrow)
+            (v128.or (v128.load offset=96 (local.get $mrow))
+              (v128.and (local.get $sb) (i8x16.shuffle 12 12 12 12 12 12 12 12 13 13 13 13 13 13 13 13 (local.get $ne) (local.get $ne)))))
+          (v128.store offset=112 (local.get $mrow)
+            (v128.or (v128.load offset=112 (local.get $mrow))
+              (v128.and (local.get $sb) (i8x16.shuffle 14 14 14 14 14 14 14 14 15 15 15 15 15 15 15 15 (local.get $ne) (local.get $ne)))))
           ;; quad 0: pixels 0 to 3 of the group
           (local.set $m (i32.and (i32.shr_u (local.get $bits) (i32.const 0)) (i32.const 15)))
           (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
