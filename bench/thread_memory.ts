@@ -149,7 +149,10 @@ function runSteps(
   wait(); // both threads ready (the worker compiles its instance first)
   const start = performance.now();
   for (let step = 0; step < steps; step++) {
-    timed("lists", () => k.lists_part(share.rows[0], share.rows[1], share.pixels[0], share.pixels[1], BATCH));
+    timed("lists", () => {
+      k.scan(share.rows[0], share.rows[1]);
+      k.sample_masks(share.pixels[0], share.pixels[1], BATCH);
+    });
     timed("forward", () => {
       for (const [c0, c1] of share.chunks) k.forward_part(c0, c1, BATCH);
     });

@@ -680,7 +680,7 @@ Deno.test("wasm trainStep() and predict() reject bad batches, labels and learnin
   wasm.dispose(); // a second dispose is harmless
 });
 
-Deno.test("load_batch(), gather_batch() and scan_pixels() list the pixels that scan() and sample_masks() list of that x", async () => {
+Deno.test("load_batch(), gather_batch(), list_rows() and scan_pixels() list the pixels that scan() and sample_masks() list", async () => {
   // 70 rows: two mask words per pixel, the second one partly used; every byte value, a blank row, a
   // row of ink
   const n = 70;
@@ -741,6 +741,12 @@ Deno.test("load_batch(), gather_batch() and scan_pixels() list the pixels that s
   core.rows.set(order.slice(0, 9), n);
   core.kernels.gather_batch(n, n + 9);
   assert.deepEqual(state(0, n), gathered, "gather_batch");
+  // from x, as the caller wrote it: stale lists and masks, x kept
+  const x = core.x.slice();
+  spoil();
+  core.x.set(x);
+  core.kernels.list_rows(n);
+  assert.deepEqual(state(0, n), gathered, "list_rows");
   // lists only, from the bytes wherever they are; x and the masks untouched
   for (const [s0, s1] of [[0, n], [5, 8], [13, 14]]) {
     spoil();

@@ -246,7 +246,7 @@ function _runLane(ctrl: Int32Array, kernels: WasmKernelExports, home: number): v
   try {
     if (command === CMD_LISTS) {
       if (home !== 0) kernels.copy_rows(0, n);
-      kernels.lists_part(0, n, 0, D, n);
+      kernels.list_rows(n);
     } else if (command === CMD_GATHER) kernels.gather_batch(n, n + ctrl[CTRL_NEXT_ROWS]);
     else kernels.load_batch(n);
   } catch {
@@ -382,7 +382,7 @@ export async function createThreadedBackend(
 
   return backendOnCore(core, {
     lists(n) {
-      if (serial(n)) k.lists_part(0, n, 0, D, n);
+      if (serial(n)) k.list_rows(n);
       else run(CMD_LISTS, n, 0);
     },
     forward(n) {

@@ -179,8 +179,8 @@ export interface WasmKernelExports {
   input_update(j0: number, j1: number, n: number, lr: number): void;
   /** The w0 update of a batch of one, over row 0's pixel list. */
   input_update_one(lr: number): void;
-  /** scan of rows [s0, s1), then sample_masks of pixels [i0, i1) for n rows. */
-  lists_part(s0: number, s1: number, i0: number, i1: number, n: number): void;
+  /** scan and sample_masks of rows [0, n) of x in one pass (for rows the caller wrote into x). */
+  list_rows(n: number): void;
   /** hidden_forward of the units of chunks [c0, c1) and their output_partial, for n rows. */
   forward_part(c0: number, c1: number, n: number): void;
   /** delta_rows, hidden_update and input_update of the units of chunks [c0, c1), for n > 1 rows. */
@@ -240,7 +240,7 @@ export interface WasmCore {
  */
 export interface PhaseRunner {
   /**
-   * The pixel lists of the n rows and the sample masks of every pixel (lists_part), in every lane
+   * The pixel lists of the n rows and the sample masks of every pixel (list_rows), in every lane
    * the step uses, each thread first copying the rows of x (the calling thread's lane) into its own:
    * for a step whose rows the caller wrote into x (a load or gather lists them itself).
    */
@@ -898,7 +898,7 @@ export async function createWasmBackend(
 export function runOnThisThread(core: WasmCore): PhaseRunner {
   const k = core.kernels;
   return {
-    lists: (n) => k.lists_part(0, n, 0, D, n),
+    lists: (n) => k.list_rows(n),
     forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
     softmax: (labels, offset, n) => softmaxOnThisThread(core, labels, offset, n),
     backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, n, lr),

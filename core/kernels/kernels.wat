@@ -31,8 +31,8 @@
 ;; A batch loaded from bytes ($load_batch, $gather_batch) comes with its pixel lists and sample masks.
 ;; A training step is four phases, each cut into independent parts (core/kernels/backend_threads.ts runs
 ;; the parts on several threads; one thread runs each over the whole batch):
-;;   lists     rows [s0, s1) and pixels [i0, i1) ($lists_part): the rows' pixel lists ($scan) and the
-;;             pixels' sample masks ($sample_masks), when x was not loaded from bytes.
+;;   lists     when x was not loaded from bytes, every row ($list_rows): the rows' pixel lists, as $scan
+;;             makes them, and the pixels' sample masks, as $sample_masks makes them.
 ;;   forward   hidden chunks [c0, c1) ($forward_part): z0 and a0 of their units, their partial logits.
 ;;   softmax   rows [s0, s1): $output_reduce, then the TypeScript softmax (probs, loss, dLogits).
 ;;   backward  hidden chunks [c0, c1) ($backward_part): dZ0 of their units ($delta_rows), then the
@@ -503,6 +503,68 @@
           (i32.shr_u (i32.sub (local.get $ip) (local.get $ip0)) (i32.const 2)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
+
+  ;; The pixel lists and sample masks of rows 0 <= s < n of this thread's lane of x: $scan of those
+  ;; rows and $sample_masks of every pixel in one pass over x, for a batch the caller wrote into x. A
+  ;; row's bit goes into the mask words of a quad's pixels as the quad's non-zero test (f32x4.ne,
+  ;; as $sample_masks tests) widened to two 64-bit lanes at a time, so no branch depends on which
+  ;; pixels are lit.
+  (func $list_rows (export "list_rows") (param $n i32)
+    (local $s i32) (local $rowBytes i32) (local $xp i32) (local $xend i32) (local $ip i32) (local $ip0 i32)
+    (local $vp i32) (local $m i32) (local $count i32) (local $gend i32) (local $mrow i32)
+    (local $v v128) (local $ne v128) (local $sb v128) (local $sh v128) (local $idx v128) (local $step v128)
+    (local.set $rowBytes (i32.load (i32.const 88)))
+    (local.set $step (i32x4.splat (i32.shl (local.get $rowBytes) (i32.const 2))))
+    (call $clear_masks (local.get $n))
+    (block $samples
+      (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
+      (loop $sample
+        (local.set $xp (i32.add (call $lane_x) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $xend (i32.add (local.get $xp) (i32.const 3136)))
+        (local.set $mrow
+          (i32.add (call $lane_masks) (i32.mul (i32.shr_u (local.get $s) (i32.const 6)) (i32.const 6272))))
+        (local.set $sb (i64x2.splat (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $s)))))
+        (local.set $ip0 (i32.add (call $lane_nzIdx) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $ip (local.get $ip0))
+        (local.set $vp (i32.add (call $lane_nzVal) (i32.mul (local.get $s) (i32.const 3136))))
+        (local.set $idx (i32x4.mul (i32x4.splat (local.get $rowBytes)) (v128.const i32x4 0 1 2 3)))
+        (loop $group
+          (if (v128.any_true
+                (v128.or
+                  (v128.or (v128.load offset=0 (local.get $xp)) (v128.load offset=16 (local.get $xp)))
+                  (v128.or (v128.load offset=32 (local.get $xp)) (v128.load offset=48 (local.get $xp)))))
+            (then
+              (local.set $gend (i32.add (local.get $xp) (i32.const 64)))
+              (loop $quad
+                (local.set $v (v128.load (local.get $xp)))
+                (local.set $ne (f32x4.ne (local.get $v) (v128.const f32x4 0 0 0 0)))
+                (local.set $m (i32x4.bitmask (local.get $ne)))
+                (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
+                (v128.store (local.get $vp) (i8x16.swizzle (local.get $v) (local.get $sh)))
+                (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
+                (v128.store offset=0 (local.get $mrow)
+                  (v128.or (v128.load offset=0 (local.get $mrow))
+                    (v128.and (local.get $sb) (i64x2.extend_low_i32x4_s (local.get $ne)))))
+                (v128.store offset=16 (local.get $mrow)
+                  (v128.or (v128.load offset=16 (local.get $mrow))
+                    (v128.and (local.get $sb) (i64x2.extend_high_i32x4_s (local.get $ne)))))
+                (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
+                (local.set $vp (i32.add (local.get $vp) (local.get $count)))
+                (local.set $ip (i32.add (local.get $ip) (local.get $count)))
+                (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
+                (local.set $mrow (i32.add (local.get $mrow) (i32.const 32)))
+                (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
+                (br_if $quad (i32.lt_u (local.get $xp) (local.get $gend)))))
+            (else
+              (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
+              (local.set $mrow (i32.add (local.get $mrow) (i32.const 128)))
+              (local.set $idx (i32x4.add (local.get $idx) (i32x4.shl (local.get $step) (i32.const 2))))))
+          (br_if $group (i32.lt_u (local.get $xp) (local.get $xend))))
+        (i32.store
+          (i32.add (call $lane_nzCount) (i32.shl (local.get $s) (i32.const 2)))
+          (i32.shr_u (i32.sub (local.get $ip) (local.get $ip0)) (i32.const 2)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $sample (i32.lt_u (local.get $s) (local.get $n))))))
 
   ;; $scan from byte images instead of x: for each row s0 <= s < s1, the image at byte address
   ;; images + 784 s (the pixels buffer, or a run of held images), nzIdx, nzVal and nzCount as $scan
@@ -1696,12 +1758,6 @@
   ;; ------------------------------------------------------------------------------------------
   ;; The parts of a training step's phases (core/kernels/backend_threads.ts runs them on threads; one
   ;; thread runs each over the whole batch).
-
-  ;; Lists: the pixel lists of rows [s0, s1) and the sample masks of pixels [i0, i1) (multiples of 16)
-  ;; for the first n rows.
-  (func $lists_part (export "lists_part") (param $s0 i32) (param $s1 i32) (param $i0 i32) (param $i1 i32) (param $n i32)
-    (call $scan (local.get $s0) (local.get $s1))
-    (call $sample_masks (local.get $i0) (local.get $i1) (local.get $n)))
 
   ;; Forward of chunks [c0, c1) for the first n rows: z0 and a0 of their hidden units, then their
   ;; partial logits.
