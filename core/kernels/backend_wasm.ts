@@ -33,7 +33,7 @@ export const MAX_WASM_BYTES = 2 ** 31;
  * kernels keep their scan table (see core/kernels/kernels.wat). */
 export const CONTROL_OFFSET = 256;
 
-/** Pixels per group of the lists phase's pixel ranges ($sample_masks takes whole groups). */
+/** Pixels per group of $sample_masks' pixel ranges (it takes whole groups; bench/thread_memory.ts cuts them). */
 export const PIXEL_GROUP = 16;
 
 /** Bytes of wasm memory before the first buffer: the kernels' header, then the control words. */

@@ -1356,7 +1356,8 @@
   ;; The sample masks of pixels [i0, i1) (multiples of 16) for the first n rows of x: bit s % 64 of
   ;; masks[s / 64, i] is set when x[s, i] != 0 (-0 counts as 0, NaN as non-zero). The 16 masks of a
   ;; group of 16 pixels stay in registers while the samples pass; a sample whose 16 pixels are all +0
-  ;; is skipped with one test.
+  ;; is skipped with one test. A step's masks come from $list_rows or $row_from_bytes, a row at a
+  ;; time; this pixel-major loop is the reference tests hold them to.
   (func $sample_masks (export "sample_masks") (param $i0 i32) (param $i1 i32) (param $n i32)
     (local $g i32) (local $s i32) (local $send i32) (local $i i32) (local $xp i32) (local $mp i32)
     (local $bit v128) (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
@@ -1645,9 +1646,9 @@
       (f32x4.sub (v128.load32_zero (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $acc)))))
 
   ;; w0[:, j0..j1) -= lr * Σ_s x[s, i] dZ0[s, j0..j1) for every pixel i some sample has (dL/dw0 = xᵀ·dZ0
-  ;; stays factored), walking per pixel the samples set in its masks ($sample_masks): each w0 row a
-  ;; batch touches is read and written once per block of units. Blocks of 32 units, then of 4, then
-  ;; single units, as in $hidden_forward.
+  ;; stays factored), walking per pixel the samples set in its masks ($list_rows, $row_from_bytes):
+  ;; each w0 row a batch touches is read and written once per block of units. Blocks of 32 units,
+  ;; then of 4, then single units, as in $hidden_forward.
   (func $input_update (export "input_update") (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
     (local $part i32) (local $end i32) (local $lo i32) (local $hi i32)
     (local.set $part (i32.const 1408))
