@@ -19,7 +19,8 @@
  *   as core/training/evaluate.ts and the inference workload of `deno task bench` run it.
  * - loadImages epoch: filling `x` from the training images' bytes for an epoch of shuffled batches of
  *   64 (TS rowLoader; wasm copying each row in, then load_batch; wasm gathering the rows from the
- *   images it holds, as the training loop runs it).
+ *   images it holds, as the training loop runs it). The wasm loads also list each batch's pixels and
+ *   build its sample masks, the work of a step's lists phase, which the TS side leaves to the step.
  *
  * The kernel benchmarks use lr = 0, so the parameters stay the same from one run to the next.
  *
