@@ -41,6 +41,20 @@ function train(backend: Backend, activation: Activation, n: number, steps: numbe
   return concatBytes(parts.map((p) => new Uint8Array(p.slice().buffer)));
 }
 
+/**
+ * `count` random sparse images (80 % paper), a copy of them to hold, an order that visits them out of
+ * sequence, and a label for each, all from the seed.
+ */
+function sparseImages(count: number, seed: number) {
+  const pixels = new Uint8Array(count * D);
+  const rng = new Rng(seed);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.nextFloat() < 0.8 ? 0 : rng.nextInt(256);
+  const held = pixels.slice();
+  const order = Uint32Array.from({ length: count }, (_, i) => (i * 53) % count);
+  const labels = Uint8Array.from({ length: count }, () => rng.nextInt(K));
+  return { pixels, held, order, labels };
+}
+
 for (const activation of ["relu", "sigmoid"] as const) {
   Deno.test(`threaded backend gives the same bytes for 1, 2 and 3 threads and the wasm backend (${activation})`, async () => {
     for (const [hidden, n] of [[130, 64], [128, 1], [7, 5]]) {
@@ -135,13 +149,8 @@ Deno.test("threaded loadImages() and predictImages() of held images, and trainin
 });
 
 Deno.test("threaded steps see x however it was filled: loaded, held, written, kept, or its source replaced", async () => {
-  const n = 40, count = 120;
-  const pixels = new Uint8Array(count * D);
-  const rng = new Rng(21);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.nextFloat() < 0.8 ? 0 : rng.nextInt(256);
-  const held = pixels.slice();
-  const order = Uint32Array.from({ length: count }, (_, i) => (i * 53) % count);
-  const labels = Uint8Array.from({ length: count }, () => rng.nextInt(K));
+  const n = 40;
+  const { pixels, held, order, labels } = sparseImages(120, 21);
   const params = initParams(36, "relu", new Rng(5));
   const run = (backend: Backend) => {
     try {
@@ -191,13 +200,8 @@ Deno.test("a step right after loadImages, whose load lists the rows itself, give
   // loadImages lists the rows and builds the sample masks, and the step then skips its lists phase;
   // a step whose rows were written through x lists them itself. Both must train alike, also when a
   // prediction lists other rows in between, or the step is smaller than the batch loaded.
-  const n = 40, count = 120;
-  const pixels = new Uint8Array(count * D);
-  const rng = new Rng(23);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.nextFloat() < 0.8 ? 0 : rng.nextInt(256);
-  const held = pixels.slice();
-  const order = Uint32Array.from({ length: count }, (_, i) => (i * 53) % count);
-  const labels = Uint8Array.from({ length: count }, () => rng.nextInt(K));
+  const n = 40;
+  const { pixels, held, order, labels } = sparseImages(120, 23);
   const params = initParams(36, "relu", new Rng(6));
   const run = (backend: Backend, load: boolean) => {
     try {

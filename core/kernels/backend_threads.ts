@@ -55,7 +55,7 @@ import {
   wasmLayout,
 } from "./backend_wasm.ts";
 import { LimitError } from "../base/errors.ts";
-import { type Activation, D } from "../network/network.ts";
+import type { Activation } from "../network/network.ts";
 
 /** The most threads a backend can use. */
 export const MAX_THREADS = 16;
@@ -331,7 +331,7 @@ export async function createThreadedBackend(
   const k = core.kernels, tasks = taskCount(threads), views = rowViews(core.memory, core.layout);
   let generation = 0, pending = 0;
 
-  /** Wait until the workers have finished the phase the caller did not wait for (pending tasks). */
+  /** Wait until the workers have filled their lanes, when the caller did not wait (pending lanes). */
   const settle = () => {
     if (pending === 0) return;
     const count = pending;
@@ -342,8 +342,8 @@ export async function createThreadedBackend(
 
   /**
    * Publish a phase, serve its tasks with the workers, and wait until all are done; or, with
-   * wait = false (loading a batch into every lane), return once the caller's share is done and let
-   * the next phase or {@linkcode settle} wait for the workers.
+   * wait = false (for filling every lane with a batch), return once the caller's lane is done and let
+   * the next phase or {@linkcode settle} wait for the workers'.
    */
   const run = (command: number, n: number, lr: number, wait = true) => {
     settle();
@@ -361,7 +361,7 @@ export async function createThreadedBackend(
     Atomics.notify(ctrl, CTRL_GENERATION);
     servePhase(ctrl, ctrlFloat, k, views, generation, 0, threads);
     if (!wait) {
-      pending = whole ? threads : tasks;
+      pending = threads;
       return;
     }
     _waitForCount(ctrl, CTRL_DONE, whole ? threads : tasks);
@@ -400,21 +400,15 @@ export async function createThreadedBackend(
       else run(CMD_BACKWARD, n, lr);
     },
     load(n) {
-      if (serial(n)) {
-        k.load_batch(n);
-        return true; // a step of n rows runs on the calling thread's lane alone
-      }
-      run(CMD_LOAD, n, 0, false);
-      return true;
+      if (serial(n)) k.load_batch(n); // a step of n rows runs on the calling thread's lane alone
+      else run(CMD_LOAD, n, 0, false);
     },
     gather(n, next) {
-      if (serial(n)) {
-        k.gather_batch(n, n + next);
-        return true;
+      if (serial(n)) k.gather_batch(n, n + next);
+      else {
+        ctrl[CTRL_NEXT_ROWS] = next;
+        run(CMD_GATHER, n, 0, false);
       }
-      ctrl[CTRL_NEXT_ROWS] = next;
-      run(CMD_GATHER, n, 0, false);
-      return true;
     },
     settle,
     predict(labels, offset, n, images) {

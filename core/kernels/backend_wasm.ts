@@ -255,16 +255,16 @@ export interface PhaseRunner {
   /** dZ0 (w1Q current), then the updates of w1, b0 and w0, every chunk (backward_part). */
   backward(n: number, lr: number): void;
   /**
-   * load_batch of the first n rows; returns true when every lane a step of n rows uses now holds
-   * them, with their lists and masks.
+   * load_batch of the first n rows into every lane a step of n rows uses: the rows with their lists
+   * and masks.
    */
-  load(n: number): boolean;
+  load(n: number): void;
   /**
-   * gather_batch of the first n rows (their indices already in the rows buffer), touching the next
-   * batch's `next` images (indices n to n + next − 1 of the buffer); returns true when every lane a
-   * step of n rows uses now holds them, with their lists and masks.
+   * gather_batch of the first n rows (their indices already in the rows buffer) into every lane a
+   * step of n rows uses, touching the next batch's `next` images (indices n to n + next − 1 of the
+   * buffer).
    */
-  gather(n: number, next: number): boolean;
+  gather(n: number, next: number): void;
   /**
    * predict_rows and the softmax over the first n rows, from x (images = 0) or from the byte images at
    * that address (row r at images + 784 r); returns the summed loss, summed in row order (0 without
@@ -700,7 +700,8 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
         // images (the next n of the order) into cache meanwhile
         const end = Math.min(start + 2 * n, order ? order.length : pixels.length / D);
         for (let r = 0; r < end - start; r++) core.rows[r] = order ? order[start + r] : start + r;
-        loadedRows = runner.gather(n, end - start - n) ? n : 0;
+        runner.gather(n, end - start - n);
+        loadedRows = n;
         return;
       }
       if (!order) core.pixels.set(pixels.subarray(start * D, (start + n) * D));
@@ -710,7 +711,8 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
           core.pixels.set(pixels.subarray(from, from + D), r * D);
         }
       }
-      loadedRows = runner.load(n) ? n : 0;
+      runner.load(n);
+      loadedRows = n;
     },
     predictImages(pixels, start, n, labels) {
       checkLive();
@@ -902,8 +904,8 @@ export function runOnThisThread(core: WasmCore): PhaseRunner {
     forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
     softmax: (labels, offset, n) => softmaxOnThisThread(core, labels, offset, n),
     backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, n, lr),
-    load: (n) => (k.load_batch(n), true),
-    gather: (n, next) => (k.gather_batch(n, n + next), true),
+    load: (n) => k.load_batch(n),
+    gather: (n, next) => k.gather_batch(n, n + next),
     predict: (labels, offset, n, images) => predictOnThisThread(core, labels, offset, n, images),
     dispose() {},
   };
