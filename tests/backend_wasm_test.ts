@@ -510,7 +510,7 @@ Deno.test("wasmLayout() keeps every buffer 64-byte aligned and apart", () => {
     layout.masks,
     layout.pixels,
     layout.labels,
-    layout.rowLoss,
+    layout.rowStats,
     layout.rows,
   ];
   for (const at of offsets) assert.equal(at % 64, 0);

@@ -9,7 +9,7 @@
 
 /// <reference lib="deno.worker" />
 
-import { CONTROL_OFFSET, instantiateKernels, rowViews } from "./backend_wasm.ts";
+import { CONTROL_OFFSET, instantiateKernels } from "./backend_wasm.ts";
 import {
   CTRL_GENERATION,
   CTRL_QUIT,
@@ -32,7 +32,6 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
   }
   const ctrl = new Int32Array(memory.buffer, CONTROL_OFFSET, CTRL_WORDS);
   const ctrlFloat = new Float32Array(memory.buffer, CONTROL_OFFSET, CTRL_WORDS);
-  const views = rowViews(memory, layout);
   let seen = Atomics.load(ctrl, CTRL_GENERATION);
   self.postMessage("ready");
   for (;;) {
@@ -45,7 +44,7 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
     }
     if (Atomics.load(ctrl, CTRL_QUIT) !== 0) break;
     seen = Atomics.load(ctrl, CTRL_GENERATION);
-    servePhase(ctrl, ctrlFloat, kernels, views, seen, thread, threads);
+    servePhase(ctrl, ctrlFloat, kernels, seen, thread, threads);
   }
   self.close();
 };

@@ -12,10 +12,11 @@
  * returns once the caller's lane is done; the next phase waits for the workers). A step that does not
  * follow loadImages (x may have been written through a view: the augmenter writes it so) first runs
  * the lists phase: every thread copies x into its lane, lists all n rows and builds the masks there.
- * The other phases are cut into `tasks` = min(16, 2T) tasks. The logits' reduction
- * and softmax and a prediction are cut by rows: task τ of n rows takes rows [⌊τ·n/tasks⌋,
- * ⌊(τ+1)·n/tasks⌋) ({@linkcode taskRows}; the softmax in the worker, each row's loss left in a buffer
- * that the calling thread sums in row order). Everything that touches w0 is cut by hidden units:
+ * The other phases are cut into `tasks` = min(16, 2T) tasks. A prediction is cut by rows: task τ of n
+ * rows takes rows [⌊τ·n/tasks⌋, ⌊(τ+1)·n/tasks⌋) ({@linkcode taskRows}), lists, forward pass and
+ * softmax, and the calling thread sums the rows' losses in row order. A training step's softmax runs
+ * on the calling thread between the forward and backward phases: for a batch of 64 the kernel takes
+ * a few µs, less than a phase of its own cost in hand-offs. Everything that touches w0 is cut by hidden units:
  * task τ owns the units of chunks {@linkcode taskChunks}, its slab, in both the forward phase (z0, a0,
  * partial logits) and the backward phase (dZ0, and the updates of their w1 rows, b0 entries and w0
  * columns), so no two tasks write the same number, and a thread keeps the same w0 columns in its
@@ -45,11 +46,7 @@ import {
   HIDDEN_CHUNKS,
   loadKernelModule,
   predictOnThisThread,
-  predictRows,
-  type RowViews,
-  rowViews,
-  softmaxOnThisThread,
-  softmaxRows,
+  softmaxLoss,
   type WasmKernelExports,
   type WasmLayout,
   wasmLayout,
@@ -81,8 +78,6 @@ export const CTRL_LR = 3;
 export const CTRL_ERROR = 4;
 /** Set to 1 to stop the workers. */
 export const CTRL_QUIT = 5;
-/** 1 when a prediction's labels are in the labels buffer, 0 when it has none. */
-export const CTRL_HAS_LABELS = 6;
 /** Where a prediction reads byte images (predictImages: row r at this address + 784 r), or 0 for x. */
 export const CTRL_IMAGES = 7;
 /** How many of the next batch's rows a gather phase fetches into cache. */
@@ -93,12 +88,11 @@ export const CTRL_QUEUES = 32;
 export const CTRL_WORDS = CTRL_QUEUES + 16 * MAX_THREADS;
 
 /**
- * Phase commands: a training step's lists, forward, softmax and backward phases, a prediction, and
+ * Phase commands: a training step's lists, forward and backward phases, a prediction, and
  * loadImages' conversion of copied bytes or of rows gathered from held images.
  */
 export const CMD_LISTS = 1;
 export const CMD_FORWARD = 2;
-export const CMD_SOFTMAX = 3;
 export const CMD_BACKWARD = 4;
 export const CMD_PREDICT = 5;
 export const CMD_LOAD = 6;
@@ -120,7 +114,7 @@ const PHASE_TIMEOUT_MS = 120_000;
 export interface WorkerInit {
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
-  /** Where the buffers are, for the views of the softmax rows. */
+  /** Where the buffers are (the worker's lane). */
   readonly layout: WasmLayout;
   /** The worker's thread index t (its home queue), 1 ≤ t < threads. */
   readonly thread: number;
@@ -189,7 +183,6 @@ export function queueTasks(queue: number, threads: number, tasks: number): [numb
  * @param ctrl The control words.
  * @param ctrlFloat The same words as float32 (for the learning rate).
  * @param kernels This thread's instance of the kernels.
- * @param views This thread's views of the buffers of a prediction's softmax.
  * @param generation The phase.
  * @param home This thread's index.
  * @param threads T.
@@ -198,7 +191,6 @@ export function servePhase(
   ctrl: Int32Array,
   ctrlFloat: Float32Array,
   kernels: WasmKernelExports,
-  views: RowViews,
   generation: number,
   home: number,
   threads: number,
@@ -224,7 +216,7 @@ export function servePhase(
       if (task >= end) break;
       if (Atomics.compareExchange(ctrl, word, w, w + 1) !== w) continue;
       // the phase cannot end before this task is done, so its words are still current
-      _runTask(ctrl, ctrlFloat, kernels, views, task, tasks);
+      _runTask(ctrl, ctrlFloat, kernels, task, tasks);
       Atomics.add(ctrl, CTRL_DONE, 1);
       Atomics.notify(ctrl, CTRL_DONE);
     }
@@ -258,7 +250,6 @@ function _runTask(
   ctrl: Int32Array,
   ctrlFloat: Float32Array,
   kernels: WasmKernelExports,
-  views: RowViews,
   task: number,
   tasks: number,
 ): void {
@@ -267,11 +258,7 @@ function _runTask(
   try {
     if (command === CMD_FORWARD) kernels.forward_part(c0, c1, n);
     else if (command === CMD_BACKWARD) kernels.backward_part(c0, c1, n, ctrlFloat[CTRL_LR]);
-    else if (s0 === s1) return;
-    else if (command === CMD_SOFTMAX) softmaxRows(kernels, views, s0, s1, n);
-    else if (command === CMD_PREDICT) {
-      predictRows(kernels, views, s0, s1, n, ctrl[CTRL_HAS_LABELS] === 1, ctrl[CTRL_IMAGES]);
-    }
+    else if (command === CMD_PREDICT && s0 < s1) kernels.predict_rows(s0, s1, ctrl[CTRL_IMAGES]);
   } catch {
     Atomics.store(ctrl, CTRL_ERROR, 1);
   }
@@ -328,7 +315,7 @@ export async function createThreadedBackend(
     for (const w of workers) w.terminate();
     throw error;
   }
-  const k = core.kernels, tasks = taskCount(threads), views = rowViews(core.memory, core.layout);
+  const k = core.kernels, tasks = taskCount(threads);
   let generation = 0, pending = 0;
 
   /** Wait until the workers have filled their lanes, when the caller did not wait (pending lanes). */
@@ -359,7 +346,7 @@ export async function createThreadedBackend(
     }
     Atomics.store(ctrl, CTRL_GENERATION, generation); // publishes the words above to the workers
     Atomics.notify(ctrl, CTRL_GENERATION);
-    servePhase(ctrl, ctrlFloat, k, views, generation, 0, threads);
+    servePhase(ctrl, ctrlFloat, k, generation, 0, threads);
     if (!wait) {
       pending = threads;
       return;
@@ -368,16 +355,6 @@ export async function createThreadedBackend(
     if (Atomics.load(ctrl, CTRL_ERROR) !== 0) throw new Error("Cannot run a step: a kernel failed");
   };
 
-  /** Copy a batch's labels into the shared labels buffer, for the rows' softmax. */
-  const shareLabels = (labels: ArrayLike<number>, offset: number, n: number) => {
-    for (let s = 0; s < n; s++) views.labels[s] = labels[offset + s];
-  };
-  /** The rows' losses, summed in row order as softmaxCrossEntropy sums them. */
-  const rowLossSum = (n: number) => {
-    let loss = 0;
-    for (let s = 0; s < n; s++) loss += views.rowLoss[s];
-    return loss;
-  };
   const serial = (n: number) => workers.length === 0 || n < MIN_PARALLEL_ROWS;
 
   return backendOnCore(core, {
@@ -388,12 +365,6 @@ export async function createThreadedBackend(
     forward(n) {
       if (serial(n)) k.forward_part(0, HIDDEN_CHUNKS, n);
       else run(CMD_FORWARD, n, 0);
-    },
-    softmax(labels, offset, n) {
-      if (serial(n)) return softmaxOnThisThread(core, labels, offset, n);
-      shareLabels(labels, offset, n);
-      run(CMD_SOFTMAX, n, 0);
-      return rowLossSum(n);
     },
     backward(n, lr) {
       if (serial(n)) k.backward_part(0, HIDDEN_CHUNKS, n, lr);
@@ -413,11 +384,9 @@ export async function createThreadedBackend(
     settle,
     predict(labels, offset, n, images) {
       if (serial(n)) return predictOnThisThread(core, labels, offset, n, images);
-      if (labels) shareLabels(labels, offset, n);
-      ctrl[CTRL_HAS_LABELS] = labels ? 1 : 0;
       ctrl[CTRL_IMAGES] = images;
       run(CMD_PREDICT, n, 0);
-      return labels ? rowLossSum(n) : 0;
+      return labels ? softmaxLoss(core, labels, offset, n) : 0;
     },
     dispose() {
       Atomics.store(ctrl, CTRL_QUIT, 1);

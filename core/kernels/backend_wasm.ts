@@ -4,14 +4,16 @@
  * Shapes as in core/network/network.ts: N = batch size, D = 784 pixels, H = hidden units, K = 10 classes;
  * row-major float32. Every buffer (parameters, batch input, workspace) is allocated once in one
  * `WebAssembly.Memory`, and the backend's `params`, `x` and `probs` are `Float32Array` views of it:
- * nothing is copied per step. Softmax and cross-entropy run in TypeScript on those views with the
- * reference `softmaxRow` of core/network/loss.ts; everything else runs in wasm.
+ * nothing is copied per step. Everything runs in wasm but the loss's logarithm: the softmax kernel
+ * computes what core/network/loss.ts's `softmaxRow` does, in float64, and leaves each row's largest
+ * logit and sum of exponentials, from which {@linkcode softmaxLoss} takes the loss.
  *
  * A training step is four phases: lists (each row's non-zero pixels, each pixel's samples), forward
  * (z0, a0 and partial logits of each chunk of hidden units), softmax (each row's logits and softmax)
  * and backward (dZ0 and the updates of each chunk's units). This module runs them on the calling
- * thread; core/kernels/backend_threads.ts cuts them into parts for several threads (rows, or hidden
- * units for everything that touches w0) and gives the same bytes. See docs/kernels.md.
+ * thread; core/kernels/backend_threads.ts cuts lists, forward and backward into parts for several
+ * threads (rows, or hidden units for everything that touches w0), runs the softmax on the calling
+ * thread, and gives the same bytes. See docs/kernels.md.
  *
  * @module
  */
@@ -20,7 +22,6 @@ import { type Backend, checkBatchCall, checkImageRows } from "./backend.ts";
 import { LimitError } from "../base/errors.ts";
 import { compileWasmFile } from "./wasm_file.ts";
 import { type Activation, D, K, type Params } from "../network/network.ts";
-import { softmaxCrossEntropy, softmaxRow } from "../network/loss.ts";
 import { createOptimizer, DEFAULT_OPTIMIZER } from "../network/optimizers.ts";
 
 /** NC, the fixed number of chunks the hidden units are cut into for the logits' sums (see kernels.wat). */
@@ -39,7 +40,7 @@ export const PIXEL_GROUP = 16;
 /** Bytes of wasm memory before the first buffer: the kernels' header, then the control words. */
 const HEADER_BYTES = 4096;
 /** Words of the kernels' header (core/kernels/kernels.wat), and the one that holds the held images' address. */
-const HEADER_WORDS = 25;
+const HEADER_WORDS = 28;
 const HEADER_HELD = 20;
 /**
  * Byte offset of the kernels' part table, right after the control words: one entry of
@@ -119,9 +120,9 @@ export interface WasmLayout {
   readonly masks: number;
   /** Images as bytes, (capacity, D) u8, which load_batch turns into rows of x. */
   readonly pixels: number;
-  /** For rows split over threads: the rows' labels (capacity) u8, and their losses (capacity) f64. */
+  /** For the softmax: a step's classes (capacity) u8, and each row's largest logit and sum of exponentials (capacity, 2) f64. */
   readonly labels: number;
-  readonly rowLoss: number;
+  readonly rowStats: number;
   /** Which held image each row of x is gathered from, then the next batch's, (2 capacity) i32. */
   readonly rows: number;
 }
@@ -165,8 +166,19 @@ export interface WasmKernelExports {
   output_forward(s0: number, s1: number): void;
   /** hidden_forward of every unit, then output_forward, for rows [s0, s1). */
   forward_rows(s0: number, s1: number): void;
-  /** scan (or, when images is not 0, scan_pixels of the images there), then forward_rows, for rows [s0, s1). */
+  /**
+   * scan (or, when images is not 0, scan_pixels of the images there), then forward_rows, then
+   * softmax_rows without dLogits, for rows [s0, s1).
+   */
   predict_rows(s0: number, s1: number, images: number): void;
+  /**
+   * The softmax of rows [s0, s1) from their logits, in float64 as softmaxRow computes it: probs, each
+   * row's largest logit and sum of exponentials (rowStats), and when n > 0 dLogits = (probs − onehot) / n
+   * with the classes in the labels buffer.
+   */
+  softmax_rows(s0: number, s1: number, n: number): void;
+  /** e^x by fdlibm's method, as softmax_rows computes it (for the tests). */
+  exp_f64(x: number): number;
   /** dZ0 = (dLogits·w1ᵀ) ⊙ act'(z0) for rows [s0, s1) and hidden units [j0, j1) (w1Q current). */
   delta_rows(s0: number, s1: number, j0: number, j1: number): void;
   /** b1 -= lr Σ dLogits. */
@@ -215,6 +227,10 @@ export interface WasmCore {
   readonly logits: Float32Array;
   readonly probs: Float32Array;
   readonly dLogits: Float32Array;
+  /** A step's classes, (capacity), for softmax_rows' dLogits. */
+  readonly labels: Uint8Array;
+  /** Each row's largest logit and sum of exponentials, (capacity, 2), written by softmax_rows. */
+  readonly rowStats: Float64Array;
   /** View of the byte images, (capacity, D). */
   readonly pixels: Uint8Array;
   /** View of the row indices of gather_batch, (2 capacity): this batch's, then the next one's. */
@@ -235,8 +251,8 @@ export interface WasmCore {
 
 /**
  * How a backend runs the phases of a training step (n > 1 rows) and the rows of loading and
- * predicting. A step is lists, forward, softmax, b1's update (the caller's), backward; see
- * {@linkcode backendOnCore}.
+ * predicting. A step is lists, forward, then the softmax and b1's update on the calling thread
+ * ({@linkcode softmaxOnThisThread}), then backward; see {@linkcode backendOnCore}.
  */
 export interface PhaseRunner {
   /**
@@ -247,11 +263,6 @@ export interface PhaseRunner {
   lists(n: number): void;
   /** z0, a0 and the partial logits of every chunk for the n rows (forward_part). */
   forward(n: number): void;
-  /**
-   * logits = b1 + the partials (output_reduce), then the softmax (probs, dLogits) of the n rows;
-   * returns the summed loss, summed in row order as {@linkcode softmaxCrossEntropy} gives it.
-   */
-  softmax(labels: ArrayLike<number>, offset: number, n: number): number;
   /** dZ0 (w1Q current), then the updates of w1, b0 and w0, every chunk (backward_part). */
   backward(n: number, lr: number): void;
   /**
@@ -266,9 +277,8 @@ export interface PhaseRunner {
    */
   gather(n: number, next: number): void;
   /**
-   * predict_rows and the softmax over the first n rows, from x (images = 0) or from the byte images at
-   * that address (row r at images + 784 r); returns the summed loss, summed in row order (0 without
-   * labels).
+   * predict_rows over the first n rows, from x (images = 0) or from the byte images at that address
+   * (row r at images + 784 r); returns the summed loss, summed in row order (0 without labels).
    */
   predict(labels: ArrayLike<number> | null, offset: number, n: number, images: number): number;
   /**
@@ -420,7 +430,7 @@ export function wasmLayout(
     w1Q: take(Math.ceil(H / 4) * K * 16),
     pixels: take(N * D),
     labels: take(N),
-    rowLoss: take(N * 8),
+    rowStats: take(N * 16),
     rows: take(2 * N * 4),
     pages: 0,
   };
@@ -526,6 +536,9 @@ export function createWasmCore(
     layout.stride,
     layout.parts,
     layout.w1Q,
+    layout.probs,
+    layout.labels,
+    layout.rowStats,
   ]);
   // the part table: first unit, end unit, then the bases of w0, z0, a0, dZ0 (slab − 4 · first unit)
   const table = new Int32Array(memory.buffer, PART_TABLE, layout.parts * PART_ENTRY_BYTES / 4);
@@ -588,6 +601,8 @@ export function createWasmCore(
     logits: f32(layout.logits, N * K),
     probs: f32(layout.probs, N * K),
     dLogits: f32(layout.dLogits, N * K),
+    labels: new Uint8Array(memory.buffer, layout.labels, N),
+    rowStats: new Float64Array(memory.buffer, layout.rowStats, 2 * N),
     pixels: new Uint8Array(memory.buffer, layout.pixels, N * D),
     rows: new Int32Array(memory.buffer, layout.rows, 2 * N),
     get heldImages() {
@@ -648,14 +663,12 @@ function partSlabs(memory: WebAssembly.Memory, layout: WasmLayout) {
 /**
  * Make a {@linkcode Backend} of a {@linkcode WasmCore} whose parallel phases a runner executes.
  *
- * A training step of n > 1 rows is w1Q from w1 (transpose_w1), then four phases: lists (rows and
- * pixels), forward (hidden chunks), softmax (rows), b1's update on the calling thread, backward
- * (hidden chunks). The rows of a batch's lists and softmax depend on that row only; everything that
- * touches w0 is cut by hidden units, so with threads each keeps its own w0 columns from step to step.
- * A step of one row runs every kernel on the calling thread, with the w0 update over the row's pixel
- * list (input_update_one).
- *
-
+ * A training step of n > 1 rows is w1Q from w1 (transpose_w1), then the runner's phases lists (rows
+ * and pixels) and forward (hidden chunks), the softmax and b1's update on the calling thread, and the
+ * runner's backward phase (hidden chunks). A row's lists and softmax depend on that row only;
+ * everything that touches w0 is cut by hidden units, so with threads each keeps its own w0 columns
+ * from step to step. A step of one row runs every kernel on the calling thread, with the w0 update
+ * over the row's pixel list (input_update_one).
  *
  * @param core The instance and its views.
  * @param runner Runs the phases (here, or on workers).
@@ -737,7 +750,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
       if (n === 1) {
         if (loaded !== 1) k.scan(0, 1);
         k.forward_rows(0, 1);
-        const loss = softmaxCrossEntropy(core.logits, labels, offset, 1, core.probs, core.dLogits);
+        const loss = softmaxOnThisThread(core, labels, offset, 1, false);
         k.delta_rows(0, 1, 0, hidden);
         k.bias1_update(1, lr);
         k.input_update_one(lr);
@@ -746,7 +759,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
       }
       if (loaded !== n) runner.lists(n); // else the load listed the rows and built the masks
       runner.forward(n);
-      const loss = runner.softmax(labels, offset, n);
+      const loss = softmaxOnThisThread(core, labels, offset, n);
       k.bias1_update(n, lr);
       runner.backward(n, lr);
       return loss;
@@ -766,20 +779,46 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
   };
 }
 
-/** The softmax phase of a training step on the calling thread: the logits' reduction, then the softmax. */
+/**
+ * The softmax of a training step's n rows on the calling thread: logits = b1 + the partials
+ * (output_reduce, unless `reduce` is false because forward_rows did it), the classes into the labels
+ * buffer, then softmax_rows (probs, dLogits, rowStats). For a batch of 64 it takes a few µs, less
+ * than handing rows to another thread costs, so core/kernels/backend_threads.ts runs it here too.
+ *
+ * @returns The summed loss ({@linkcode softmaxLoss}).
+ */
 export function softmaxOnThisThread(
   core: WasmCore,
   labels: ArrayLike<number>,
   offset: number,
   n: number,
+  reduce = true,
 ): number {
-  core.kernels.output_reduce(0, n);
-  return softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, core.dLogits);
+  if (reduce) core.kernels.output_reduce(0, n);
+  for (let s = 0; s < n; s++) core.labels[s] = labels[offset + s];
+  core.kernels.softmax_rows(0, n, n);
+  return softmaxLoss(core, labels, offset, n);
 }
 
 /**
- * predict_rows and the softmax of the first n rows on the calling thread, from x (images = 0) or from
- * the byte images at that address; returns the summed loss.
+ * The summed cross-entropy loss of the first n rows after softmax_rows, in row order as
+ * core/network/loss.ts's softmaxCrossEntropy sums it: row s adds log Σ − (logits[s, y] − m), with
+ * m and Σ its largest logit and sum of exponentials (rowStats), in float64.
+ *
+ * @param labels The class of each row, from `offset` on.
+ */
+export function softmaxLoss(core: WasmCore, labels: ArrayLike<number>, offset: number, n: number): number {
+  const stats = core.rowStats, logits = core.logits;
+  let loss = 0;
+  for (let s = 0; s < n; s++) {
+    loss += Math.log(stats[2 * s + 1]) - (logits[s * K + labels[offset + s]] - stats[2 * s]);
+  }
+  return loss;
+}
+
+/**
+ * predict_rows (lists, forward pass, softmax) of the first n rows on the calling thread, from x
+ * (images = 0) or from the byte images at that address; returns the summed loss (0 without labels).
  */
 export function predictOnThisThread(
   core: WasmCore,
@@ -789,68 +828,7 @@ export function predictOnThisThread(
   images: number,
 ): number {
   core.kernels.predict_rows(0, n, images);
-  return softmaxCrossEntropy(core.logits, labels, offset, n, core.probs, null);
-}
-
-/**
- * The part of a prediction a thread does for rows [s0, s1) of n: predict_rows (from x when images is
- * 0, else from the byte images at that address), then each row's softmax, its loss stored in
- * `rowLoss` (labels from `labels`, or none when hasLabels is false).
- *
- * @param views The logits, probs, labels and rowLoss buffers of the shared memory, as seen by this thread.
- */
-export function predictRows(
-  kernels: WasmKernelExports,
-  views: RowViews,
-  s0: number,
-  s1: number,
-  n: number,
-  hasLabels: boolean,
-  images: number,
-): void {
-  kernels.predict_rows(s0, s1, images);
-  for (let s = s0; s < s1; s++) {
-    views.rowLoss[s] = softmaxRow(views.logits, s, hasLabels ? views.labels[s] : -1, n, views.probs, null);
-  }
-}
-
-/**
- * The part of a training step's softmax phase a thread does for rows [s0, s1) of n: their logits
- * (output_reduce), then their softmax with dLogits, each row's loss stored in `rowLoss` (labels from
- * `labels`).
- */
-export function softmaxRows(
-  kernels: WasmKernelExports,
-  views: RowViews,
-  s0: number,
-  s1: number,
-  n: number,
-): void {
-  kernels.output_reduce(s0, s1);
-  for (let s = s0; s < s1; s++) {
-    views.rowLoss[s] = softmaxRow(views.logits, s, views.labels[s], n, views.probs, views.dLogits);
-  }
-}
-
-/** Views of the buffers a thread needs for the softmax of its rows. */
-export interface RowViews {
-  readonly logits: Float32Array;
-  readonly probs: Float32Array;
-  readonly dLogits: Float32Array;
-  readonly labels: Uint8Array;
-  readonly rowLoss: Float64Array;
-}
-
-/** The {@linkcode RowViews} of a laid-out memory. */
-export function rowViews(memory: WebAssembly.Memory, layout: WasmLayout): RowViews {
-  const N = layout.capacity;
-  return {
-    logits: new Float32Array(memory.buffer, layout.logits, N * K),
-    probs: new Float32Array(memory.buffer, layout.probs, N * K),
-    dLogits: new Float32Array(memory.buffer, layout.dLogits, N * K),
-    labels: new Uint8Array(memory.buffer, layout.labels, N),
-    rowLoss: new Float64Array(memory.buffer, layout.rowLoss, N),
-  };
+  return labels ? softmaxLoss(core, labels, offset, n) : 0;
 }
 
 /**
@@ -902,7 +880,6 @@ export function runOnThisThread(core: WasmCore): PhaseRunner {
   return {
     lists: (n) => k.list_rows(n),
     forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
-    softmax: (labels, offset, n) => softmaxOnThisThread(core, labels, offset, n),
     backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, n, lr),
     load: (n) => k.load_batch(n),
     gather: (n, next) => k.gather_batch(n, n + next),

@@ -22,6 +22,8 @@
 ;;      ($gather_batch)
 ;;   88 S, the row stride in bytes of w0, z0, a0 and dZ0   92 P, the number of parts (below)
 ;;   96 w1Q (ceil(H / 4), K, 4): w1 by quads of hidden units, written by $transpose_w1 for $delta_rows
+;;  100 probs (capacity, K)   104 labels (capacity) u8: a step's classes, for dLogits
+;;  108 rowStats (capacity, 2) f64: each row's largest logit and sum of exponentials ($softmax_rows)
 ;; Bytes 256 to 1407 hold the thread control words of core/kernels/backend_threads.ts (not used here),
 ;; bytes 1408 to 1919 the part table (below: where each part's w0, z0, a0 and dZ0 are),
 ;; bytes 1984 to 1991 a sink that $gather_batch writes its touching loads into (its own cache line, away
@@ -34,7 +36,10 @@
 ;;   lists     when x was not loaded from bytes, every row ($list_rows): the rows' pixel lists, as $scan
 ;;             makes them, and the pixels' sample masks, as $sample_masks makes them.
 ;;   forward   hidden chunks [c0, c1) ($forward_part): z0 and a0 of their units, their partial logits.
-;;   softmax   rows [s0, s1): $output_reduce, then the TypeScript softmax (probs, loss, dLogits).
+;;   softmax   rows [s0, s1): $output_reduce, then $softmax_rows (probs, dLogits, and each row's
+;;             largest logit and sum, from which TypeScript takes the loss). core/kernels/
+;;             backend_threads.ts runs it on the calling thread: for a batch of 64 it takes less
+;;             time than handing half of it to another thread.
 ;;   backward  hidden chunks [c0, c1) ($backward_part): dZ0 of their units ($delta_rows), then the
 ;;             updates of their w1 rows and b0 entries ($hidden_update) and w0 columns ($input_update).
 ;; A row's numbers in lists and softmax depend on that row only, a unit's numbers in forward and
@@ -231,6 +236,170 @@
         (local.set $zp (i32.add (local.get $zp) (i32.const 4)))
         (local.set $ap (i32.add (local.get $ap) (i32.const 4)))
         (br_if $t (i32.lt_u (local.get $zp) (local.get $end))))))
+
+  ;; ------------------------------------------------------------------------------------------
+  ;; Softmax.
+
+  ;; e^x of both float64 lanes by fdlibm's method (Sun's e_exp.c), step for step and branch for
+  ;; branch, so a lane gets the double that function returns (within 1 ulp of e^x):
+  ;;   |x| < 2^-28:  1 + x
+  ;;   else k = 0 when |x| < 0x1.62e43p-2 (about ln2 / 2; fdlibm compares the high word), otherwise
+  ;;   k = trunc(x / ln2 ± 1/2) with the sign of x; hi = x − k ln2_hi, lo = k ln2_lo, r = hi − lo,
+  ;;   t = r², c = r − t (P1 + t (P2 + t (P3 + t (P4 + t P5)))), y = 1 − ((lo − r c / (2 − c)) − hi)
+  ;;   (for k = 0 this is fdlibm's 1 − (r c / (c − 2) − r), negated twice), then y 2^k: k added to
+  ;;   y's exponent bits, or for k < −1021 k + 1000 added and y multiplied by 2^-1000 (one rounding,
+  ;;   into the subnormals); x < −745.13321910194110842 gives +0, x > 709.782712893383973096 +inf,
+  ;;   NaN NaN. Every branch is computed and the lanes pick theirs (v128.bitselect).
+  (func $exp2d (param $x v128) (result v128)
+    (local $ax v128) (local $k v128) (local $hi v128) (local $lo v128) (local $r v128) (local $t v128)
+    (local $c v128) (local $y v128) (local $ki v128) (local $e v128)
+    (local.set $ax (f64x2.abs (local.get $x)))
+    (local.set $k
+      (f64x2.trunc
+        (f64x2.add
+          (f64x2.mul (local.get $x) (v128.const f64x2 1.44269504088896338700e+00 1.44269504088896338700e+00))
+          (v128.or (v128.const f64x2 0.5 0.5) (v128.and (local.get $x) (v128.const i64x2 0x8000000000000000 0x8000000000000000))))))
+    (local.set $k
+      (v128.andnot (local.get $k) (f64x2.lt (local.get $ax) (v128.const f64x2 0x1.62e43p-2 0x1.62e43p-2))))
+    (local.set $hi
+      (f64x2.sub (local.get $x)
+        (f64x2.mul (local.get $k) (v128.const f64x2 6.93147180369123816490e-01 6.93147180369123816490e-01))))
+    (local.set $lo (f64x2.mul (local.get $k) (v128.const f64x2 1.90821492927058770002e-10 1.90821492927058770002e-10)))
+    (local.set $r (f64x2.sub (local.get $hi) (local.get $lo)))
+    (local.set $t (f64x2.mul (local.get $r) (local.get $r)))
+    (local.set $c
+      (f64x2.sub (local.get $r)
+        (f64x2.mul (local.get $t)
+          (f64x2.add (v128.const f64x2 1.66666666666666019037e-01 1.66666666666666019037e-01)
+            (f64x2.mul (local.get $t)
+              (f64x2.add (v128.const f64x2 -2.77777777770155933842e-03 -2.77777777770155933842e-03)
+                (f64x2.mul (local.get $t)
+                  (f64x2.add (v128.const f64x2 6.61375632143793436117e-05 6.61375632143793436117e-05)
+                    (f64x2.mul (local.get $t)
+                      (f64x2.add (v128.const f64x2 -1.65339022054652515390e-06 -1.65339022054652515390e-06)
+                        (f64x2.mul (local.get $t)
+                          (v128.const f64x2 4.13813679705723846039e-08 4.13813679705723846039e-08))))))))))))
+    (local.set $y
+      (f64x2.sub (v128.const f64x2 1 1)
+        (f64x2.sub
+          (f64x2.sub (local.get $lo)
+            (f64x2.div (f64x2.mul (local.get $r) (local.get $c)) (f64x2.sub (v128.const f64x2 2 2) (local.get $c))))
+          (local.get $hi))))
+    ;; y 2^k through the exponent bits
+    (local.set $ki (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $k))))
+    (local.set $e
+      (v128.bitselect
+        (f64x2.mul
+          (i64x2.add (local.get $y) (i64x2.shl (i64x2.add (local.get $ki) (v128.const i64x2 1000 1000)) (i32.const 52)))
+          (v128.const f64x2 0x1p-1000 0x1p-1000))
+        (i64x2.add (local.get $y) (i64x2.shl (local.get $ki) (i32.const 52)))
+        (i64x2.lt_s (local.get $ki) (v128.const i64x2 -1021 -1021))))
+    (local.set $e
+      (v128.bitselect (f64x2.add (v128.const f64x2 1 1) (local.get $x)) (local.get $e)
+        (f64x2.lt (local.get $ax) (v128.const f64x2 0x1p-28 0x1p-28))))
+    (local.set $e
+      (v128.andnot (local.get $e) (f64x2.lt (local.get $x) (v128.const f64x2 -7.45133219101941108420e+02 -7.45133219101941108420e+02))))
+    (v128.bitselect (v128.const f64x2 inf inf) (local.get $e)
+      (f64x2.gt (local.get $x) (v128.const f64x2 7.09782712893383973096e+02 7.09782712893383973096e+02))))
+
+  ;; e^x of one float64, $exp2d's lane 0: for the tests, which hold it to fdlibm's exp.
+  (func $exp_f64 (export "exp_f64") (param $x f64) (result f64)
+    (f64x2.extract_lane 0 (call $exp2d (f64x2.splat (local.get $x)))))
+
+  ;; The softmax of rows s0 <= s < s1 from their logits (header 44), as softmaxRow in
+  ;; core/network/loss.ts computes it, in float64 from the float32 logits:
+  ;;   m = the largest logit (a NaN logit makes the row NaN, as there), e_k = e^(logits[s, k] − m)
+  ;;   ($exp2d), Σ = e_0 + e_1 + … + e_9 in that order, probs[s, k] = e_k / Σ rounded to float32
+  ;;   (header 100), rowStats[s] = (m, Σ) as two float64 (header 108; the caller's loss of the row is
+  ;;   log Σ − (logits[s, y] − m)), and when $n > 0 also dLogits[s, k] = (probs[s, k] − [k = y]) / n
+  ;;   rounded to float32, with y = labels[s] (header 104, u8).
+  ;; softmaxRow takes e^x from V8's Math.exp, which differs from fdlibm's in the last bit of the
+  ;; double for about 8 % of arguments (20 M checked). That moves a float32 probability only when
+  ;; e_k / Σ lies within about 1e-16 of the midpoint between two floats, about 4 in a billion: the
+  ;; shipped model's training met none (its weights are the bytes the TypeScript softmax gave), but Σ,
+  ;; so the loss, can differ in its last bits (docs/kernels.md, "Softmax").
+  (func $softmax_rows (export "softmax_rows") (param $s0 i32) (param $s1 i32) (param $n i32)
+    (local $s i32) (local $lp i32) (local $pp i32) (local $dp i32) (local $sp i32)
+    (local $la v128) (local $lb v128) (local $lc v128) (local $m v128) (local $md v128)
+    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128) (local $e4 v128)
+    (local $sum f64) (local $sv v128) (local $nv v128) (local $y v128) (local $pa v128) (local $pb v128) (local $pc v128)
+    (local.set $nv (f64x2.splat (f64.convert_i32_u (local.get $n))))
+    (local.set $s (local.get $s0))
+    (block $rows
+      (br_if $rows (i32.ge_u (local.get $s) (local.get $s1)))
+      (loop $row
+        (local.set $lp (i32.add (i32.load (i32.const 44)) (i32.mul (local.get $s) (i32.const 40))))
+        (local.set $la (v128.load offset=0 (local.get $lp)))
+        (local.set $lb (v128.load offset=16 (local.get $lp)))
+        (local.set $lc (v128.load64_zero offset=32 (local.get $lp)))
+        (local.set $m
+          (f32x4.max (f32x4.max (local.get $la) (local.get $lb))
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 (local.get $lc) (local.get $lc))))
+        (local.set $m
+          (f32x4.max (local.get $m)
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
+        (local.set $m
+          (f32x4.max (local.get $m)
+            (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $m) (local.get $m))))
+        (local.set $md (f64x2.promote_low_f32x4 (local.get $m)))
+        (local.set $e0 (call $exp2d (f64x2.sub (f64x2.promote_low_f32x4 (local.get $la)) (local.get $md))))
+        (local.set $e1 (call $exp2d (f64x2.sub
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $la) (local.get $la))) (local.get $md))))
+        (local.set $e2 (call $exp2d (f64x2.sub (f64x2.promote_low_f32x4 (local.get $lb)) (local.get $md))))
+        (local.set $e3 (call $exp2d (f64x2.sub
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $lb) (local.get $lb))) (local.get $md))))
+        (local.set $e4 (call $exp2d (f64x2.sub (f64x2.promote_low_f32x4 (local.get $lc)) (local.get $md))))
+        (local.set $sum
+          (f64.add (f64.add (f64.add (f64.add (f64.add (f64.add (f64.add (f64.add (f64.add
+            (f64x2.extract_lane 0 (local.get $e0)) (f64x2.extract_lane 1 (local.get $e0)))
+            (f64x2.extract_lane 0 (local.get $e1))) (f64x2.extract_lane 1 (local.get $e1)))
+            (f64x2.extract_lane 0 (local.get $e2))) (f64x2.extract_lane 1 (local.get $e2)))
+            (f64x2.extract_lane 0 (local.get $e3))) (f64x2.extract_lane 1 (local.get $e3)))
+            (f64x2.extract_lane 0 (local.get $e4))) (f64x2.extract_lane 1 (local.get $e4))))
+        (local.set $sv (f64x2.splat (local.get $sum)))
+        (local.set $pa
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (f64x2.div (local.get $e0) (local.get $sv)))
+            (f32x4.demote_f64x2_zero (f64x2.div (local.get $e1) (local.get $sv)))))
+        (local.set $pb
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (f64x2.div (local.get $e2) (local.get $sv)))
+            (f32x4.demote_f64x2_zero (f64x2.div (local.get $e3) (local.get $sv)))))
+        (local.set $pc (f32x4.demote_f64x2_zero (f64x2.div (local.get $e4) (local.get $sv))))
+        (local.set $pp (i32.add (i32.load (i32.const 100)) (i32.mul (local.get $s) (i32.const 40))))
+        (v128.store offset=0 (local.get $pp) (local.get $pa))
+        (v128.store offset=16 (local.get $pp) (local.get $pb))
+        (v128.store64_lane offset=32 0 (local.get $pp) (local.get $pc))
+        (local.set $sp (i32.add (i32.load (i32.const 108)) (i32.shl (local.get $s) (i32.const 4))))
+        (f64.store offset=0 (local.get $sp) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $m))))
+        (f64.store offset=8 (local.get $sp) (local.get $sum))
+        (if (local.get $n)
+          (then
+            (local.set $y (i32x4.splat (i32.load8_u (i32.add (i32.load (i32.const 104)) (local.get $s)))))
+            (local.set $dp (i32.add (i32.load (i32.const 48)) (i32.mul (local.get $s) (i32.const 40))))
+            (v128.store offset=0 (local.get $dp) (call $grad4 (local.get $pa) (local.get $y) (v128.const i32x4 0 1 2 3) (local.get $nv)))
+            (v128.store offset=16 (local.get $dp) (call $grad4 (local.get $pb) (local.get $y) (v128.const i32x4 4 5 6 7) (local.get $nv)))
+            (v128.store64_lane offset=32 0 (local.get $dp)
+              (call $grad4 (local.get $pc) (local.get $y) (v128.const i32x4 8 9 10 11) (local.get $nv)))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br_if $row (i32.lt_u (local.get $s) (local.get $s1))))))
+
+  ;; (p − [k = y]) / n in float64, rounded to float32, for the four classes k whose probabilities are
+  ;; p's lanes (f32 p, i32 k and y, f64 n).
+  (func $grad4 (param $p v128) (param $y v128) (param $k v128) (param $nv v128) (result v128)
+    (local $hot v128)
+    (local.set $hot (v128.and (i32x4.eq (local.get $y) (local.get $k)) (v128.const f32x4 1 1 1 1)))
+    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (f32x4.demote_f64x2_zero
+        (f64x2.div
+          (f64x2.sub (f64x2.promote_low_f32x4 (local.get $p)) (f64x2.promote_low_f32x4 (local.get $hot)))
+          (local.get $nv)))
+      (f32x4.demote_f64x2_zero
+        (f64x2.div
+          (f64x2.sub
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p) (local.get $p)))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $hot) (local.get $hot))))
+          (local.get $nv)))))
 
   ;; ------------------------------------------------------------------------------------------
   ;; Input rows from bytes.
@@ -1095,12 +1264,14 @@
     (call $output_forward (local.get $s0) (local.get $s1)))
 
   ;; Prediction of rows [s0, s1): their pixel lists (from x, or when $images is not 0 from the byte
-  ;; images there, row s at images + 784 s), then the forward pass, computed as in a training step.
+  ;; images there, row s at images + 784 s), then the forward pass, computed as in a training step,
+  ;; then their probabilities and rowStats ($softmax_rows without dLogits).
   (func $predict_rows (export "predict_rows") (param $s0 i32) (param $s1 i32) (param $images i32)
     (if (local.get $images)
       (then (call $scan_pixels (local.get $s0) (local.get $s1) (local.get $images)))
       (else (call $scan_from (local.get $s0) (local.get $s1) (i32.load (i32.const 32)))))
-    (call $forward_rows (local.get $s0) (local.get $s1)))
+    (call $forward_rows (local.get $s0) (local.get $s1))
+    (call $softmax_rows (local.get $s0) (local.get $s1) (i32.const 0)))
 
   ;; For each row s0 <= s < s1 and hidden unit j0 <= j < j1 (j0 a multiple of 4; j1 too, or H), with
   ;; w1 before its update (w1Q):
