@@ -508,6 +508,7 @@ Deno.test("wasmLayout() keeps every buffer 64-byte aligned and apart", () => {
     layout.nzVal,
     layout.nzCount,
     layout.masks,
+    layout.groupBits,
     layout.pixels,
     layout.labels,
     layout.rowStats,
@@ -522,7 +523,9 @@ Deno.test("wasmLayout() keeps every buffer 64-byte aligned and apart", () => {
     [layout.nzIdx - layout.x, layout.nzVal - layout.nzIdx, layout.nzCount - layout.nzVal],
     [70 * D * 4, 70 * D * 4, 70 * D * 4],
   );
-  assert.equal(layout.laneBytes, layout.masks + 2 * D * 8 - layout.x);
+  // then the masks of two 64-row groups and each 16-pixel group's bits of 128 rows
+  assert.equal(layout.groupBits, layout.masks + 2 * D * 8);
+  assert.equal(layout.laneBytes, layout.groupBits + 49 * 128 * 2 - layout.x);
   assert.ok(layout.pages * 65536 >= layout.rows + 2 * 70 * 4);
 });
 
@@ -713,6 +716,8 @@ Deno.test("load_batch(), gather_batch(), list_rows() and scan_pixels() list the 
     new Uint8Array(core.memory.buffer, nzVal, n * D * 4).fill(0xee);
     new Int32Array(core.memory.buffer, nzCount, n).fill(-1);
     new BigInt64Array(core.memory.buffer, masks, words).fill(-1n);
+    // the bits listing keeps for the masks, rows 70 to 127 too
+    new Uint8Array(core.memory.buffer, core.layout.groupBits, 49 * 128 * 2).fill(0xff);
   };
   /** The reference: x written by PIXEL_TO_INPUT from TypeScript, then scan() and sample_masks(). */
   const reference = (image: (s: number) => number) => {

@@ -40,7 +40,7 @@ export const PIXEL_GROUP = 16;
 /** Bytes of wasm memory before the first buffer: the kernels' header, then the control words. */
 const HEADER_BYTES = 4096;
 /** Words of the kernels' header (core/kernels/kernels.wat), and the one that holds the held images' address. */
-const HEADER_WORDS = 28;
+const HEADER_WORDS = 29;
 const HEADER_HELD = 20;
 /**
  * Byte offset of the kernels' part table, right after the control words: one entry of
@@ -118,6 +118,11 @@ export interface WasmLayout {
   readonly nzCount: number;
   /** Per-pixel bit masks of the samples that have it, (ceil(capacity / 64), D) i64. */
   readonly masks: number;
+  /**
+   * Per group of 16 pixels and row, the bits of its non-zero pixels, (49, ceil(capacity / 64) · 64)
+   * u16: what listing a batch keeps for the masks (masks_from_bits in kernels.wat).
+   */
+  readonly groupBits: number;
   /** Images as bytes, (capacity, D) u8, which load_batch turns into rows of x. */
   readonly pixels: number;
   /** For the softmax: a step's classes (capacity) u8, and each row's largest logit and sum of exponentials (capacity, 2) f64. */
@@ -393,11 +398,12 @@ export function wasmLayout(
   const w0 = take(D * H * 4);
   const w0Parts = parts === 1 ? w0 : slabs(w0PartBytes);
   const b0 = take(H * 4), w1 = take(H * K * 4), b1 = take(K * 4);
-  // the lane of the batch's buffers: x, the lists and the masks, one after another; several lanes
+  // the lane of the batch's buffers: x, the lists, the masks and the group bits, one after another; several lanes
   // start on pages and follow each other every laneBytes
   const x = take(N * D * 4, lanes === 1 ? 64 : OS_PAGE_BYTES);
   const nzIdx = take(N * D * 4), nzVal = take(N * D * 4), nzCount = take(N * 4);
   const masks = take(Math.ceil(N / 64) * D * 8);
+  const groupBits = take((D / PIXEL_GROUP) * Math.ceil(N / 64) * 64 * 2);
   const laneBytes = lanes === 1 ? end - x : pageUp(end - x);
   end = x + lanes * laneBytes;
   const layout = {
@@ -420,6 +426,7 @@ export function wasmLayout(
     nzVal,
     nzCount,
     masks,
+    groupBits,
     z0: slabs(rowPartBytes),
     a0: slabs(rowPartBytes),
     dZ0: slabs(rowPartBytes),
@@ -539,6 +546,7 @@ export function createWasmCore(
     layout.probs,
     layout.labels,
     layout.rowStats,
+    layout.groupBits,
   ]);
   // the part table: first unit, end unit, then the bases of w0, z0, a0, dZ0 (slab − 4 · first unit)
   const table = new Int32Array(memory.buffer, PART_TABLE, layout.parts * PART_ENTRY_BYTES / 4);

@@ -24,6 +24,8 @@
 ;;   96 w1Q (ceil(H / 4), K, 4): w1 by quads of hidden units, written by $transpose_w1 for $delta_rows
 ;;  100 probs (capacity, K)   104 labels (capacity) u8: a step's classes, for dLogits
 ;;  108 rowStats (capacity, 2) f64: each row's largest logit and sum of exponentials ($softmax_rows)
+;;  112 groupBits (49, R) u16 with R = ceil(capacity / 64) * 64: bit i of groupBits[g, s] is set when
+;;      x[s, 16 g + i] != 0, written while a batch is listed and read by $masks_from_bits
 ;; Bytes 256 to 1407 hold the thread control words of core/kernels/backend_threads.ts (not used here),
 ;; bytes 1408 to 1919 the part table (below: where each part's w0, z0, a0 and dZ0 are),
 ;; bytes 1984 to 1991 a sink that $gather_batch writes its touching loads into (its own cache line, away
@@ -105,7 +107,7 @@
 
   ;; ------------------------------------------------------------------------------------------
   ;; Lanes: with several threads, each has a lane of its own of the batch's buffers x, nzIdx, nzVal,
-  ;; nzCount and masks, at the addresses of the header plus $lane bytes (set_lane; 0 for the calling
+  ;; nzCount, masks and groupBits, at the addresses of the header plus $lane bytes (set_lane; 0 for the calling
   ;; thread, whose lane is the one TypeScript sees). A thread reads and writes only its own lane, so
   ;; what one core writes of a batch never has to travel to the other: each lists the whole batch.
 
@@ -120,6 +122,7 @@
   (func $lane_nzVal (result i32) (i32.add (i32.load (i32.const 64)) (global.get $lane)))
   (func $lane_nzCount (result i32) (i32.add (i32.load (i32.const 68)) (global.get $lane)))
   (func $lane_masks (result i32) (i32.add (i32.load (i32.const 72)) (global.get $lane)))
+  (func $lane_bits (result i32) (i32.add (i32.load (i32.const 112)) (global.get $lane)))
 
   ;; Rows s0 <= s < s1 of this thread's lane of x = those of x (the calling thread's lane).
   (func $copy_rows (export "copy_rows") (param $s0 i32) (param $s1 i32)
@@ -405,9 +408,9 @@
   ;; Input rows from bytes.
 
   ;; Row s of a batch from its 784 bytes at src, in this thread's lane: x[s, i] = src[i] / 255; the
-  ;; row's list of non-zero pixels, the same entries $scan would list from that x; and bit s mod 64
-  ;; set in the masks of those pixels, as $sample_masks would set it (the row's 64-sample mask words
-  ;; must be cleared first, $clear_masks).
+  ;; row's list of non-zero pixels, the same entries $scan would list from that x; and, for each
+  ;; group g of 16 pixels, the bits of its non-zero pixels in groupBits[g, s] ($masks_from_bits turns
+  ;; them into the sample masks once every row is done).
   ;; The division is float32's, which rounds the exact quotient once; core/network/input.ts's
   ;; PIXEL_TO_INPUT rounds it to a double first and then to a float, and double rounding through a
   ;; double is harmless for a quotient (53 >= 2 * 24 + 2 bits), so the floats are the same
@@ -415,19 +418,18 @@
   ;; costs one test (and four zero stores of x); in the others each quad is converted, then packed
   ;; into the list without branches, as in $scan.
   (func $row_from_bytes (param $src i32) (param $s i32)
-    (local $rowBytes i32) (local $send i32) (local $xp i32) (local $mrow i32) (local $ip i32) (local $ip0 i32)
-    (local $vp i32) (local $bits i32) (local $m i32) (local $count i32)
-    (local $sb v128) (local $ne v128)
+    (local $rowBytes i32) (local $send i32) (local $xp i32) (local $bp i32) (local $bstep i32) (local $ip i32)
+    (local $ip0 i32) (local $vp i32) (local $bits i32) (local $m i32) (local $count i32)
+    (local $ne v128)
     (local $v v128) (local $f0 v128) (local $f1 v128) (local $f2 v128) (local $f3 v128) (local $sh v128)
     (local $idx v128) (local $step v128)
     (local.set $rowBytes (i32.load (i32.const 88)))
     (local.set $step (i32x4.splat (i32.shl (local.get $rowBytes) (i32.const 2))))
     (local.set $send (i32.add (local.get $src) (i32.const 784)))
     (local.set $xp (i32.add (call $lane_x) (i32.mul (local.get $s) (i32.const 3136))))
-    ;; masks[s / 64, i] is at masks + (s / 64) * 6272 + 8 i
-    (local.set $mrow
-      (i32.add (call $lane_masks) (i32.mul (i32.shr_u (local.get $s) (i32.const 6)) (i32.const 6272))))
-    (local.set $sb (i64x2.splat (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $s)))))
+    ;; groupBits[g, s] is at groupBits + 2 (g R + s)
+    (local.set $bstep (call $bits_stride))
+    (local.set $bp (i32.add (call $lane_bits) (i32.shl (local.get $s) (i32.const 1))))
     (local.set $ip0 (i32.add (call $lane_nzIdx) (i32.mul (local.get $s) (i32.const 3136))))
     (local.set $ip (local.get $ip0))
     (local.set $vp (i32.add (call $lane_nzVal) (i32.mul (local.get $s) (i32.const 3136))))
@@ -436,6 +438,7 @@
       (local.set $v (v128.load (local.get $src)))
       (local.set $ne (i8x16.ne (local.get $v) (v128.const i32x4 0 0 0 0)))
       (local.set $bits (i8x16.bitmask (local.get $ne)))
+      (i32.store16 (local.get $bp) (local.get $bits))
       (if (local.get $bits)
         (then
           (local.set $f0
@@ -454,32 +457,6 @@
           (v128.store offset=16 (local.get $xp) (local.get $f1))
           (v128.store offset=32 (local.get $xp) (local.get $f2))
           (v128.store offset=48 (local.get $xp) (local.get $f3))
-          ;; the row's bit in the mask words of the group's 16 pixels where the pixel is not 0: each
-          ;; pixel's byte of the non-zero test spread over a 64-bit lane, two pixels a vector, no branch
-          (v128.store offset=0 (local.get $mrow)
-            (v128.or (v128.load offset=0 (local.get $mrow))
-              (v128.and (local.get $sb) (i8x16.shuffle 0 0 0 0 0 0 0 0 1 1 1 1 1 1 1 1 (local.get $ne) (local.get $ne)))))
-          (v128.store offset=16 (local.get $mrow)
-            (v128.or (v128.load offset=16 (local.get $mrow))
-              (v128.and (local.get $sb) (i8x16.shuffle 2 2 2 2 2 2 2 2 3 3 3 3 3 3 3 3 (local.get $ne) (local.get $ne)))))
-          (v128.store offset=32 (local.get $mrow)
-            (v128.or (v128.load offset=32 (local.get $mrow))
-              (v128.and (local.get $sb) (i8x16.shuffle 4 4 4 4 4 4 4 4 5 5 5 5 5 5 5 5 (local.get $ne) (local.get $ne)))))
-          (v128.store offset=48 (local.get $mrow)
-            (v128.or (v128.load offset=48 (local.get $mrow))
-              (v128.and (local.get $sb) (i8x16.shuffle 6 6 6 6 6 6 6 6 7 7 7 7 7 7 7 7 (local.get $ne) (local.get $ne)))))
-          (v128.store offset=64 (local.get $mrow)
-            (v128.or (v128.load offset=64 (local.get $mrow))
-              (v128.and (local.get $sb) (i8x16.shuffle 8 8 8 8 8 8 8 8 9 9 9 9 9 9 9 9 (local.get $ne) (local.get $ne)))))
-          (v128.store offset=80 (local.get $mrow)
-            (v128.or (v128.load offset=80 (local.get $mrow))
-              (v128.and (local.get $sb) (i8x16.shuffle 10 10 10 10 10 10 10 10 11 11 11 11 11 11 11 11 (local.get $ne) (local.get $ne)))))
-          (v128.store offset=96 (local.get $mrow)
-            (v128.or (v128.load offset=96 (local.get $mrow))
-              (v128.and (local.get $sb) (i8x16.shuffle 12 12 12 12 12 12 12 12 13 13 13 13 13 13 13 13 (local.get $ne) (local.get $ne)))))
-          (v128.store offset=112 (local.get $mrow)
-            (v128.or (v128.load offset=112 (local.get $mrow))
-              (v128.and (local.get $sb) (i8x16.shuffle 14 14 14 14 14 14 14 14 15 15 15 15 15 15 15 15 (local.get $ne) (local.get $ne)))))
           ;; quad 0: pixels 0 to 3 of the group
           (local.set $m (i32.and (i32.shr_u (local.get $bits) (i32.const 0)) (i32.const 15)))
           (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
@@ -525,29 +502,104 @@
           (local.set $idx (i32x4.add (local.get $idx) (i32x4.shl (local.get $step) (i32.const 2))))))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
-      (local.set $mrow (i32.add (local.get $mrow) (i32.const 128)))
+      (local.set $bp (i32.add (local.get $bp) (local.get $bstep)))
       (br_if $group (i32.lt_u (local.get $src) (local.get $send))))
     (i32.store
       (i32.add (call $lane_nzCount) (i32.shl (local.get $s) (i32.const 2)))
       (i32.shr_u (i32.sub (local.get $ip) (local.get $ip0)) (i32.const 2))))
 
-  ;; Zero this lane's mask words of the 64-sample groups of rows 0 <= s < n.
-  (func $clear_masks (param $n i32)
-    (memory.fill (call $lane_masks) (i32.const 0)
-      (i32.mul (i32.shr_u (i32.add (local.get $n) (i32.const 63)) (i32.const 6)) (i32.const 6272))))
+  ;; The byte distance between groupBits[g, s] and groupBits[g + 1, s]: 2 R.
+  (func $bits_stride (result i32)
+    (i32.shl (i32.and (i32.add (i32.load (i32.const 12)) (i32.const 63)) (i32.const -64)) (i32.const 1)))
+
+  ;; The sample masks of this lane's rows 0 <= s < n, from their groupBits: bit s mod 64 of
+  ;; masks[s / 64, i] is bit i mod 16 of groupBits[i / 16, s], and every bit of rows n to the end of
+  ;; the last 64-row group is 0, as $sample_masks makes them. 16 rows of a group at a time: their
+  ;; low bytes (pixels 0 to 7) in one vector and their high bytes (pixels 8 to 15) in another; a
+  ;; shift left by 7 − p brings pixel p's bit to the top of each byte (i16x8.shl, since no bit crosses
+  ;; into a byte's top bit for a shift under 8), and i8x16.bitmask gathers the 16 rows' bits: the
+  ;; 16 bits of pixel p's mask word for those rows, stored as one u16.
+  (func $masks_from_bits (param $n i32)
+    (local $g i32) (local $b i32) (local $blocks i32) (local $bp i32) (local $mp i32)
+    (local $valid i32) (local $lo v128) (local $hi v128) (local $v0 v128) (local $v1 v128)
+    ;; 16-row blocks to the end of the last 64-row group
+    (local.set $blocks (i32.shl (i32.shr_u (i32.add (local.get $n) (i32.const 63)) (i32.const 6)) (i32.const 2)))
+    (loop $group
+      (local.set $b (i32.const 0))
+      (block $done
+        (loop $block
+          (br_if $done (i32.ge_u (local.get $b) (local.get $blocks)))
+          (local.set $bp
+            (i32.add (call $lane_bits)
+              (i32.add (i32.mul (local.get $g) (call $bits_stride)) (i32.shl (local.get $b) (i32.const 5)))))
+          (local.set $v0 (v128.load offset=0 (local.get $bp)))
+          (local.set $v1 (v128.load offset=16 (local.get $bp)))
+          (local.set $lo
+            (i8x16.shuffle 0 2 4 6 8 10 12 14 16 18 20 22 24 26 28 30 (local.get $v0) (local.get $v1)))
+          (local.set $hi
+            (i8x16.shuffle 1 3 5 7 9 11 13 15 17 19 21 23 25 27 29 31 (local.get $v0) (local.get $v1)))
+          ;; the block's rows below n: (1 << clamp(n − 16 b, 0, 16)) − 1
+          (local.set $valid
+            (i32.sub
+              (i32.shl (i32.const 1)
+                (call $min_u (i32.const 16)
+                  (select (i32.sub (local.get $n) (i32.shl (local.get $b) (i32.const 4))) (i32.const 0)
+                    (i32.gt_u (local.get $n) (i32.shl (local.get $b) (i32.const 4))))))
+              (i32.const 1)))
+          ;; masks[b / 4, 16 g + p] bits 16 (b mod 4) to 16 (b mod 4) + 15
+          (local.set $mp
+            (i32.add
+              (i32.add (call $lane_masks) (i32.mul (i32.shr_u (local.get $b) (i32.const 2)) (i32.const 6272)))
+              (i32.add (i32.shl (local.get $g) (i32.const 7)) (i32.shl (i32.and (local.get $b) (i32.const 3)) (i32.const 1)))))
+          (i32.store16 offset=0 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $lo) (i32.const 7)))))
+          (i32.store16 offset=64 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $hi) (i32.const 7)))))
+          (i32.store16 offset=8 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $lo) (i32.const 6)))))
+          (i32.store16 offset=72 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $hi) (i32.const 6)))))
+          (i32.store16 offset=16 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $lo) (i32.const 5)))))
+          (i32.store16 offset=80 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $hi) (i32.const 5)))))
+          (i32.store16 offset=24 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $lo) (i32.const 4)))))
+          (i32.store16 offset=88 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $hi) (i32.const 4)))))
+          (i32.store16 offset=32 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $lo) (i32.const 3)))))
+          (i32.store16 offset=96 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $hi) (i32.const 3)))))
+          (i32.store16 offset=40 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $lo) (i32.const 2)))))
+          (i32.store16 offset=104 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $hi) (i32.const 2)))))
+          (i32.store16 offset=48 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $lo) (i32.const 1)))))
+          (i32.store16 offset=112 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $hi) (i32.const 1)))))
+          (i32.store16 offset=56 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $lo) (i32.const 0)))))
+          (i32.store16 offset=120 (local.get $mp)
+            (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $hi) (i32.const 0)))))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br $block)))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br_if $group (i32.lt_u (local.get $g) (i32.const 49)))))
 
   ;; A batch of n rows from the pixels buffer (header 76, row s at pixels + 784 s): x, the pixel lists
   ;; and the sample masks of rows 0 <= s < n, as $scan and $sample_masks would make them from that x.
   (func $load_batch (export "load_batch") (param $n i32)
     (local $s i32)
-    (call $clear_masks (local.get $n))
     (block $rows
       (br_if $rows (i32.ge_u (local.get $s) (local.get $n)))
       (loop $row
         (call $row_from_bytes
           (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s) (i32.const 784))) (local.get $s))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br_if $row (i32.lt_u (local.get $s) (local.get $n))))))
+        (br_if $row (i32.lt_u (local.get $s) (local.get $n)))))
+    (call $masks_from_bits (local.get $n)))
 
   ;; $load_batch of n rows gathered from the held images (header 80): row s from the image that the
   ;; row index buffer (header 84, i32) names at entry s. Then the images of entries n <= t < t1 (the
@@ -557,13 +609,13 @@
   ;; waiting for memory row after row.
   (func $gather_batch (export "gather_batch") (param $n i32) (param $t1 i32)
     (local $s i32) (local $src i32) (local $end i32) (local $sink i64)
-    (call $clear_masks (local.get $n))
     (block $rows
       (br_if $rows (i32.ge_u (local.get $s) (local.get $n)))
       (loop $row
         (call $row_from_bytes (call $held_image (local.get $s)) (local.get $s))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br_if $row (i32.lt_u (local.get $s) (local.get $n)))))
+    (call $masks_from_bits (local.get $n))
     (block $next
       (br_if $next (i32.ge_u (local.get $s) (local.get $t1)))
       (loop $row
@@ -674,25 +726,23 @@
         (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
 
   ;; The pixel lists and sample masks of rows 0 <= s < n of this thread's lane of x: $scan of those
-  ;; rows and $sample_masks of every pixel in one pass over x, for a batch the caller wrote into x. A
-  ;; row's bit goes into the mask words of a quad's pixels as the quad's non-zero test (f32x4.ne,
-  ;; as $sample_masks tests) widened to two 64-bit lanes at a time, so no branch depends on which
-  ;; pixels are lit.
+  ;; rows and $sample_masks of every pixel, for a batch the caller wrote into x. One pass over x lists
+  ;; each row and keeps the bits of each group's non-zero pixels (f32x4.ne, as $sample_masks tests)
+  ;; in groupBits; $masks_from_bits then turns them into the masks.
   (func $list_rows (export "list_rows") (param $n i32)
     (local $s i32) (local $rowBytes i32) (local $xp i32) (local $xend i32) (local $ip i32) (local $ip0 i32)
-    (local $vp i32) (local $m i32) (local $count i32) (local $gend i32) (local $mrow i32)
-    (local $v v128) (local $ne v128) (local $sb v128) (local $sh v128) (local $idx v128) (local $step v128)
+    (local $vp i32) (local $m i32) (local $count i32) (local $gend i32) (local $bp i32) (local $bstep i32)
+    (local $bits i32) (local $shift i32)
+    (local $v v128) (local $ne v128) (local $sh v128) (local $idx v128) (local $step v128)
     (local.set $rowBytes (i32.load (i32.const 88)))
     (local.set $step (i32x4.splat (i32.shl (local.get $rowBytes) (i32.const 2))))
-    (call $clear_masks (local.get $n))
+    (local.set $bstep (call $bits_stride))
     (block $samples
       (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
       (loop $sample
         (local.set $xp (i32.add (call $lane_x) (i32.mul (local.get $s) (i32.const 3136))))
         (local.set $xend (i32.add (local.get $xp) (i32.const 3136)))
-        (local.set $mrow
-          (i32.add (call $lane_masks) (i32.mul (i32.shr_u (local.get $s) (i32.const 6)) (i32.const 6272))))
-        (local.set $sb (i64x2.splat (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $s)))))
+        (local.set $bp (i32.add (call $lane_bits) (i32.shl (local.get $s) (i32.const 1))))
         (local.set $ip0 (i32.add (call $lane_nzIdx) (i32.mul (local.get $s) (i32.const 3136))))
         (local.set $ip (local.get $ip0))
         (local.set $vp (i32.add (call $lane_nzVal) (i32.mul (local.get $s) (i32.const 3136))))
@@ -704,6 +754,8 @@
                   (v128.or (v128.load offset=32 (local.get $xp)) (v128.load offset=48 (local.get $xp)))))
             (then
               (local.set $gend (i32.add (local.get $xp) (i32.const 64)))
+              (local.set $bits (i32.const 0))
+              (local.set $shift (i32.const 0))
               (loop $quad
                 (local.set $v (v128.load (local.get $xp)))
                 (local.set $ne (f32x4.ne (local.get $v) (v128.const f32x4 0 0 0 0)))
@@ -711,29 +763,27 @@
                 (local.set $sh (v128.load offset=2048 (i32.shl (local.get $m) (i32.const 4))))
                 (v128.store (local.get $vp) (i8x16.swizzle (local.get $v) (local.get $sh)))
                 (v128.store (local.get $ip) (i8x16.swizzle (local.get $idx) (local.get $sh)))
-                (v128.store offset=0 (local.get $mrow)
-                  (v128.or (v128.load offset=0 (local.get $mrow))
-                    (v128.and (local.get $sb) (i64x2.extend_low_i32x4_s (local.get $ne)))))
-                (v128.store offset=16 (local.get $mrow)
-                  (v128.or (v128.load offset=16 (local.get $mrow))
-                    (v128.and (local.get $sb) (i64x2.extend_high_i32x4_s (local.get $ne)))))
+                (local.set $bits (i32.or (local.get $bits) (i32.shl (local.get $m) (local.get $shift))))
+                (local.set $shift (i32.add (local.get $shift) (i32.const 4)))
                 (local.set $count (i32.shl (i32.popcnt (local.get $m)) (i32.const 2)))
                 (local.set $vp (i32.add (local.get $vp) (local.get $count)))
                 (local.set $ip (i32.add (local.get $ip) (local.get $count)))
                 (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
-                (local.set $mrow (i32.add (local.get $mrow) (i32.const 32)))
                 (local.set $idx (i32x4.add (local.get $idx) (local.get $step)))
-                (br_if $quad (i32.lt_u (local.get $xp) (local.get $gend)))))
+                (br_if $quad (i32.lt_u (local.get $xp) (local.get $gend))))
+              (i32.store16 (local.get $bp) (local.get $bits)))
             (else
+              (i32.store16 (local.get $bp) (i32.const 0))
               (local.set $xp (i32.add (local.get $xp) (i32.const 64)))
-              (local.set $mrow (i32.add (local.get $mrow) (i32.const 128)))
               (local.set $idx (i32x4.add (local.get $idx) (i32x4.shl (local.get $step) (i32.const 2))))))
+          (local.set $bp (i32.add (local.get $bp) (local.get $bstep)))
           (br_if $group (i32.lt_u (local.get $xp) (local.get $xend))))
         (i32.store
           (i32.add (call $lane_nzCount) (i32.shl (local.get $s) (i32.const 2)))
           (i32.shr_u (i32.sub (local.get $ip) (local.get $ip0)) (i32.const 2)))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br_if $sample (i32.lt_u (local.get $s) (local.get $n))))))
+        (br_if $sample (i32.lt_u (local.get $s) (local.get $n)))))
+    (call $masks_from_bits (local.get $n)))
 
   ;; $scan from byte images instead of x: for each row s0 <= s < s1, the image at byte address
   ;; images + 784 s (the pixels buffer, or a run of held images), nzIdx, nzVal and nzCount as $scan
@@ -1527,8 +1577,8 @@
   ;; The sample masks of pixels [i0, i1) (multiples of 16) for the first n rows of x: bit s % 64 of
   ;; masks[s / 64, i] is set when x[s, i] != 0 (-0 counts as 0, NaN as non-zero). The 16 masks of a
   ;; group of 16 pixels stay in registers while the samples pass; a sample whose 16 pixels are all +0
-  ;; is skipped with one test. A step's masks come from $list_rows or $row_from_bytes, a row at a
-  ;; time; this pixel-major loop is the reference tests hold them to.
+  ;; is skipped with one test. A step's masks come from $masks_from_bits, after $list_rows or
+  ;; $row_from_bytes kept each row's bits; this pixel-major loop is the reference tests hold them to.
   (func $sample_masks (export "sample_masks") (param $i0 i32) (param $i1 i32) (param $n i32)
     (local $g i32) (local $s i32) (local $send i32) (local $i i32) (local $xp i32) (local $mp i32)
     (local $bit v128) (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
@@ -1817,7 +1867,7 @@
       (f32x4.sub (v128.load32_zero (local.get $wp)) (f32x4.mul (local.get $lrv) (local.get $acc)))))
 
   ;; w0[:, j0..j1) -= lr * Σ_s x[s, i] dZ0[s, j0..j1) for every pixel i some sample has (dL/dw0 = xᵀ·dZ0
-  ;; stays factored), walking per pixel the samples set in its masks ($list_rows, $row_from_bytes):
+  ;; stays factored), walking per pixel the samples set in its masks ($masks_from_bits):
   ;; each w0 row a batch touches is read and written once per block of units. Blocks of 32 units,
   ;; then of 4, then single units, as in $hidden_forward.
   (func $input_update (export "input_update") (param $j0 i32) (param $j1 i32) (param $n i32) (param $lr f32)
