@@ -522,8 +522,13 @@
   (func $masks_from_bits (param $n i32)
     (local $g i32) (local $b i32) (local $blocks i32) (local $bp i32) (local $mp i32)
     (local $valid i32) (local $lo v128) (local $hi v128) (local $v0 v128) (local $v1 v128)
-    ;; 16-row blocks to the end of the last 64-row group
-    (local.set $blocks (i32.shl (i32.shr_u (i32.add (local.get $n) (i32.const 63)) (i32.const 6)) (i32.const 2)))
+    ;; the 16-row blocks that hold rows below n; the rest of their last 64-row group's words is 0
+    (local.set $blocks (i32.shr_u (i32.add (local.get $n) (i32.const 15)) (i32.const 4)))
+    (if (i32.and (local.get $n) (i32.const 63))
+      (then
+        (memory.fill
+          (i32.add (call $lane_masks) (i32.mul (i32.shr_u (local.get $n) (i32.const 6)) (i32.const 6272)))
+          (i32.const 0) (i32.const 6272))))
     (loop $group
       (local.set $b (i32.const 0))
       (block $done
@@ -589,7 +594,8 @@
       (br_if $group (i32.lt_u (local.get $g) (i32.const 49)))))
 
   ;; A batch of n rows from the pixels buffer (header 76, row s at pixels + 784 s): x, the pixel lists
-  ;; and the sample masks of rows 0 <= s < n, as $scan and $sample_masks would make them from that x.
+  ;; and, for n > 1, the sample masks of rows 0 <= s < n, as $scan and $sample_masks would make them
+  ;; from that x.
   (func $load_batch (export "load_batch") (param $n i32)
     (local $s i32)
     (block $rows
@@ -599,7 +605,8 @@
           (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s) (i32.const 784))) (local.get $s))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br_if $row (i32.lt_u (local.get $s) (local.get $n)))))
-    (call $masks_from_bits (local.get $n)))
+    ;; a step of one row updates w0 over its pixel list ($input_update_one): no masks
+    (if (i32.gt_u (local.get $n) (i32.const 1)) (then (call $masks_from_bits (local.get $n)))))
 
   ;; $load_batch of n rows gathered from the held images (header 80): row s from the image that the
   ;; row index buffer (header 84, i32) names at entry s. Then the images of entries n <= t < t1 (the
@@ -615,7 +622,8 @@
         (call $row_from_bytes (call $held_image (local.get $s)) (local.get $s))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br_if $row (i32.lt_u (local.get $s) (local.get $n)))))
-    (call $masks_from_bits (local.get $n))
+    ;; a step of one row updates w0 over its pixel list ($input_update_one): no masks
+    (if (i32.gt_u (local.get $n) (i32.const 1)) (then (call $masks_from_bits (local.get $n))))
     (block $next
       (br_if $next (i32.ge_u (local.get $s) (local.get $t1)))
       (loop $row
