@@ -75,7 +75,8 @@ export interface TrainHooks {
  * Milliseconds between two progress reports and interrupt checks: by time, not by sample count, so
  * Ctrl-C is answered as quickly for a slow configuration (batch 1, a wide hidden layer, the TS
  * kernels, a busy machine) as for a fast one. Each check yields through a timer, which costs 2–4 ms
- * (Deno clamps nested timers), so 5 checks a second cost about 1 % of the run.
+ * (Deno clamps nested timers), so 5 checks a second cost about 1 % of the run. The end of an epoch
+ * reports and checks the signal without a timer.
  */
 const _CHECK_EVERY_MS = 200;
 
@@ -158,7 +159,7 @@ export async function trainEpochs(
       for (let r = 0; r < n; r++) if (argmaxRow(backend.probs, r) === labels[r]) correct++;
 
       const done = start + n, now = performance.now();
-      if (now - lastCheck >= _CHECK_EVERY_MS || done === train.count) {
+      if (now - lastCheck >= _CHECK_EVERY_MS && done < train.count) {
         lastCheck = now;
         hooks.onProgress?.(epoch, done, train.count, lossSum / done);
         await _yieldToEventLoop(); // lets a Ctrl-C handler run
@@ -167,6 +168,10 @@ export async function trainEpochs(
     }
 
     const seconds = (performance.now() - started) / 1000;
+    // the epoch's last report; the next yield is at most 200 ms into the next epoch (and the
+    // callers' onEpoch writes files, which runs the event loop anyway)
+    hooks.onProgress?.(epoch, train.count, train.count, lossSum / train.count);
+    if (hooks.signal?.aborted) return "interrupted";
     const scored = validation && validation.count > 0 ? evaluate(backend, validation) : null;
     await hooks.onEpoch?.({
       type: "epoch",
