@@ -125,7 +125,10 @@ export interface WasmLayout {
   readonly groupBits: number;
   /** Images as bytes, (capacity, D) u8, which load_batch turns into rows of x. */
   readonly pixels: number;
-  /** For the softmax: a step's classes (capacity) u8, and each row's largest logit and sum of exponentials (capacity, 2) f64. */
+  /**
+   * For the softmax: a step's classes (capacity) u8, and each row's largest logit and sum of
+   * exponentials (capacity, 2) f64.
+   */
   readonly labels: number;
   readonly rowStats: number;
   /** Which held image each row of x is gathered from, then the next batch's, (2 capacity) i32. */
@@ -398,8 +401,8 @@ export function wasmLayout(
   const w0 = take(D * H * 4);
   const w0Parts = parts === 1 ? w0 : slabs(w0PartBytes);
   const b0 = take(H * 4), w1 = take(H * K * 4), b1 = take(K * 4);
-  // the lane of the batch's buffers: x, the lists, the masks and the group bits, one after another; several lanes
-  // start on pages and follow each other every laneBytes
+  // the lane of the batch's buffers: x, the lists, the masks and the group bits, one after another;
+  // several lanes start on pages and follow each other every laneBytes
   const x = take(N * D * 4, lanes === 1 ? 64 : OS_PAGE_BYTES);
   const nzIdx = take(N * D * 4), nzVal = take(N * D * 4), nzCount = take(N * 4);
   const masks = take(Math.ceil(N / 64) * D * 8);
