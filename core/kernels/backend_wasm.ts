@@ -796,7 +796,16 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
  * buffer, then softmax_rows (probs, dLogits, rowStats). For a batch of 64 it takes a few µs, less
  * than handing rows to another thread costs, so core/kernels/backend_threads.ts runs it here too.
  *
+ * @param labels The class of each row, from `offset` on.
  * @returns The summed loss ({@linkcode softmaxLoss}).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createWasmCore, loadKernelModule, softmaxOnThisThread } from "./backend_wasm.ts";
+ * const core = createWasmCore(await loadKernelModule(), 8, "relu", 2); // zero weights: every logit 0
+ * const loss = softmaxOnThisThread(core, [1, 7], 0, 2);
+ * assert.ok(Math.abs(loss - 2 * Math.log(10)) < 1e-12 && core.probs[0] === Math.fround(0.1));
+ * ```
  */
 export function softmaxOnThisThread(
   core: WasmCore,
@@ -817,6 +826,15 @@ export function softmaxOnThisThread(
  * m and Σ its largest logit and sum of exponentials (rowStats), in float64.
  *
  * @param labels The class of each row, from `offset` on.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createWasmCore, loadKernelModule, softmaxLoss } from "./backend_wasm.ts";
+ * const core = createWasmCore(await loadKernelModule(), 8, "relu", 1);
+ * core.logits.fill(-5); // equal logits: every class 1 / 10
+ * core.kernels.softmax_rows(0, 1, 0);
+ * assert.equal(softmaxLoss(core, [3], 0, 1), Math.log(10));
+ * ```
  */
 export function softmaxLoss(core: WasmCore, labels: ArrayLike<number>, offset: number, n: number): number {
   const stats = core.rowStats, logits = core.logits;
