@@ -107,11 +107,12 @@ export async function createBenchBackend(
  * @throws {LimitError} When the loss diverges.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createTsBackend } from "../core/kernels/backend.ts";
  * import { trainOurs } from "./ours.ts";
  * const data = { count: 4, pixels: new Uint8Array(4 * 784).fill(255, 0, 392), labels: new Uint8Array([1, 2, 3, 4]) };
  * const run = await trainOurs(createTsBackend(8, "relu", 2), data, { hidden: 8, batch: 2, lr: 0.1, epochs: 2, seed: 1 });
- * console.assert(run.orders.length === 8 && run.secondsPerEpoch.length === 2);
+ * assert.ok(run.orders.length === 8 && run.secondsPerEpoch.length === 2);
  * ```
  */
 export async function trainOurs(
@@ -174,11 +175,12 @@ export async function trainOurs(
  * @returns The accuracy and the seconds of each timed pass.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createTsBackend } from "../core/kernels/backend.ts";
  * import { timeInference } from "./ours.ts";
  * const data = { count: 3, pixels: new Uint8Array(3 * 784), labels: new Uint8Array([0, 0, 0]) };
  * const run = timeInference(createTsBackend(8, "relu", 2), data, 2);
- * console.assert(run.accuracy === 1 && run.secondsPerPass.length === 2); // zero weights: ties go to class 0
+ * assert.ok(run.accuracy === 1 && run.secondsPerPass.length === 2); // zero weights: ties go to class 0
  * ```
  */
 export function timeInference(
@@ -208,10 +210,11 @@ export function timeInference(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { zeroParams } from "../core/network/network.ts";
  * import { paramsFromBytes, paramsToBytes } from "./ours.ts";
  * const bytes = paramsToBytes(zeroParams(4));
- * console.assert(paramsFromBytes(bytes, 4, "x").w[1].length === 40);
+ * assert.ok(paramsFromBytes(bytes, 4, "x").w[1].length === 40);
  * ```
  */
 export function paramsToBytes(params: Params): Uint8Array {
@@ -259,8 +262,9 @@ export function paramsFromBytes(bytes: Uint8Array, hidden: Hidden, name: string)
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ratesToBytes } from "./ours.ts";
- * console.assert(new DataView(ratesToBytes(new Float64Array([0.5])).buffer).getFloat64(0, true) === 0.5);
+ * assert.ok(new DataView(ratesToBytes(new Float64Array([0.5])).buffer).getFloat64(0, true) === 0.5);
  * ```
  */
 export function ratesToBytes(rates: Float64Array): Uint8Array {
@@ -275,8 +279,9 @@ export function ratesToBytes(rates: Float64Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ordersToBytes } from "./ours.ts";
- * console.assert(ordersToBytes(new Uint32Array([1, 0]))[0] === 1);
+ * assert.ok(ordersToBytes(new Uint32Array([1, 0]))[0] === 1);
  * ```
  */
 export function ordersToBytes(orders: Uint32Array): Uint8Array {

@@ -140,11 +140,12 @@ export const MALLOC_ENV: Readonly<Record<string, string>> = Object.freeze({
  * @returns The variables to set and the variables to remove; the two never overlap.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { childEnv } from "./run_bench.ts";
  * const env = childEnv("numpy", 2);
- * console.assert(env.set.OPENBLAS_NUM_THREADS === "2");
- * console.assert(env.unset.join() === "OPENBLAS_CORETYPE,OPENBLAS_L2_SIZE");
- * console.assert(childEnv("ours", 2).unset.length === 0);
+ * assert.ok(env.set.OPENBLAS_NUM_THREADS === "2");
+ * assert.ok(env.unset.join() === "OPENBLAS_CORETYPE,OPENBLAS_L2_SIZE");
+ * assert.ok(childEnv("ours", 2).unset.length === 0);
  * ```
  */
 export function childEnv(side: "ours" | "numpy", threads: number): ChildEnv {
@@ -176,10 +177,11 @@ export interface CoreCheck {
  * @returns Whether the core is the best, and the best cores.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blasCoreCheck } from "./run_bench.ts";
- * console.assert(blasCoreCheck("Haswell", ["avx2", "avx512f"]).best === false);
- * console.assert(blasCoreCheck("SkylakeX", ["avx2", "avx512f"]).best === true);
- * console.assert(blasCoreCheck("Zen", ["avx2"]).best === true);
+ * assert.ok(blasCoreCheck("Haswell", ["avx2", "avx512f"]).best === false);
+ * assert.ok(blasCoreCheck("SkylakeX", ["avx2", "avx512f"]).best === true);
+ * assert.ok(blasCoreCheck("Zen", ["avx2"]).best === true);
  * ```
  */
 export function blasCoreCheck(core: string | null, cpuFlags: readonly string[]): CoreCheck {

@@ -28,14 +28,15 @@ export type OptionSpec = Record<
  * @throws {UsageError} When the flag's text is not an integer ≥ min.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { integerFlag, UsageError } from "./_cli.ts";
- * console.assert(integerFlag({ runs: "3" }, "runs", 5, 1) === 3);
- * console.assert(integerFlag({}, "runs", 5, 1) === 5);
+ * assert.ok(integerFlag({ runs: "3" }, "runs", 5, 1) === 3);
+ * assert.ok(integerFlag({}, "runs", 5, 1) === 5);
  * try {
  *   integerFlag({ runs: "0" }, "runs", 5, 1);
  * } catch (error) {
- *   console.assert(error instanceof UsageError);
- *   console.assert((error as Error).message === 'Cannot parse arguments: --runs is "0", expected an integer ≥ 1');
+ *   assert.ok(error instanceof UsageError);
+ *   assert.ok((error as Error).message === 'Cannot parse arguments: --runs is "0", expected an integer ≥ 1');
  * }
  * ```
  */

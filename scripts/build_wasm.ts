@@ -38,9 +38,10 @@ export const WASM_MODULES: readonly (readonly [URL, URL])[] = [
  * @throws {FormatError} When the text does not parse or the module does not validate.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildWasm } from "./build_wasm.ts";
  * const bytes = await buildWasm('(module (func (export "one") (result i32) (i32.const 1)))', "one.wat");
- * console.assert(bytes[0] === 0 && bytes[1] === 0x61); // "\0asm"
+ * assert.ok(bytes[0] === 0 && bytes[1] === 0x61); // "\0asm"
  * ```
  */
 export async function buildWasm(source: string, name: string): Promise<Uint8Array<ArrayBuffer>> {

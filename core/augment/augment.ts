@@ -164,9 +164,10 @@ export interface AugmentKernels {
  * @throws {FormatError} When it is not a valid wasm module for this engine.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Augmenter, DEFAULT_AUGMENT_OPTIONS, loadAugmentKernels } from "./augment.ts";
  * const fast = new Augmenter(DEFAULT_AUGMENT_OPTIONS, await loadAugmentKernels());
- * console.assert(fast.options.elastic_sigma === 4);
+ * assert.ok(fast.options.elastic_sigma === 4);
  * ```
  */
 export async function loadAugmentKernels(): Promise<AugmentKernels> {

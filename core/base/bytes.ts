@@ -9,8 +9,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { concatBytes } from "./bytes.ts";
- * console.assert(concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]).join() === "1,2,3");
+ * assert.ok(concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]).join() === "1,2,3");
  * ```
  */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {

@@ -51,9 +51,10 @@ export function fusedKernelsFit(hidden: Hidden, activation: Activation, training
  *   "ts", and for bad hidden sizes, activation or capacity.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createBackend } from "./backend_factory.ts";
  * const b = await createBackend("wasm", 8, "relu", 4, 1);
- * console.assert(b.kind === "wasm" && b.capacity === 4);
+ * assert.ok(b.kind === "wasm" && b.capacity === 4);
  * b.dispose();
  * ```
  */

@@ -126,8 +126,9 @@ export interface WorkerInit {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { taskCount } from "./backend_threads.ts";
- * console.assert(taskCount(2) === 4 && taskCount(16) === 16);
+ * assert.ok(taskCount(2) === 4 && taskCount(16) === 16);
  * ```
  */
 export function taskCount(threads: number): number {
@@ -139,8 +140,9 @@ export function taskCount(threads: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { taskRows } from "./backend_threads.ts";
- * console.assert(taskRows(1, 4, 10).join() === "2,5");
+ * assert.ok(taskRows(1, 4, 10).join() === "2,5");
  * ```
  */
 export function taskRows(task: number, tasks: number, n: number): [number, number] {
@@ -154,8 +156,9 @@ export function taskRows(task: number, tasks: number, n: number): [number, numbe
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { taskChunks } from "./backend_threads.ts";
- * console.assert(taskChunks(3, 4).join() === "12,16");
+ * assert.ok(taskChunks(3, 4).join() === "12,16");
  * ```
  */
 export function taskChunks(task: number, tasks: number): [number, number] {
@@ -167,8 +170,9 @@ export function taskChunks(task: number, tasks: number): [number, number] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { queueTasks } from "./backend_threads.ts";
- * console.assert(queueTasks(1, 2, 4).join() === "2,4");
+ * assert.ok(queueTasks(1, 2, 4).join() === "2,4");
  * ```
  */
 export function queueTasks(queue: number, threads: number, tasks: number): [number, number] {
@@ -276,11 +280,12 @@ function _runTask(
  * @throws {InputFileError} When core/kernels/kernels.wasm cannot be read.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createThreadedBackend } from "./backend_threads.ts";
  * const b = await createThreadedBackend(8, "relu", 2, 2);
  * b.x.fill(0.5);
  * b.predict(null, 0, 2);
- * console.assert(Math.abs(b.probs[0] - 0.1) < 1e-6); // zero weights: uniform probabilities
+ * assert.ok(Math.abs(b.probs[0] - 0.1) < 1e-6); // zero weights: uniform probabilities
  * b.dispose();
  * ```
  */

@@ -333,8 +333,9 @@ export function checkBackendShape(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { chunkStart } from "./backend_wasm.ts";
- * console.assert(chunkStart(1, 128) === 8 && chunkStart(16, 130) === 130);
+ * assert.ok(chunkStart(1, 128) === 8 && chunkStart(16, 130) === 130);
  * ```
  */
 export function chunkStart(c: number, hidden: number): number {
@@ -358,9 +359,10 @@ export function chunkStart(c: number, hidden: number): number {
  *   range, or the memory would exceed {@linkcode MAX_WASM_BYTES}.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { wasmLayout } from "./backend_wasm.ts";
  * const layout = wasmLayout(128, 64);
- * console.assert(layout.b0 - layout.w0 === 784 * 128 * 4);
+ * assert.ok(layout.b0 - layout.w0 === 784 * 128 * 4);
  * ```
  */
 export function wasmLayout(
@@ -462,9 +464,10 @@ export function wasmLayout(
  * @throws {FormatError} When it is not a valid wasm module for this engine.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadKernelModule } from "./backend_wasm.ts";
  * const module = await loadKernelModule();
- * console.assert(WebAssembly.Module.exports(module).some((e) => e.name === "scan"));
+ * assert.ok(WebAssembly.Module.exports(module).some((e) => e.name === "scan"));
  * ```
  */
 export function loadKernelModule(): Promise<WebAssembly.Module> {
@@ -499,9 +502,10 @@ export function instantiateKernels(
  * @throws {LimitError} For a bad hidden size, capacity, activation or part count, or a memory over the cap.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createWasmCore, loadKernelModule } from "./backend_wasm.ts";
  * const core = createWasmCore(await loadKernelModule(), 8, "relu", 2);
- * console.assert(core.params.w[0].buffer === core.memory.buffer);
+ * assert.ok(core.params.w[0].buffer === core.memory.buffer);
  * ```
  */
 export function createWasmCore(
@@ -872,11 +876,12 @@ export function predictOnThisThread(
  * @throws {InputFileError} When core/kernels/kernels.wasm cannot be read.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createWasmBackend } from "./backend_wasm.ts";
  * const b = await createWasmBackend(8, "relu", 2);
  * b.x.fill(0.5);
  * b.predict(null, 0, 2);
- * console.assert(Math.abs(b.probs[0] - 0.1) < 1e-6); // zero weights: uniform probabilities
+ * assert.ok(Math.abs(b.probs[0] - 0.1) < 1e-6); // zero weights: uniform probabilities
  * b.dispose();
  * ```
  */
@@ -898,10 +903,11 @@ export async function createWasmBackend(
  * @returns The runner; its dispose() does nothing.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { backendOnCore, createWasmCore, loadKernelModule, runOnThisThread } from "./backend_wasm.ts";
  * const core = createWasmCore(await loadKernelModule(), 8, "relu", 2, { parts: 4 }); // four slabs, one thread
  * const backend = backendOnCore(core, runOnThisThread(core));
- * console.assert(backend.predict(null, 0, 2) === 0);
+ * assert.ok(backend.predict(null, 0, 2) === 0);
  * ```
  */
 export function runOnThisThread(core: WasmCore): PhaseRunner {

@@ -17,9 +17,10 @@ import { FormatError, InputFileError } from "../base/errors.ts";
  * @throws {FormatError} When it is not a valid wasm module for this engine.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compileWasmFile } from "./wasm_file.ts";
  * const module = await compileWasmFile(new URL("../augment/augment.wasm", import.meta.url), "augmentation kernels");
- * console.assert(WebAssembly.Module.exports(module).some((e) => e.name === "warp"));
+ * assert.ok(WebAssembly.Module.exports(module).some((e) => e.name === "warp"));
  * ```
  */
 export async function compileWasmFile(url: URL, what: string): Promise<WebAssembly.Module> {
