@@ -271,14 +271,20 @@ Deno.test("tasks cover every chunk once, and every thread has a home share of th
       chunk = c1;
     }
     assert.equal(chunk, HIDDEN_CHUNKS);
+    // the workers' home tasks first, in thread order, then the calling thread's (thread 0): the first
+    // half of the chunks, whose logits a worker adds up in the forward phase, belongs to a worker
     let task = 0;
-    for (let q = 0; q < threads; q++) {
+    for (let i = 1; i <= threads; i++) {
+      const q = i % threads;
       const [t0, t1] = queueTasks(q, threads, tasks);
       assert.equal(t0, task);
       assert.ok(t1 > t0, `thread ${q} of ${threads} has no task`);
       task = t1;
     }
     assert.equal(task, tasks);
+    if (threads > 1) {
+      assert.ok(queueTasks(0, threads, tasks)[0] >= tasks / 2, "the calling thread has first-half tasks");
+    }
   }
 });
 

@@ -238,14 +238,20 @@ Deno.test("the phases of a step give the same bytes however they are cut into pa
   // hidden unit's on that unit and the batch, each sum in a fixed order whichever part it falls in.
   const module = await loadKernelModule();
   const hidden = 130, n = 70;
-  const cuts = [
+  const cuts: { rows: number[][]; pixels: number[][]; chunks: number[][]; split?: number }[] = [
     { rows: [[0, n]], pixels: [[0, D]], chunks: [[0, HIDDEN_CHUNKS]] },
     {
       rows: Array.from({ length: n }, (_, s) => [n - 1 - s, n - s]),
       pixels: Array.from({ length: 49 }, (_, g) => [16 * (48 - g), 16 * (49 - g)]),
       chunks: Array.from({ length: HIDDEN_CHUNKS }, (_, c) => [HIDDEN_CHUNKS - 1 - c, HIDDEN_CHUNKS - c]),
     },
-    { rows: [[33, 70], [0, 5], [5, 33]], pixels: [[400, 784], [0, 400]], chunks: [[8, 16], [0, 3], [3, 8]] },
+    {
+      rows: [[33, 70], [0, 5], [5, 33]],
+      pixels: [[400, 784], [0, 400]],
+      chunks: [[8, 16], [0, 3], [3, 8]],
+      split: 8,
+    },
+    { rows: [[0, 70]], pixels: [[0, D]], chunks: [[0, HIDDEN_CHUNKS]], split: 3 },
   ];
   const results: Uint8Array[] = [];
   for (const cut of cuts) {
@@ -258,7 +264,12 @@ Deno.test("the phases of a step give the same bytes however they are cut into pa
       for (const [i0, i1] of cut.pixels) k.sample_masks(i0, i1, n);
       for (const [c0, c1] of cut.chunks) k.forward_part(c0, c1, n);
       for (const [s0, s1] of cut.rows) {
-        k.output_reduce(s0, s1);
+        // the logits' sums in one go, or as two threads make them: the first chunks, then the rest
+        if (cut.split === undefined) k.output_reduce(s0, s1);
+        else {
+          k.output_reduce_part(s0, s1, 0, cut.split);
+          k.output_reduce_part(s0, s1, cut.split, HIDDEN_CHUNKS);
+        }
         for (let s = s0; s < s1; s++) softmaxRow(core.logits, s, labels[s], n, core.probs, core.dLogits);
       }
       k.bias1_update(n, 0.1);
@@ -268,6 +279,7 @@ Deno.test("the phases of a step give the same bytes however they are cut into pa
   }
   assert.deepEqual(results[1], results[0]);
   assert.deepEqual(results[2], results[0]);
+  assert.deepEqual(results[3], results[0]);
 });
 
 /**

@@ -78,6 +78,8 @@ export const CTRL_LR = 3;
 export const CTRL_ERROR = 4;
 /** Set to 1 to stop the workers. */
 export const CTRL_QUIT = 5;
+/** Forward tasks of the first half (the first half of the chunks) finished in this phase. */
+export const CTRL_FIRST_HALF_DONE = 6;
 /** Where a prediction reads byte images (predictImages: row r at this address + 784 r), or 0 for x. */
 export const CTRL_IMAGES = 7;
 /** How many of the next batch's rows a gather phase fetches into cache. */
@@ -166,17 +168,20 @@ export function taskChunks(task: number, tasks: number): [number, number] {
 }
 
 /**
- * The home tasks of thread q of T: [⌊q·tasks/T⌋, ⌊(q+1)·tasks/T⌋).
+ * The home tasks of thread q of T: range r = (q − 1) mod T, [⌊r·tasks/T⌋, ⌊(r+1)·tasks/T⌋). The
+ * workers take the first ranges and the calling thread (q = 0) the last, so that the first half of
+ * the chunks, whose sum of partial logits a worker adds up in the forward phase, is a worker's.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { queueTasks } from "./backend_threads.ts";
- * assert.ok(queueTasks(1, 2, 4).join() === "2,4");
+ * assert.ok(queueTasks(0, 2, 4).join() === "2,4" && queueTasks(1, 2, 4).join() === "0,2");
  * ```
  */
 export function queueTasks(queue: number, threads: number, tasks: number): [number, number] {
-  return [Math.floor(queue * tasks / threads), Math.floor((queue + 1) * tasks / threads)];
+  const range = (queue + threads - 1) % threads;
+  return [Math.floor(range * tasks / threads), Math.floor((range + 1) * tasks / threads)];
 }
 
 /**
@@ -260,8 +265,15 @@ function _runTask(
   const n = ctrl[CTRL_ROWS], command = ctrl[CTRL_COMMAND];
   const [s0, s1] = taskRows(task, tasks, n), [c0, c1] = taskChunks(task, tasks);
   try {
-    if (command === CMD_FORWARD) kernels.forward_part(c0, c1, n);
-    else if (command === CMD_BACKWARD) kernels.backward_part(c0, c1, n, ctrlFloat[CTRL_LR]);
+    if (command === CMD_FORWARD) {
+      kernels.forward_part(c0, c1, n);
+      // the last task of the first half to finish adds b1 and the first half's partial logits, in
+      // chunk order, so the calling thread reads one sum a row of them (output_reduce_part)
+      const half = tasks / 2;
+      if (task < half && Atomics.add(ctrl, CTRL_FIRST_HALF_DONE, 1) === half - 1) {
+        kernels.output_reduce_part(0, n, 0, taskChunks(half, tasks)[0]);
+      }
+    } else if (command === CMD_BACKWARD) kernels.backward_part(c0, c1, n, ctrlFloat[CTRL_LR]);
     else if (command === CMD_PREDICT && s0 < s1) kernels.predict_rows(s0, s1, ctrl[CTRL_IMAGES]);
   } catch {
     Atomics.store(ctrl, CTRL_ERROR, 1);
@@ -345,6 +357,7 @@ export async function createThreadedBackend(
     ctrlFloat[CTRL_LR] = lr;
     Atomics.store(ctrl, CTRL_ERROR, 0);
     Atomics.store(ctrl, CTRL_DONE, 0);
+    Atomics.store(ctrl, CTRL_FIRST_HALF_DONE, 0);
     const tag = (generation & 0xffffff) << 8, whole = _wholeBatch(command);
     for (let q = 0; q < threads; q++) {
       Atomics.store(ctrl, CTRL_QUEUES + 16 * q, tag | (whole ? 0 : queueTasks(q, threads, tasks)[0]));
@@ -368,8 +381,12 @@ export async function createThreadedBackend(
       else run(CMD_LISTS, n, 0);
     },
     forward(n) {
-      if (serial(n)) k.forward_part(0, HIDDEN_CHUNKS, n);
-      else run(CMD_FORWARD, n, 0);
+      if (serial(n)) {
+        k.forward_part(0, HIDDEN_CHUNKS, n);
+        return 0;
+      }
+      run(CMD_FORWARD, n, 0);
+      return taskChunks(tasks / 2, tasks)[0]; // b1 and the first half's chunks are in the logits
     },
     backward(n, lr) {
       if (serial(n)) k.backward_part(0, HIDDEN_CHUNKS, n, lr);

@@ -170,6 +170,11 @@ export interface WasmKernelExports {
   output_partial(c0: number, c1: number, s0: number, s1: number): void;
   /** logits = b1 + the partials of every chunk, in chunk order, for rows [s0, s1). */
   output_reduce(s0: number, s1: number): void;
+  /**
+   * output_reduce's additions of chunks [c0, c1) only, for rows [s0, s1): from b1 when c0 = 0, else
+   * from the logits the chunks before c0 left.
+   */
+  output_reduce_part(s0: number, s1: number, c0: number, c1: number): void;
   /** logits = a0·w1 + b1 for rows [s0, s1): output_partial of every chunk, then output_reduce. */
   output_forward(s0: number, s1: number): void;
   /** hidden_forward of every unit, then output_forward, for rows [s0, s1). */
@@ -269,8 +274,11 @@ export interface PhaseRunner {
    * for a step whose rows the caller wrote into x (a load or gather lists them itself).
    */
   lists(n: number): void;
-  /** z0, a0 and the partial logits of every chunk for the n rows (forward_part). */
-  forward(n: number): void;
+  /**
+   * z0, a0 and the partial logits of every chunk for the n rows (forward_part); returns how many
+   * chunks, from the first, the logits already hold (output_reduce_part; 0 when none).
+   */
+  forward(n: number): number;
   /** dZ0 (w1Q current), then the updates of w1, b0 and w0, every chunk (backward_part). */
   backward(n: number, lr: number): void;
   /**
@@ -765,7 +773,7 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
       if (n === 1) {
         if (loaded !== 1) k.scan(0, 1);
         k.forward_rows(0, 1);
-        const loss = softmaxOnThisThread(core, labels, offset, 1, false);
+        const loss = softmaxOnThisThread(core, labels, offset, 1, HIDDEN_CHUNKS); // forward_rows reduced them
         k.delta_rows(0, 1, 0, hidden);
         k.bias1_update(1, lr);
         k.input_update_one(lr);
@@ -773,8 +781,8 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
         return loss;
       }
       if (loaded !== n) runner.lists(n); // else the load listed the rows and built the masks
-      runner.forward(n);
-      const loss = softmaxOnThisThread(core, labels, offset, n);
+      const reduced = runner.forward(n);
+      const loss = softmaxOnThisThread(core, labels, offset, n, reduced);
       k.bias1_update(n, lr);
       runner.backward(n, lr);
       return loss;
@@ -795,12 +803,14 @@ export function backendOnCore(core: WasmCore, runner: PhaseRunner): Backend {
 }
 
 /**
- * The softmax of a training step's n rows on the calling thread: logits = b1 + the partials
- * (output_reduce, unless `reduce` is false because forward_rows did it), the classes into the labels
- * buffer, then softmax_rows (probs, dLogits, rowStats). For a batch of 64 it takes a few µs, less
- * than handing rows to another thread costs, so core/kernels/backend_threads.ts runs it here too.
+ * The softmax of a training step's n rows on the calling thread: logits = b1 + the partials of the
+ * chunks the logits do not hold yet (output_reduce_part from chunk `reduced`), the classes into the
+ * labels buffer, then softmax_rows (probs, dLogits, rowStats). For a batch of 64 it takes a few µs,
+ * less than handing rows to another thread costs, so core/kernels/backend_threads.ts runs it here too.
  *
  * @param labels The class of each row, from `offset` on.
+ * @param reduced How many chunks, from the first, the logits already hold: 0 after forward_part of
+ *   every chunk, HIDDEN_CHUNKS after forward_rows.
  * @returns The summed loss ({@linkcode softmaxLoss}).
  * @example
  * ```ts
@@ -816,9 +826,9 @@ export function softmaxOnThisThread(
   labels: ArrayLike<number>,
   offset: number,
   n: number,
-  reduce = true,
+  reduced = 0,
 ): number {
-  if (reduce) core.kernels.output_reduce(0, n);
+  if (reduced < HIDDEN_CHUNKS) core.kernels.output_reduce_part(0, n, reduced, HIDDEN_CHUNKS);
   for (let s = 0; s < n; s++) core.labels[s] = labels[offset + s];
   core.kernels.softmax_rows(0, n, n);
   return softmaxLoss(core, labels, offset, n);
@@ -914,7 +924,10 @@ export function runOnThisThread(core: WasmCore): PhaseRunner {
   const k = core.kernels;
   return {
     lists: (n) => k.list_rows(n),
-    forward: (n) => k.forward_part(0, HIDDEN_CHUNKS, n),
+    forward: (n) => {
+      k.forward_part(0, HIDDEN_CHUNKS, n);
+      return 0;
+    },
     backward: (n, lr) => k.backward_part(0, HIDDEN_CHUNKS, n, lr),
     load: (n) => k.load_batch(n),
     gather: (n, next) => k.gather_batch(n, n + next),

@@ -1282,28 +1282,39 @@
   ;; logits[s] = b1 + partials[0, s] + partials[1, s] + ... + partials[NC - 1, s], in that order,
   ;; for s0 <= s < s1.
   (func $output_reduce (export "output_reduce") (param $s0 i32) (param $s1 i32)
-    (local $s i32) (local $c i32) (local $nc i32) (local $stride i32) (local $pp i32) (local $lp i32) (local $b1 i32)
+    (call $output_reduce_part (local.get $s0) (local.get $s1) (i32.const 0) (i32.load (i32.const 8))))
+
+  ;; The additions of $output_reduce for chunks c0 <= c < c1 only, for s0 <= s < s1: from b1 when
+  ;; c0 = 0, else from the logits the chunks before c0 left, so the chunks [0, c) and then [c, NC)
+  ;; give the bytes of all chunks at once (each sum is a float32 either way). With two threads, the
+  ;; thread that owns the first half of the chunks adds them as soon as they are done, so the calling
+  ;; thread reads one sum a row of them instead of every chunk's partial logits.
+  (func $output_reduce_part (export "output_reduce_part") (param $s0 i32) (param $s1 i32) (param $c0 i32) (param $c1 i32)
+    (local $s i32) (local $c i32) (local $stride i32) (local $pp i32) (local $lp i32) (local $from i32)
     (local $la v128) (local $lb v128) (local $lc v128)
-    (local.set $nc (i32.load (i32.const 8)))
     (local.set $stride (i32.mul (i32.load (i32.const 12)) (i32.const 48)))
-    (local.set $b1 (i32.load (i32.const 28)))
     (local.set $s (local.get $s0))
     (block $samples
       (br_if $samples (i32.ge_u (local.get $s) (local.get $s1)))
       (loop $sample
-        (local.set $la (v128.load offset=0 (local.get $b1)))
-        (local.set $lb (v128.load offset=16 (local.get $b1)))
-        (local.set $lc (v128.load64_zero offset=32 (local.get $b1)))
-        (local.set $pp (i32.add (i32.load (i32.const 56)) (i32.mul (local.get $s) (i32.const 48))))
-        (local.set $c (i32.const 0))
-        (loop $chunk
-          (local.set $la (f32x4.add (local.get $la) (v128.load offset=0 (local.get $pp))))
-          (local.set $lb (f32x4.add (local.get $lb) (v128.load offset=16 (local.get $pp))))
-          (local.set $lc (f32x4.add (local.get $lc) (v128.load offset=32 (local.get $pp))))
-          (local.set $pp (i32.add (local.get $pp) (local.get $stride)))
-          (local.set $c (i32.add (local.get $c) (i32.const 1)))
-          (br_if $chunk (i32.lt_u (local.get $c) (local.get $nc))))
         (local.set $lp (i32.add (i32.load (i32.const 44)) (i32.mul (local.get $s) (i32.const 40))))
+        (local.set $from (select (i32.load (i32.const 28)) (local.get $lp) (i32.eqz (local.get $c0))))
+        (local.set $la (v128.load offset=0 (local.get $from)))
+        (local.set $lb (v128.load offset=16 (local.get $from)))
+        (local.set $lc (v128.load64_zero offset=32 (local.get $from)))
+        (local.set $pp
+          (i32.add (i32.load (i32.const 56))
+            (i32.add (i32.mul (local.get $c0) (local.get $stride)) (i32.mul (local.get $s) (i32.const 48)))))
+        (local.set $c (local.get $c0))
+        (block $chunks
+          (br_if $chunks (i32.ge_u (local.get $c) (local.get $c1)))
+          (loop $chunk
+            (local.set $la (f32x4.add (local.get $la) (v128.load offset=0 (local.get $pp))))
+            (local.set $lb (f32x4.add (local.get $lb) (v128.load offset=16 (local.get $pp))))
+            (local.set $lc (f32x4.add (local.get $lc) (v128.load offset=32 (local.get $pp))))
+            (local.set $pp (i32.add (local.get $pp) (local.get $stride)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br_if $chunk (i32.lt_u (local.get $c) (local.get $c1)))))
         (v128.store offset=0 (local.get $lp) (local.get $la))
         (v128.store offset=16 (local.get $lp) (local.get $lb))
         (v128.store64_lane offset=32 0 (local.get $lp) (local.get $lc))
