@@ -16,7 +16,9 @@
  * rows takes rows [⌊τ·n/tasks⌋, ⌊(τ+1)·n/tasks⌋) ({@linkcode taskRows}), lists, forward pass and
  * softmax, and the calling thread sums the rows' losses in row order. A training step's softmax runs
  * on the calling thread between the forward and backward phases: for a batch of 64 the kernel takes
- * a few µs, less than a phase of its own cost in hand-offs. Everything that touches w0 is cut by
+ * a few µs, less than a phase of its own cost in hand-offs. The workers' home tasks are the first
+ * ones, and the last forward task of the first half to finish adds b1 and the first half of the
+ * chunks' partial logits (output_reduce_part), so the calling thread reads one sum a row of them. Everything that touches w0 is cut by
  * hidden units: task τ owns the units of chunks {@linkcode taskChunks}, its slab, in both the forward phase (z0, a0,
  * partial logits) and the backward phase (dZ0, and the updates of their w1 rows, b0 entries and w0
  * columns), so no two tasks write the same number, and a thread keeps the same w0 columns in its

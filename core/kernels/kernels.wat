@@ -41,7 +41,9 @@
 ;;   softmax   rows [s0, s1): $output_reduce, then $softmax_rows (probs, dLogits, and each row's
 ;;             largest logit and sum, from which TypeScript takes the loss). core/kernels/
 ;;             backend_threads.ts runs it on the calling thread: for a batch of 64 it takes less
-;;             time than handing half of it to another thread.
+;;             time than handing half of it to another thread. There the forward phase's last task
+;;             of the first half of the chunks adds b1 and their partial logits ($output_reduce_part),
+;;             and the softmax adds the second half's.
 ;;   backward  hidden chunks [c0, c1) ($backward_part): dZ0 of their units ($delta_rows), then the
 ;;             updates of their w1 rows and b0 entries ($hidden_update) and w0 columns ($input_update).
 ;; A row's numbers in lists and softmax depend on that row only, a unit's numbers in forward and
