@@ -18,8 +18,9 @@
  * on the calling thread between the forward and backward phases: for a batch of 64 the kernel takes
  * a few µs, less than a phase of its own cost in hand-offs. The workers' home tasks are the first
  * ones, and the last forward task of the first half to finish adds b1 and the first half of the
- * chunks' partial logits (output_reduce_part), so the calling thread reads one sum a row of them. Everything that touches w0 is cut by
- * hidden units: task τ owns the units of chunks {@linkcode taskChunks}, its slab, in both the forward phase (z0, a0,
+ * chunks' partial logits (output_reduce_part), so the calling thread reads one sum a row of them.
+ * Everything that touches w0 is cut by hidden units: task τ owns the units of chunks
+ * {@linkcode taskChunks}, its slab, in both the forward phase (z0, a0,
  * partial logits) and the backward phase (dZ0, and the updates of their w1 rows, b0 entries and w0
  * columns), so no two tasks write the same number, and a thread keeps the same w0 columns in its
  * cache from step to step. Each thread has a home queue of tasks ({@linkcode queueTasks}); it claims
@@ -234,6 +235,11 @@ export function servePhase(
   }
 }
 
+/** The chunks of the first half of a phase's tasks, [0, this): their logits' sum is made in the forward phase. */
+function _firstHalfChunks(tasks: number): number {
+  return taskChunks(tasks / 2, tasks)[0];
+}
+
 /** The phases that every thread runs once over the whole batch, in its own lane, instead of tasks. */
 function _wholeBatch(command: number): boolean {
   return command === CMD_LISTS || command === CMD_LOAD || command === CMD_GATHER;
@@ -273,7 +279,7 @@ function _runTask(
       // chunk order, so the calling thread reads one sum a row of them (output_reduce_part)
       const half = tasks / 2;
       if (task < half && Atomics.add(ctrl, CTRL_FIRST_HALF_DONE, 1) === half - 1) {
-        kernels.output_reduce_part(0, n, 0, taskChunks(half, tasks)[0]);
+        kernels.output_reduce_part(0, n, 0, _firstHalfChunks(tasks));
       }
     } else if (command === CMD_BACKWARD) kernels.backward_part(c0, c1, n, ctrlFloat[CTRL_LR]);
     else if (command === CMD_PREDICT && s0 < s1) kernels.predict_rows(s0, s1, ctrl[CTRL_IMAGES]);
@@ -388,7 +394,7 @@ export async function createThreadedBackend(
         return 0;
       }
       run(CMD_FORWARD, n, 0);
-      return taskChunks(tasks / 2, tasks)[0]; // b1 and the first half's chunks are in the logits
+      return _firstHalfChunks(tasks); // b1 and the first half's chunks are in the logits
     },
     backward(n, lr) {
       if (serial(n)) k.backward_part(0, HIDDEN_CHUNKS, n, lr);

@@ -109,8 +109,8 @@
 
   ;; ------------------------------------------------------------------------------------------
   ;; Lanes: with several threads, each has a lane of its own of the batch's buffers x, nzIdx, nzVal,
-  ;; nzCount, masks and groupBits, at the addresses of the header plus $lane bytes (set_lane; 0 for the calling
-  ;; thread, whose lane is the one TypeScript sees). A thread reads and writes only its own lane, so
+  ;; nzCount, masks and groupBits, at the addresses of the header plus $lane bytes (set_lane; 0 for
+  ;; the calling thread, whose lane is the one TypeScript sees). A thread reads and writes only its own lane, so
   ;; what one core writes of a batch never has to travel to the other: each lists the whole batch.
 
   (global $lane (mut i32) (i32.const 0))
@@ -516,20 +516,26 @@
 
   ;; The sample masks of this lane's rows 0 <= s < n, from their groupBits: bit s mod 64 of
   ;; masks[s / 64, i] is bit i mod 16 of groupBits[i / 16, s], and every bit of rows n to the end of
-  ;; the last 64-row group is 0, as $sample_masks makes them. 16 rows of a group at a time: their
+  ;; the last 64-row group is 0, as $sample_masks makes them. For n = 1 none: a step of one row
+  ;; updates w0 over its pixel list ($input_update_one). 16 rows of a group at a time: their
   ;; low bytes (pixels 0 to 7) in one vector and their high bytes (pixels 8 to 15) in another; a
   ;; shift left by 7 − p brings pixel p's bit to the top of each byte (i16x8.shl, since no bit crosses
   ;; into a byte's top bit for a shift under 8), and i8x16.bitmask gathers the 16 rows' bits: the
   ;; 16 bits of pixel p's mask word for those rows, stored as one u16.
   (func $masks_from_bits (param $n i32)
     (local $g i32) (local $b i32) (local $blocks i32) (local $bp i32) (local $mp i32)
+    (local $bits i32) (local $masks i32) (local $stride i32)
     (local $valid i32) (local $lo v128) (local $hi v128) (local $v0 v128) (local $v1 v128)
+    (if (i32.le_u (local.get $n) (i32.const 1)) (then (return)))
+    (local.set $bits (call $lane_bits))
+    (local.set $masks (call $lane_masks))
+    (local.set $stride (call $bits_stride))
     ;; the 16-row blocks that hold rows below n; the rest of their last 64-row group's words is 0
     (local.set $blocks (i32.shr_u (i32.add (local.get $n) (i32.const 15)) (i32.const 4)))
     (if (i32.and (local.get $n) (i32.const 63))
       (then
         (memory.fill
-          (i32.add (call $lane_masks) (i32.mul (i32.shr_u (local.get $n) (i32.const 6)) (i32.const 6272)))
+          (i32.add (local.get $masks) (i32.mul (i32.shr_u (local.get $n) (i32.const 6)) (i32.const 6272)))
           (i32.const 0) (i32.const 6272))))
     (loop $group
       (local.set $b (i32.const 0))
@@ -537,8 +543,8 @@
         (loop $block
           (br_if $done (i32.ge_u (local.get $b) (local.get $blocks)))
           (local.set $bp
-            (i32.add (call $lane_bits)
-              (i32.add (i32.mul (local.get $g) (call $bits_stride)) (i32.shl (local.get $b) (i32.const 5)))))
+            (i32.add (local.get $bits)
+              (i32.add (i32.mul (local.get $g) (local.get $stride)) (i32.shl (local.get $b) (i32.const 5)))))
           (local.set $v0 (v128.load offset=0 (local.get $bp)))
           (local.set $v1 (v128.load offset=16 (local.get $bp)))
           (local.set $lo
@@ -556,7 +562,7 @@
           ;; masks[b / 4, 16 g + p] bits 16 (b mod 4) to 16 (b mod 4) + 15
           (local.set $mp
             (i32.add
-              (i32.add (call $lane_masks) (i32.mul (i32.shr_u (local.get $b) (i32.const 2)) (i32.const 6272)))
+              (i32.add (local.get $masks) (i32.mul (i32.shr_u (local.get $b) (i32.const 2)) (i32.const 6272)))
               (i32.add (i32.shl (local.get $g) (i32.const 7)) (i32.shl (i32.and (local.get $b) (i32.const 3)) (i32.const 1)))))
           (i32.store16 offset=0 (local.get $mp)
             (i32.and (local.get $valid) (i8x16.bitmask (i16x8.shl (local.get $lo) (i32.const 7)))))
@@ -607,8 +613,7 @@
           (i32.add (i32.load (i32.const 76)) (i32.mul (local.get $s) (i32.const 784))) (local.get $s))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br_if $row (i32.lt_u (local.get $s) (local.get $n)))))
-    ;; a step of one row updates w0 over its pixel list ($input_update_one): no masks
-    (if (i32.gt_u (local.get $n) (i32.const 1)) (then (call $masks_from_bits (local.get $n)))))
+    (call $masks_from_bits (local.get $n)))
 
   ;; $load_batch of n rows gathered from the held images (header 80): row s from the image that the
   ;; row index buffer (header 84, i32) names at entry s. Then the images of entries n <= t < t1 (the
@@ -624,8 +629,7 @@
         (call $row_from_bytes (call $held_image (local.get $s)) (local.get $s))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br_if $row (i32.lt_u (local.get $s) (local.get $n)))))
-    ;; a step of one row updates w0 over its pixel list ($input_update_one): no masks
-    (if (i32.gt_u (local.get $n) (i32.const 1)) (then (call $masks_from_bits (local.get $n))))
+    (call $masks_from_bits (local.get $n))
     (block $next
       (br_if $next (i32.ge_u (local.get $s) (local.get $t1)))
       (loop $row
@@ -736,7 +740,8 @@
         (br_if $sample (i32.lt_u (local.get $s) (local.get $s1))))))
 
   ;; The pixel lists and sample masks of rows 0 <= s < n of this thread's lane of x: $scan of those
-  ;; rows and $sample_masks of every pixel, for a batch the caller wrote into x. One pass over x lists
+  ;; rows and $sample_masks of every pixel (for n > 1, $masks_from_bits), for a batch the caller
+  ;; wrote into x. One pass over x lists
   ;; each row and keeps the bits of each group's non-zero pixels (f32x4.ne, as $sample_masks tests)
   ;; in groupBits; $masks_from_bits then turns them into the masks.
   (func $list_rows (export "list_rows") (param $n i32)
