@@ -7,11 +7,8 @@ import {
   loadParams,
   type TrainingSetup,
 } from "../core/kernels/backend.ts";
-import {
-  createDenseWasmBackend,
-  type DenseKernelExports,
-  loadDenseKernelModule,
-} from "../core/kernels/backend_dense_wasm.ts";
+import { createDenseWasmBackend } from "../core/kernels/backend_dense_wasm.ts";
+import { type DenseKernelExports, loadDenseKernelModule } from "../core/kernels/dense_kernels.ts";
 import { MAX_WASM_BYTES } from "../core/kernels/backend_wasm.ts";
 import { LimitError } from "../core/base/errors.ts";
 import { decodeIdxImages, decodeIdxLabels, readIdxFile } from "../core/formats/idx.ts";
@@ -395,11 +392,11 @@ Deno.test("createDenseWasmBackend() refuses bad hidden sizes, activations and ca
   });
 });
 
-/** The dense kernels on a fresh memory of one page, with a bump allocator of 64-byte aligned floats. */
+/** The dense kernels on a fresh (shared) memory of one page, with a bump allocator of 64-byte aligned floats. */
 async function denseKernels(): Promise<
   { k: DenseKernelExports; f32: Float32Array; alloc: (count: number) => number }
 > {
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
   const k = new WebAssembly.Instance(await loadDenseKernelModule(), { env: { memory } })
     .exports as unknown as DenseKernelExports;
   let end = 64;
@@ -485,11 +482,53 @@ Deno.test("dense_forward, the weight gradient and dX sum in float32 in the docum
     for (let i = 0; i < inputs; i++) {
       for (let o = 0; o < outputs; o++) assert.ok(Object.is(wT[o * inputs + i], w[i * outputs + o]));
     }
+    // the threads' shares: outputs [o0, o1) alone give those columns' bytes and touch no other
+    const cuts = [0, Math.min(outputs, 32), Math.floor(outputs / 3), outputs].sort((p, q) => p - q);
+    const parts = { z: alloc(n * outputs), gW: alloc(inputs * outputs), gB: alloc(outputs) };
+    f32.fill(NaN, parts.z / 4, parts.z / 4 + n * outputs); // a column no share writes stays NaN
+    for (let q = 0; q + 1 < cuts.length; q++) {
+      const [o0, o1] = [cuts[q], cuts[q + 1]];
+      k.dense_forward_columns(r.cnt, r.idx, r.val, n, inputs, outputs, at.w, at.b, parts.z, o0, o1);
+      k.dense_backward_columns(at.dZ, n, inputs, outputs, parts.gW, parts.gB, c.start, c.row, c.val, o0, o1);
+    }
+    assert.deepEqual(view(parts.z, n * outputs), z, `z by shares, ${outputs} outputs`);
+    assert.deepEqual(view(parts.gW, inputs * outputs), gW, `gW by shares, ${outputs} outputs`);
+    assert.deepEqual(view(parts.gB, outputs), gB, `gB by shares, ${outputs} outputs`);
   }
 });
 
+Deno.test("sgd_first_layer equals scale_columns then outer_columns by shares of the hidden units", async () => {
+  const rng = new Rng(23), n = 6, inputs = 20, hidden = 70, lr = 0.37;
+  const { k, f32, alloc } = await denseKernels();
+  const at = {
+    x: alloc(n * inputs),
+    dZ: alloc(n * hidden),
+    w: [alloc(inputs * hidden), alloc(inputs * hidden)],
+    scaled: [alloc(n * inputs), alloc(n * inputs)],
+    rows: { idx: alloc(n * inputs), val: alloc(n * inputs), cnt: alloc(n) },
+    columns: { start: alloc(inputs + 1), row: alloc(n * inputs), val: alloc(n * inputs) },
+  };
+  f32.set(sparseValues(n * inputs, rng), at.x / 4);
+  f32.set(sparseValues(n * hidden, rng), at.dZ / 4);
+  const w = sparseValues(inputs * hidden, rng);
+  f32.set(w, at.w[0] / 4);
+  f32.set(w, at.w[1] / 4);
+  const r = at.rows, c = at.columns;
+  k.nonzero_rows(at.x, n, inputs, r.idx, r.val, r.cnt);
+  k.nonzero_columns(r.idx, r.val, r.cnt, n, inputs, hidden, c.start, c.row, c.val);
+  k.sgd_first_layer(at.w[0], c.start, c.row, c.val, at.scaled[0], at.dZ, inputs, hidden, lr);
+  k.scale_columns(c.start, c.val, at.scaled[1], inputs, lr);
+  for (const [o0, o1] of [[0, 32], [32, 64], [64, 70]]) {
+    k.outer_columns(c.start, c.row, at.scaled[1], inputs, hidden, at.dZ, at.w[1], o0, o1);
+  }
+  const view = (address: number, count: number) => f32.slice(address / 4, address / 4 + count);
+  assert.notDeepEqual(view(at.w[0], inputs * hidden), w); // the update did something
+  assert.deepEqual(view(at.w[1], inputs * hidden), view(at.w[0], inputs * hidden));
+  assert.deepEqual(view(at.scaled[1], n * inputs), view(at.scaled[0], n * inputs));
+});
+
 Deno.test("the generic kernels trap on an activation id they do not know, forward and backward", async () => {
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
   const k = new WebAssembly.Instance(await loadDenseKernelModule(), { env: { memory } })
     .exports as unknown as DenseKernelExports;
   const unknown = ACTIVATIONS.length; // the next id, which no case handles yet

@@ -10,6 +10,7 @@
 /// <reference lib="deno.worker" />
 
 import { CONTROL_OFFSET, instantiateKernels } from "./backend_wasm.ts";
+import { waitForChange } from "./_worker_sync.ts";
 import {
   CTRL_GENERATION,
   CTRL_QUIT,
@@ -35,13 +36,7 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
   let seen = Atomics.load(ctrl, CTRL_GENERATION);
   self.postMessage("ready");
   for (;;) {
-    let polls = 0;
-    while (Atomics.load(ctrl, CTRL_GENERATION) === seen) {
-      if (++polls >= WORKER_SPIN_POLLS) {
-        Atomics.wait(ctrl, CTRL_GENERATION, seen);
-        polls = 0;
-      }
-    }
+    waitForChange(ctrl, CTRL_GENERATION, seen, WORKER_SPIN_POLLS);
     if (Atomics.load(ctrl, CTRL_QUIT) !== 0) break;
     seen = Atomics.load(ctrl, CTRL_GENERATION);
     servePhase(ctrl, ctrlFloat, kernels, seen, thread, threads);

@@ -6,7 +6,7 @@
  *
  * Shapes as in core/network/network.ts: N = batch size, D = 784 pixels, sizes = [D, H₁, …, H_L, K],
  * K = 10 classes; row-major float32. Every buffer (parameters, gradients, optimizer state, batch
- * input, workspace) is placed once in a non-shared `WebAssembly.Memory`, and the backend's `params`,
+ * input, workspace) is placed once in a shared `WebAssembly.Memory`, and the backend's `params`,
  * `x`, `probs` and the optimizer's state arrays are `Float32Array` views of it: nothing is copied per
  * step. A view's `byteOffset` is its address for the kernels.
  *
@@ -18,8 +18,9 @@
  * (`nonzero_rows`), per input for the weight gradients and plain SGD's w0 update
  * (`nonzero_columns`); dX = dZ·Wᵀ is `dense_forward` of dZ's lists through `transpose(W)`.
  * Results agree with the reference within |Δ| ≤ 1e-5 + 1e-4·|ref| (tests/backend_dense_wasm_test.ts;
- * docs/kernels.md says why they may differ in the last bits). One thread; every run gives the same
- * bytes.
+ * docs/kernels.md says why they may differ in the last bits). With threads > 1 the big kernels' work
+ * is cut between the calling thread and workers (core/kernels/dense_threads.ts); every run, on any
+ * thread count, gives the same bytes.
  *
  * @module
  */
@@ -32,8 +33,10 @@ import {
   type TrainingSetup,
   usesDropout,
 } from "./backend.ts";
+import { MAX_THREADS } from "./backend_threads.ts";
 import { MAX_WASM_BYTES } from "./backend_wasm.ts";
-import { compileWasmFile } from "./wasm_file.ts";
+import { createDensePool, DENSE_CONTROL_BYTES } from "./dense_threads.ts";
+import { type DenseKernelExports, loadDenseKernelModule } from "./dense_kernels.ts";
 import { LimitError, ShapeError } from "../base/errors.ts";
 import { ACTIVATIONS, isActivation } from "../network/activations.ts";
 import { softmaxCrossEntropy } from "../network/loss.ts";
@@ -60,120 +63,6 @@ const PAGE_BYTES = 65536;
 /** Every buffer starts on a 64-byte boundary; nothing lives at address 0, the kernels' null. */
 const ALIGN = 64;
 
-/** The functions core/kernels/dense.wasm exports; addresses are bytes, sizes are elements. */
-export interface DenseKernelExports {
-  /** Per-sample lists of the non-zero inputs of x (N, I): idx (N, I) i32, val (N, I), cnt (N) i32. */
-  nonzero_rows(x: number, n: number, inputs: number, idx: number, val: number, cnt: number): void;
-  /** The same lists per input: entries [start[i], start[i + 1]) of row (s·4·O) and val, sample order. */
-  nonzero_columns(
-    idx: number,
-    val: number,
-    cnt: number,
-    n: number,
-    inputs: number,
-    outputs: number,
-    start: number,
-    row: number,
-    colVal: number,
-  ): void;
-  /** z = x·W + b for n rows from x's row lists. W (I, O), b (O), z (N, O). */
-  dense_forward(
-    cnt: number,
-    idx: number,
-    val: number,
-    n: number,
-    inputs: number,
-    outputs: number,
-    w: number,
-    b: number,
-    z: number,
-  ): void;
-  /** gB += Σ dZ; gW += xᵀ·dZ over x's column lists unless gW is 0. */
-  dense_backward(
-    dZ: number,
-    n: number,
-    inputs: number,
-    outputs: number,
-    gW: number,
-    gB: number,
-    start: number,
-    row: number,
-    colVal: number,
-  ): void;
-  /** t = wᵀ for a (rows, cols) matrix w: dX = dZ·Wᵀ is then dense_forward of dZ through t. */
-  transpose(w: number, rows: number, cols: number, t: number): void;
-  /** g += xᵀ·dZ0 over x's column lists (the non-zero pixels). */
-  first_layer_gradient(
-    start: number,
-    row: number,
-    colVal: number,
-    dZ0: number,
-    inputs: number,
-    hidden: number,
-    g: number,
-  ): void;
-  /** a = act(z) for len values; act is the index in ACTIVATIONS. */
-  activation_forward(z: number, a: number, len: number, act: number): void;
-  /** d = d ⊙ act'(z) in place for len values. */
-  activation_backward(z: number, a: number, d: number, len: number, act: number): void;
-  /** dst = src ⊙ mask for len values. */
-  dropout_apply(src: number, mask: number, dst: number, len: number): void;
-  /** g += λ·w for len values. */
-  weight_decay(g: number, w: number, len: number, lambda: number): void;
-  /** θ −= lr·g for len values. */
-  sgd(p: number, g: number, len: number, lr: number): void;
-  /** w0[i, :] −= lr·x[s, i]·dZ0[s, :] per sample, per non-zero pixel, over x's column lists. */
-  sgd_first_layer(
-    w0: number,
-    start: number,
-    row: number,
-    colVal: number,
-    scaled: number,
-    dZ0: number,
-    inputs: number,
-    hidden: number,
-    lr: number,
-  ): void;
-  /** v ← μ·v + g; θ ← θ − lr·v (nesterov 1: θ ← θ − lr·(g + μ·v)). */
-  momentum(p: number, g: number, v: number, len: number, lr: number, mu: number, nesterov: number): void;
-  /** Adam's update, with 1 − β₁, 1 − β₂ and the bias corrections c₁, c₂ given. */
-  adam(
-    p: number,
-    g: number,
-    m: number,
-    v: number,
-    len: number,
-    lr: number,
-    beta1: number,
-    oneMinusBeta1: number,
-    beta2: number,
-    oneMinusBeta2: number,
-    epsilon: number,
-    correct1: number,
-    correct2: number,
-  ): void;
-  /** x[k] = pixels[k] / 255 for count bytes (whole images). */
-  load_pixels(pixels: number, x: number, count: number): void;
-}
-
-/**
- * Read and compile core/kernels/dense.wasm (built from core/kernels/dense.wat by scripts/build_wasm.ts).
- *
- * @returns The compiled module.
- * @throws {InputFileError} When the file cannot be read.
- * @throws {FormatError} When it is not a valid wasm module for this engine.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { loadDenseKernelModule } from "./backend_dense_wasm.ts";
- * const module = await loadDenseKernelModule();
- * assert.ok(WebAssembly.Module.exports(module).some((e) => e.name === "dense_forward"));
- * ```
- */
-export function loadDenseKernelModule(): Promise<WebAssembly.Module> {
-  return compileWasmFile(new URL("./dense.wasm", import.meta.url), "dense wasm kernels");
-}
-
 /** Hands out 64-byte aligned byte ranges of the memory-to-be, from address 64 on. */
 class _Arena {
   end = ALIGN;
@@ -185,16 +74,18 @@ class _Arena {
 }
 
 /**
- * The WebAssembly SIMD backend for a network of any depth, on the calling thread.
+ * The WebAssembly SIMD backend for a network of any depth, on the calling thread and `threads − 1`
+ * workers.
  *
  * @param hidden The hidden layer sizes.
  * @param activation The hidden non-linearity.
  * @param capacity The largest batch N.
  * @param training The optimizer and dropout; plain SGD without dropout when left out.
+ * @param threads T, 1 to 16: the same bytes for every T.
  * @returns A backend whose parameters are all 0 until set, with `params`, `x`, `probs` and the
- *   optimizer's state viewing wasm memory.
+ *   optimizer's state viewing wasm memory; dispose() stops its workers.
  * @throws {RangeError} For hidden sizes `layerSizes` refuses.
- * @throws {LimitError} For a bad activation or capacity, or a memory over 2 GiB.
+ * @throws {LimitError} For a bad activation, capacity or thread count, or a memory over 2 GiB.
  * @throws {InputFileError} When core/kernels/dense.wasm cannot be read.
  * @example
  * ```ts
@@ -214,6 +105,7 @@ export async function createDenseWasmBackend(
   activation: Activation,
   capacity: number,
   training: TrainingSetup = DEFAULT_TRAINING,
+  threads = 1,
 ): Promise<Backend> {
   const sizes = layerSizes(hidden), layers = sizes.length - 1, last = layers - 1;
   if (!isActivation(activation)) {
@@ -228,6 +120,11 @@ export async function createDenseWasmBackend(
       `Cannot create the wasm backend: capacity is ${capacity}, expected a positive integer`,
     );
   }
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new LimitError(
+      `Cannot create the wasm backend: thread count is ${threads}, expected an integer in [1, ${MAX_THREADS}]`,
+    );
+  }
   const dropout = usesDropout(training), settings = training.optimizer;
   // a probe learns the optimizer's state lengths and whether it needs grads.w[0], allocating nothing
   const stateLengths: number[] = [];
@@ -240,6 +137,7 @@ export async function createDenseWasmBackend(
   const arena = new _Arena(), N = capacity, outs = sizes.slice(1), hid = outs.slice(0, -1);
   const f32 = (count: number) => arena.take(count * 4);
   const at = {
+    control: arena.take(DENSE_CONTROL_BYTES), // the jobs of core/kernels/dense_threads.ts
     w: outs.map((o, l) => f32(sizes[l] * o)), // w_l (sizes[l], sizes[l + 1])
     b: outs.map((o) => f32(o)), // b_l (sizes[l + 1])
     gW: outs.map((o, l) => f32(l === 0 && !dense ? 0 : sizes[l] * o)), // dL/dw_l; w0's only when dense
@@ -277,8 +175,11 @@ export async function createDenseWasmBackend(
   }
   const module = await loadDenseKernelModule();
   const pages = Math.ceil(arena.end / PAGE_BYTES);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  const k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as DenseKernelExports;
+  // shared, so that workers can run parts of the kernels on it
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const own = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as DenseKernelExports;
+  const pool = threads > 1 ? await createDensePool(module, memory, own, at.control, threads) : null;
+  const k = pool ? pool.kernels : own;
   const view = (address: number, count: number) => new Float32Array(memory.buffer, address, count);
 
   const params: Params = {
@@ -422,6 +323,7 @@ export async function createDenseWasmBackend(
     },
     dispose() {
       disposed = true;
+      pool?.dispose();
     },
   };
 }

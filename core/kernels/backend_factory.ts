@@ -38,7 +38,7 @@ export function fusedKernelsFit(hidden: Hidden, activation: Activation, training
  * - "wasm", one hidden layer trained by plain SGD ({@linkcode fusedKernelsFit}): the fused
  *   WebAssembly SIMD kernels, on the calling thread and T − 1 workers, with the same bytes for any T.
  * - "wasm", any other network: the generic WebAssembly SIMD kernels, any depth and optimizer, on the
- *   calling thread (the same bytes for any T, since T is not used yet).
+ *   calling thread and T − 1 workers, with the same bytes for any T.
  *
  * @param kind "ts" or "wasm".
  * @param hidden The hidden layer sizes.
@@ -84,7 +84,7 @@ export async function createBackend(
     return createTsBackend(hidden, activation, capacity, training);
   }
   if (!fusedKernelsFit(hidden, activation, training)) {
-    return await createDenseWasmBackend(hidden, activation, capacity, training);
+    return await createDenseWasmBackend(hidden, activation, capacity, training, threads);
   }
   const h = layerSizes(hidden)[1];
   checkBackendShape(h, activation, capacity);

@@ -54,6 +54,7 @@ import {
   type WasmLayout,
   wasmLayout,
 } from "./backend_wasm.ts";
+import { startKernelWorker, waitForCount } from "./_worker_sync.ts";
 import { LimitError } from "../base/errors.ts";
 import type { Activation } from "../network/network.ts";
 
@@ -111,9 +112,6 @@ export const CMD_GATHER = 7;
  */
 export const WORKER_SPIN_POLLS = 1 << 14;
 export const CALLER_SPIN_POLLS = 1 << 13;
-
-/** How long the calling thread waits for a phase before it gives up on the workers, in ms. */
-const PHASE_TIMEOUT_MS = 120_000;
 
 /** The first message a worker gets. */
 export interface WorkerInit {
@@ -333,7 +331,16 @@ export async function createThreadedBackend(
   try {
     for (let t = 1; t < threads; t++) {
       workers.push(
-        await _startWorker({ module, memory: core.memory, layout: core.layout, thread: t, threads }),
+        await startKernelWorker(
+          new URL("./_thread_worker.ts", import.meta.url),
+          {
+            module,
+            memory: core.memory,
+            layout: core.layout,
+            thread: t,
+            threads,
+          } satisfies WorkerInit,
+        ),
       );
     }
   } catch (error) {
@@ -348,7 +355,7 @@ export async function createThreadedBackend(
     if (pending === 0) return;
     const count = pending;
     pending = 0;
-    _waitForCount(ctrl, CTRL_DONE, count);
+    waitForCount(ctrl, CTRL_DONE, count, CALLER_SPIN_POLLS, "load images");
     if (Atomics.load(ctrl, CTRL_ERROR) !== 0) throw new Error("Cannot load images: a kernel failed");
   };
 
@@ -377,7 +384,7 @@ export async function createThreadedBackend(
       pending = threads;
       return;
     }
-    _waitForCount(ctrl, CTRL_DONE, whole ? threads : tasks);
+    waitForCount(ctrl, CTRL_DONE, whole ? threads : tasks, CALLER_SPIN_POLLS, "run a step");
     if (Atomics.load(ctrl, CTRL_ERROR) !== 0) throw new Error("Cannot run a step: a kernel failed");
   };
 
@@ -425,42 +432,5 @@ export async function createThreadedBackend(
       for (const w of workers) w.terminate();
       workers.length = 0;
     },
-  });
-}
-
-/** Spin, then sleep, until ctrl[index] reaches target. */
-function _waitForCount(ctrl: Int32Array, index: number, target: number): void {
-  let polls = 0;
-  const start = performance.now();
-  for (;;) {
-    const value = Atomics.load(ctrl, index);
-    if (value >= target) return;
-    if (++polls < CALLER_SPIN_POLLS) continue;
-    Atomics.wait(ctrl, index, value, 100);
-    if (performance.now() - start > PHASE_TIMEOUT_MS) {
-      throw new Error(`Cannot run a step: the workers did not finish within ${PHASE_TIMEOUT_MS} ms`);
-    }
-  }
-}
-
-/** Create a worker, hand it the module and the memory, and wait until it has instantiated them. */
-function _startWorker(init: WorkerInit): Promise<Worker> {
-  const worker = new Worker(new URL("./_thread_worker.ts", import.meta.url), { type: "module" });
-  return new Promise((resolve, reject) => {
-    worker.onmessage = (event: MessageEvent) => {
-      worker.onmessage = null;
-      worker.onerror = null;
-      if (event.data === "ready") resolve(worker);
-      else {
-        worker.terminate();
-        reject(new Error(`Cannot start a kernel worker: ${event.data}`));
-      }
-    };
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      worker.terminate();
-      reject(new Error(`Cannot start a kernel worker: ${event.message}`));
-    };
-    worker.postMessage(init);
   });
 }

@@ -35,7 +35,7 @@
 ;; - tanh and sigmoid use exp by Cephes' expf (relative error about 1e-7), where the reference
 ;;   calls Math.tanh and Math.exp.
 (module
-  (import "env" "memory" (memory 1 32768))
+  (import "env" "memory" (memory 1 32768 shared))
 
   ;; ------------------------------------------------------------------------------------------
   ;; Vector helpers.
@@ -426,17 +426,26 @@
   ;; lists: cnt (N) i32, idx and val (N, I); W: (I, O), b: (O), z: (N, O).
   (func (export "dense_forward") (param $cnt i32) (param $idx i32) (param $val i32) (param $n i32) (param $in i32)
     (param $out i32) (param $w i32) (param $b i32) (param $z i32)
+    (call $dense_forward_columns (local.get $cnt) (local.get $idx) (local.get $val) (local.get $n) (local.get $in)
+      (local.get $out) (local.get $w) (local.get $b) (local.get $z) (i32.const 0) (local.get $out)))
+
+  ;; dense_forward of outputs [o0, o1) alone (of O = out): the same sums, a share of the columns of W,
+  ;; b and z, for a thread of core/kernels/dense_threads.ts.
+  (func $dense_forward_columns (export "dense_forward_columns") (param $cnt i32) (param $idx i32) (param $val i32)
+    (param $n i32) (param $in i32) (param $out i32) (param $w i32) (param $b i32) (param $z i32) (param $o0 i32)
+    (param $o1 i32)
     (local $o i32) (local $next i32) (local $s i32) (local $rowb i32) (local $xrowb i32)
     (local.set $rowb (i32.shl (local.get $out) (i32.const 2)))
     (local.set $xrowb (i32.shl (local.get $in) (i32.const 2)))
+    (local.set $o (local.get $o0))
     (block $blocks
       (loop $block
-        (br_if $blocks (i32.ge_u (local.get $o) (local.get $out)))
+        (br_if $blocks (i32.ge_u (local.get $o) (local.get $o1)))
         (local.set $s (i32.const 0))
         (block $samples
           (loop $sample
             (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
-            (local.set $next (call $madd (local.get $o) (local.get $out)
+            (local.set $next (call $madd (local.get $o) (local.get $o1)
               (i32.add (local.get $z) (i32.mul (local.get $s) (local.get $rowb))) (local.get $b) (local.get $w)
               (i32.add (local.get $idx) (i32.mul (local.get $s) (local.get $xrowb)))
               (i32.add (local.get $val) (i32.mul (local.get $s) (local.get $xrowb)))
@@ -448,9 +457,10 @@
 
   ;; g[i, :] += Σₛ v(s, i)·dZ[s, :] for every input i, over its column list (nonzero_columns: the
   ;; samples with x[s, i] != 0, in sample order, v(s, i) from val), blocks of 32 outputs of the row of
-  ;; g summed in registers. g: (I, O), dZ: (N, O).
-  (func $outer_columns (param $start i32) (param $row i32) (param $val i32) (param $in i32) (param $out i32)
-    (param $dz i32) (param $g i32)
+  ;; g summed in registers, for the outputs [o0, o1) of O = out (all of them: 0, out).
+  ;; g: (I, O), dZ: (N, O).
+  (func $outer_columns (export "outer_columns") (param $start i32) (param $row i32) (param $val i32) (param $in i32)
+    (param $out i32) (param $dz i32) (param $g i32) (param $o0 i32) (param $o1 i32)
     (local $i i32) (local $c0 i32) (local $c1 i32) (local $o i32) (local $gr i32) (local $rowb i32)
     (local.set $rowb (i32.shl (local.get $out) (i32.const 2)))
     (block $inputs
@@ -461,11 +471,11 @@
         (if (i32.lt_u (local.get $c0) (local.get $c1))
           (then
             (local.set $gr (i32.add (local.get $g) (i32.mul (local.get $i) (local.get $rowb))))
-            (local.set $o (i32.const 0))
+            (local.set $o (local.get $o0))
             (block $blocks
               (loop $block
-                (br_if $blocks (i32.ge_u (local.get $o) (local.get $out)))
-                (local.set $o (call $madd (local.get $o) (local.get $out) (local.get $gr) (local.get $gr) (local.get $dz)
+                (br_if $blocks (i32.ge_u (local.get $o) (local.get $o1)))
+                (local.set $o (call $madd (local.get $o) (local.get $o1) (local.get $gr) (local.get $gr) (local.get $dz)
                   (i32.add (local.get $row) (i32.shl (local.get $c0) (i32.const 2)))
                   (i32.add (local.get $val) (i32.shl (local.get $c0) (i32.const 2)))
                   (i32.sub (local.get $c1) (local.get $c0)) (i32.const 1)))
@@ -474,23 +484,35 @@
         (br $input))))
 
   ;; Parameter gradients of a dense layer, as denseBackward in core/network/layers.ts: gB += Σₛ dZ[s, :]
-  ;; (sample order) and gW += xᵀ·dZ over x's column lists (nonzero_columns; skipped when gW is 0).
+  ;; (sample order; skipped when gB is 0) and gW += xᵀ·dZ over x's column lists (nonzero_columns;
+  ;; skipped when gW is 0).
   ;; dX = dZ·Wᵀ is dense_forward of dZ's row lists through transpose(W), with a zero bias.
   ;; dZ: (N, O), gW: (I, O), gB: (O); start, row, val as nonzero_columns.
   (func (export "dense_backward") (param $dz i32) (param $n i32) (param $in i32) (param $out i32) (param $gw i32)
     (param $gb i32) (param $start i32) (param $row i32) (param $val i32)
-    (local $s i32) (local $rowb i32)
+    (call $dense_backward_columns (local.get $dz) (local.get $n) (local.get $in) (local.get $out) (local.get $gw)
+      (local.get $gb) (local.get $start) (local.get $row) (local.get $val) (i32.const 0) (local.get $out)))
+
+  ;; dense_backward of the outputs [o0, o1) of O = out alone: those entries of gB, those columns of gW.
+  (func $dense_backward_columns (export "dense_backward_columns") (param $dz i32) (param $n i32) (param $in i32)
+    (param $out i32) (param $gw i32) (param $gb i32) (param $start i32) (param $row i32) (param $val i32)
+    (param $o0 i32) (param $o1 i32)
+    (local $s i32) (local $rowb i32) (local $ob i32)
     (local.set $rowb (i32.shl (local.get $out) (i32.const 2)))
-    (block $samples
-      (loop $sample
-        (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
-        (call $axpy (local.get $gb) (i32.add (local.get $dz) (i32.mul (local.get $s) (local.get $rowb)))
-          (local.get $out) (f32.const 1))
-        (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br $sample)))
+    (local.set $ob (i32.shl (local.get $o0) (i32.const 2)))
+    (if (local.get $gb)
+      (then
+        (block $samples
+          (loop $sample
+            (br_if $samples (i32.ge_u (local.get $s) (local.get $n)))
+            (call $axpy (i32.add (local.get $gb) (local.get $ob))
+              (i32.add (i32.add (local.get $dz) (i32.mul (local.get $s) (local.get $rowb))) (local.get $ob))
+              (i32.sub (local.get $o1) (local.get $o0)) (f32.const 1))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $sample)))))
     (if (local.get $gw)
       (then (call $outer_columns (local.get $start) (local.get $row) (local.get $val) (local.get $in) (local.get $out)
-        (local.get $dz) (local.get $gw)))))
+        (local.get $dz) (local.get $gw) (local.get $o0) (local.get $o1)))))
 
   ;; t = wᵀ: t[c, r] = w[r, c] for a (R, C) matrix w, so that dX = dZ·Wᵀ can run as dense_forward.
   ;; Blocks of 4 × 4 are transposed in registers (i8x16.shuffle), the edges one value at a time.
@@ -564,7 +586,7 @@
   (func (export "first_layer_gradient") (param $start i32) (param $row i32) (param $val i32) (param $dz i32)
     (param $in i32) (param $hidden i32) (param $g i32)
     (call $outer_columns (local.get $start) (local.get $row) (local.get $val) (local.get $in) (local.get $hidden)
-      (local.get $dz) (local.get $g)))
+      (local.get $dz) (local.get $g) (i32.const 0) (local.get $hidden)))
 
   ;; ------------------------------------------------------------------------------------------
   ;; Activations.
@@ -915,11 +937,19 @@
 
   ;; Plain SGD on w0 from its factors: w0[i, :] −= float32(lr·x[s, i])·dZ0[s, :] for every sample s
   ;; and every non-zero pixel i, sample after sample (float32 products and sums), over x's column
-  ;; lists (nonzero_columns). The factors float32(−lr·x[s, i]) are computed in f64 into scaled (N·D).
-  ;; w0: (D, H), dZ0: (N, H).
+  ;; lists (nonzero_columns): the factors float32(−lr·x[s, i]) into scaled (N·D) (scale_columns),
+  ;; then outer_columns. w0: (D, H), dZ0: (N, H).
   (func (export "sgd_first_layer") (param $w0 i32) (param $start i32) (param $row i32) (param $val i32)
     (param $scaled i32) (param $dz i32) (param $in i32) (param $hidden i32) (param $lr f64)
+    (call $scale_columns (local.get $start) (local.get $val) (local.get $scaled) (local.get $in) (local.get $lr))
+    (call $outer_columns (local.get $start) (local.get $row) (local.get $scaled) (local.get $in) (local.get $hidden)
+      (local.get $dz) (local.get $w0) (i32.const 0) (local.get $hidden)))
+
+  ;; scaled[k] = float32(−lr·val[k]) in f64 for the entries of the in inputs' column lists.
+  (func $scale_columns (export "scale_columns") (param $start i32) (param $val i32) (param $scaled i32) (param $in i32)
+    (param $lr f64)
     (local $k i32) (local $end i32)
+    (local.set $k (i32.shl (i32.load (local.get $start)) (i32.const 2)))
     (local.set $end
       (i32.shl (i32.load (i32.add (local.get $start) (i32.shl (local.get $in) (i32.const 2)))) (i32.const 2)))
     (block $done
@@ -929,9 +959,7 @@
           (f32.demote_f64 (f64.mul (f64.neg (local.get $lr))
             (f64.promote_f32 (f32.load (i32.add (local.get $val) (local.get $k)))))))
         (local.set $k (i32.add (local.get $k) (i32.const 4)))
-        (br $entry)))
-    (call $outer_columns (local.get $start) (local.get $row) (local.get $scaled) (local.get $in) (local.get $hidden)
-      (local.get $dz) (local.get $w0)))
+        (br $entry))))
 
   ;; Momentum (PyTorch's convention) for len values: v ← μ·v + g; θ ← θ − lr·v, or with Nesterov
   ;; ($nesterov = 1) θ ← θ − lr·(g + μ·v), v as stored (float32).

@@ -10,4 +10,5 @@ export * from "./backend_dense_wasm.ts";
 export * from "./backend_factory.ts";
 export * from "./backend_threads.ts";
 export * from "./backend_wasm.ts";
+export * from "./dense_kernels.ts";
 export * from "./wasm_file.ts";
