@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { loadParams, type TrainingSetup } from "../core/kernels/backend.ts";
 import { createDenseWasmBackend } from "../core/kernels/backend_dense_wasm.ts";
-import { denseKernelPart, MIN_PARALLEL_VALUES, worthSplitting } from "../core/kernels/dense_threads.ts";
+import { denseKernelPart, MIN_CUT_VALUES, worthSplitting } from "../core/kernels/dense_threads.ts";
 import { decodeIdxImages, decodeIdxLabels, readIdxFile } from "../core/formats/idx.ts";
 import { type Activation, initParams, type Params } from "../core/network/network.ts";
 import { DEFAULT_OPTIMIZER } from "../core/network/optimizers.ts";
@@ -51,8 +51,8 @@ Deno.test("worthSplitting() keeps small batches and small matrices on one thread
   assert.ok(!worthSplitting("dense_forward", [0, 0, 0, 64, 784, 128, 0, 0, 0])); // 100,352 weights
   assert.ok(!worthSplitting("dense_backward", [0, 64, 784, 256, 0, 64, 0, 0, 0])); // gB alone
   assert.ok(worthSplitting("sgd_first_layer", [0, 0, 0, 0, 0, 0, 784, 256, 0.1]));
-  assert.ok(worthSplitting("momentum", [0, 0, 0, MIN_PARALLEL_VALUES, 0.1, 0.9, 0]));
-  assert.ok(!worthSplitting("momentum", [0, 0, 0, MIN_PARALLEL_VALUES - 1, 0.1, 0.9, 0]));
+  assert.ok(worthSplitting("momentum", [0, 0, 0, MIN_CUT_VALUES, 0.1, 0.9, 0]));
+  assert.ok(!worthSplitting("momentum", [0, 0, 0, MIN_CUT_VALUES - 1, 0.1, 0.9, 0]));
 });
 
 /** The first images and labels of the MNIST test set. */

@@ -60,12 +60,12 @@ const ARGS_BYTE = 64;
 const MAX_ARGS = 16;
 
 /**
- * A call is cut only for a batch of at least MIN_PARALLEL_ROWS rows and a weight matrix (or array)
- * of at least MIN_PARALLEL_VALUES values: below, handing the parts' numbers from one core to the
+ * A call is cut only for a batch of at least MIN_CUT_ROWS rows and a weight matrix (or array)
+ * of at least MIN_CUT_VALUES values: below, handing the parts' numbers from one core to the
  * other costs more than the second core saves (784-128-10 ran 0.8–0.87 times as fast on two threads).
  */
-export const MIN_PARALLEL_ROWS = 8;
-export const MIN_PARALLEL_VALUES = 1 << 17;
+export const MIN_CUT_ROWS = 8;
+export const MIN_CUT_VALUES = 1 << 17;
 
 /** Outputs of dense_forward are cut at multiples of this many: its blocks of 8 quads. */
 const OUTPUT_BLOCK = 32;
@@ -89,8 +89,8 @@ export interface DenseWorkerInit {
 }
 
 /**
- * Whether a call is worth cutting: a batch of at least {@linkcode MIN_PARALLEL_ROWS} rows through a
- * weight matrix of at least {@linkcode MIN_PARALLEL_VALUES} values, or as many values element-wise.
+ * Whether a call is worth cutting: a batch of at least {@linkcode MIN_CUT_ROWS} rows through a
+ * weight matrix of at least {@linkcode MIN_CUT_VALUES} values, or as many values element-wise.
  * The first layer's gradient and update are cut on the matrix's size alone.
  *
  * @param kernel The kernel.
@@ -108,15 +108,15 @@ export interface DenseWorkerInit {
 export function worthSplitting(kernel: SplitKernel, args: readonly number[]): boolean {
   switch (kernel) {
     case "dense_forward": // (cnt, idx, val, n, I, O, …)
-      return args[3] >= MIN_PARALLEL_ROWS && args[4] * args[5] >= MIN_PARALLEL_VALUES;
+      return args[3] >= MIN_CUT_ROWS && args[4] * args[5] >= MIN_CUT_VALUES;
     case "dense_backward": // (dZ, n, I, O, gW, …): gB alone stays on one thread
-      return args[1] >= MIN_PARALLEL_ROWS && args[2] * args[3] >= MIN_PARALLEL_VALUES && args[4] !== 0;
+      return args[1] >= MIN_CUT_ROWS && args[2] * args[3] >= MIN_CUT_VALUES && args[4] !== 0;
     case "first_layer_gradient": // (start, row, val, dZ0, D, H, g)
-      return args[4] * args[5] >= MIN_PARALLEL_VALUES;
+      return args[4] * args[5] >= MIN_CUT_VALUES;
     case "sgd_first_layer": // (w0, start, row, val, scaled, dZ0, D, H, lr)
-      return args[6] * args[7] >= MIN_PARALLEL_VALUES;
+      return args[6] * args[7] >= MIN_CUT_VALUES;
     default:
-      return args[VALUE_COUNT_ARG[kernel]] >= MIN_PARALLEL_VALUES;
+      return args[VALUE_COUNT_ARG[kernel]] >= MIN_CUT_VALUES;
   }
 }
 
