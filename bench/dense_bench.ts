@@ -7,9 +7,12 @@
  *   784-512-256-10, with plain SGD and with Adam.
  * - predict: one prediction pass over the same 64 images.
  *
- * Each group compares the two backends on the same work, starting from the same He-initialised
- * weights. The training steps use lr = 1e-6, so the weights hardly move from one run to the next (not
- * lr = 0: the first version of the dense kernels skipped every w0 row then, a free SGD update).
+ * Each group compares the backends on the same work (the dense backend on one thread and on two:
+ * core/kernels/dense_threads.ts cuts a 784-512-256-10 step's big products, and runs a 784-128-10
+ * step, whose matrices are below its threshold, on the calling thread), starting from the same
+ * He-initialised weights. The training steps use lr = 1e-6, so the weights hardly move from one run
+ * to the next (not lr = 0: the first version of the dense kernels skipped every w0 row then, a free
+ * SGD update).
  *
  * Usage: deno bench --allow-read=. bench/dense_bench.ts [--filter 784-128-10]   (names start with the group)
  *
@@ -35,12 +38,13 @@ const SETUPS: readonly { name: string; lr: number; training: TrainingSetup }[] =
   { name: "adam", lr: 1e-6, training: { optimizer: { ...DEFAULT_OPTIMIZER, name: "adam" }, dropout: [] } },
 ];
 
-/** The TS reference and the dense wasm backend, with the same weights and the first N images loaded. */
+/** The TS reference and the dense wasm backend (1 and 2 threads), with the same weights and the first N images loaded. */
 async function backends(hidden: Hidden, training: TrainingSetup): Promise<[string, Backend][]> {
   const params = initParams(hidden, "relu", new Rng(1));
   const list: [string, Backend][] = [
     ["ts", createTsBackend(hidden, "relu", N, training)],
     ["dense wasm", await createDenseWasmBackend(hidden, "relu", N, training)],
+    ["dense wasm, 2 threads", await createDenseWasmBackend(hidden, "relu", N, training, 2)],
   ];
   for (const [, b] of list) {
     loadParams(b, params);
