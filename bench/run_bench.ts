@@ -23,6 +23,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../core/base/atomic_write.ts";
 import { helpText, integerFlag, type OptionSpec, parseFlags, runMain, UsageError } from "../scripts/_cli.ts";
+import { crossCoreRoundTrip } from "./_cross_core.ts";
 
 /** One benchmark workload: the same network and data on both sides, the training loop only. */
 interface Workload {
@@ -313,6 +314,12 @@ async function _main(): Promise<number> {
   const blas = await numpyEnvironment(env.numpy);
   console.error(_blasLine(blas));
   if (blas.warning) console.error(blas.warning);
+  // how far apart two threads' cores are now decides what a second thread gains here (bench/README.md)
+  const distance = {
+    before: settings.threads > 1 ? await crossCoreRoundTrip() : null,
+    after: null as number | null,
+  };
+  if (distance.before !== null) console.error(_distanceLine(distance));
   await Deno.mkdir(RESULTS_DIR, { recursive: true });
   const work = await Deno.makeTempDir({ dir: RESULTS_DIR, prefix: ".work-" });
   const measured = new Map(
@@ -410,6 +417,7 @@ async function _main(): Promise<number> {
   } finally {
     await Deno.remove(work, { recursive: true });
   }
+  if (settings.threads > 1) distance.after = await crossCoreRoundTrip();
 
   const rows = WORKLOADS.map((workload) => {
     const { ours, numpy } = measured.get(workload.name)!;
@@ -435,6 +443,7 @@ async function _main(): Promise<number> {
       numpy_unset_env: env.numpy.unset,
       numpy_openblas_env: blas.openblas_env,
       warning: blas.warning,
+      cross_core_round_trip_ns: distance.before === null ? null : distance,
     },
     workloads: rows.map(({ workload, ours, numpy, speedup }) => ({
       ...workload,
@@ -455,8 +464,16 @@ async function _main(): Promise<number> {
         relative(ROOT, outPath)
       }`,
   );
+  if (distance.before !== null) console.log(_distanceLine(distance));
   if (blas.warning) console.log(`\n${blas.warning}`);
   return 0;
+}
+
+/** The cores' distance before and after the runs, as one line. */
+function _distanceLine(distance: { before: number | null; after: number | null }): string {
+  const ns = (value: number | null) => value === null ? "" : `${value.toFixed(0)} ns`;
+  return `cross-core round trip: ${ns(distance.before)} before the runs` +
+    (distance.after === null ? "" : `, ${ns(distance.after)} after`);
 }
 
 /** The numpy side's environment report (numpy_reference.py info), judged by blasCoreCheck. */
