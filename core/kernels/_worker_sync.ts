@@ -1,8 +1,8 @@
 /**
  * What the two threaded backends (core/kernels/backend_threads.ts, core/kernels/dense_threads.ts)
- * share: starting a kernel worker, and waiting on a control word of the shared memory by spinning
- * first and sleeping in Atomics.wait after, so that the hand-offs of a training step usually cost no
- * system call.
+ * share: starting and stopping kernel workers, and waiting on a control word of the shared memory by
+ * spinning first and sleeping in Atomics.wait after, so that the hand-offs of a training step usually
+ * cost no system call.
  *
  * @module
  */
@@ -64,7 +64,7 @@ export function waitForChange(ctrl: Int32Array, index: number, seen: number, spi
  * @returns The running worker.
  * @throws {Error} "Cannot start a kernel worker: …" when it failed.
  */
-export function startKernelWorker(url: URL, init: unknown): Promise<Worker> {
+function _startKernelWorker(url: URL, init: unknown): Promise<Worker> {
   const worker = new Worker(url, { type: "module" });
   return new Promise((resolve, reject) => {
     worker.onmessage = (event: MessageEvent) => {
@@ -83,4 +83,47 @@ export function startKernelWorker(url: URL, init: unknown): Promise<Worker> {
     };
     worker.postMessage(init);
   });
+}
+
+/**
+ * Start workers 1 … threads − 1 of a threaded backend one after the other (`_startKernelWorker`);
+ * if one cannot start, stop those already running and rethrow.
+ *
+ * @param url The workers' module.
+ * @param threads T: T − 1 workers are started.
+ * @param init Worker t's first message.
+ * @returns The workers, worker t at index t − 1.
+ */
+export async function startKernelWorkers(
+  url: URL,
+  threads: number,
+  init: (thread: number) => unknown,
+): Promise<Worker[]> {
+  const workers: Worker[] = [];
+  try {
+    for (let t = 1; t < threads; t++) workers.push(await _startKernelWorker(url, init(t)));
+  } catch (error) {
+    for (const w of workers) w.terminate();
+    throw error;
+  }
+  return workers;
+}
+
+/**
+ * Stop a threaded backend's workers: set the quit word, bump the generation word so that a waiting
+ * worker wakes and sees it, then terminate them all.
+ *
+ * @param workers Emptied.
+ */
+export function stopKernelWorkers(
+  ctrl: Int32Array,
+  quit: number,
+  generation: number,
+  workers: Worker[],
+): void {
+  Atomics.store(ctrl, quit, 1);
+  Atomics.add(ctrl, generation, 1);
+  Atomics.notify(ctrl, generation);
+  for (const w of workers) w.terminate();
+  workers.length = 0;
 }

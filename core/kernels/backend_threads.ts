@@ -54,7 +54,7 @@ import {
   type WasmLayout,
   wasmLayout,
 } from "./backend_wasm.ts";
-import { startKernelWorker, waitForCount } from "./_worker_sync.ts";
+import { startKernelWorkers, stopKernelWorkers, waitForCount } from "./_worker_sync.ts";
 import { LimitError } from "../base/errors.ts";
 import type { Activation } from "../network/network.ts";
 
@@ -327,26 +327,11 @@ export async function createThreadedBackend(
   const core = createWasmCore(module, hidden, activation, capacity, layout);
   const ctrl = new Int32Array(core.memory.buffer, CONTROL_OFFSET, CTRL_WORDS);
   const ctrlFloat = new Float32Array(core.memory.buffer, CONTROL_OFFSET, CTRL_WORDS);
-  const workers: Worker[] = [];
-  try {
-    for (let t = 1; t < threads; t++) {
-      workers.push(
-        await startKernelWorker(
-          new URL("./_thread_worker.ts", import.meta.url),
-          {
-            module,
-            memory: core.memory,
-            layout: core.layout,
-            thread: t,
-            threads,
-          } satisfies WorkerInit,
-        ),
-      );
-    }
-  } catch (error) {
-    for (const w of workers) w.terminate();
-    throw error;
-  }
+  const workers = await startKernelWorkers(
+    new URL("./_thread_worker.ts", import.meta.url),
+    threads,
+    (thread) => ({ module, memory: core.memory, layout: core.layout, thread, threads }) satisfies WorkerInit,
+  );
   const k = core.kernels, tasks = taskCount(threads);
   let generation = 0, pending = 0;
 
@@ -426,11 +411,7 @@ export async function createThreadedBackend(
       return labels ? softmaxLoss(core, labels, offset, n) : 0;
     },
     dispose() {
-      Atomics.store(ctrl, CTRL_QUIT, 1);
-      Atomics.add(ctrl, CTRL_GENERATION, 1);
-      Atomics.notify(ctrl, CTRL_GENERATION);
-      for (const w of workers) w.terminate();
-      workers.length = 0;
+      stopKernelWorkers(ctrl, CTRL_QUIT, CTRL_GENERATION, workers);
     },
   });
 }

@@ -28,7 +28,7 @@
  * @module
  */
 
-import { startKernelWorker, waitForChange, waitForCount } from "./_worker_sync.ts";
+import { startKernelWorkers, stopKernelWorkers, waitForChange, waitForCount } from "./_worker_sync.ts";
 import type { DenseKernelExports } from "./dense_kernels.ts";
 
 /** The kernels a job can run, by their number in this list. */
@@ -228,26 +228,11 @@ export async function createDensePool(
 ): Promise<{ kernels: DenseKernelExports; dispose(): void }> {
   const ctrl = new Int32Array(memory.buffer, control, ARGS_BYTE / 4);
   const args64 = new Float64Array(memory.buffer, control + ARGS_BYTE, MAX_ARGS);
-  const workers: Worker[] = [];
-  try {
-    for (let t = 1; t < threads; t++) {
-      workers.push(
-        await startKernelWorker(
-          new URL("./_dense_worker.ts", import.meta.url),
-          {
-            module,
-            memory,
-            control,
-            thread: t,
-            threads,
-          } satisfies DenseWorkerInit,
-        ),
-      );
-    }
-  } catch (error) {
-    for (const w of workers) w.terminate();
-    throw error;
-  }
+  const workers = await startKernelWorkers(
+    new URL("./_dense_worker.ts", import.meta.url),
+    threads,
+    (thread) => ({ module, memory, control, thread, threads }) satisfies DenseWorkerInit,
+  );
   let generation = Atomics.load(ctrl, GENERATION);
   /** A job: publish it, run part 0, wait for every worker's part (they all count, with or without work). */
   const job = (kernel: SplitKernel, args: number[]) => {
@@ -281,11 +266,7 @@ export async function createDensePool(
   return {
     kernels: cut,
     dispose() {
-      Atomics.store(ctrl, QUIT, 1);
-      Atomics.add(ctrl, GENERATION, 1);
-      Atomics.notify(ctrl, GENERATION);
-      for (const w of workers) w.terminate();
-      workers.length = 0;
+      stopKernelWorkers(ctrl, QUIT, GENERATION, workers);
     },
   };
 }
