@@ -187,12 +187,28 @@ Deno.test("threaded steps see x however it was filled: loaded, held, written, ke
     }
   };
   const expected = run(await createWasmBackend(36, "relu", n));
+  // each batch on all threads or on the calling thread alone, as the mode chooser may decide
+  const ways: [string, () => (n: number) => boolean][] = [
+    ["all threads", () => () => true],
+    ["the calling thread", () => () => false],
+    ["alternating", () => {
+      let i = 0;
+      return () => i++ % 2 === 0;
+    }],
+    ["seeded", () => {
+      const rng = new Rng(77);
+      return () => rng.nextFloat() < 0.5;
+    }],
+  ];
   for (const threads of [2, 3]) {
-    const actual = run(await createThreadedBackend(36, "relu", n, threads));
-    assert.deepEqual(actual.losses, expected.losses, `${threads} threads: losses`);
-    // compared as one boolean each: a diff of arrays this long would take gigabytes to print
-    assert.ok(actual.w0.every((v, i) => Object.is(v, expected.w0[i])), `${threads} threads: w0 differs`);
-    assert.ok(actual.x.every((v, i) => Object.is(v, expected.x[i])), `${threads} threads: x differs`);
+    for (const [way, choose] of ways) {
+      const actual = run(await createThreadedBackend(36, "relu", n, threads, choose()));
+      const what = `${threads} threads, ${way}`;
+      assert.deepEqual(actual.losses, expected.losses, `${what}: losses`);
+      // compared as one boolean each: a diff of arrays this long would take gigabytes to print
+      assert.ok(actual.w0.every((v, i) => Object.is(v, expected.w0[i])), `${what}: w0 differs`);
+      assert.ok(actual.x.every((v, i) => Object.is(v, expected.x[i])), `${what}: x differs`);
+    }
   }
 });
 

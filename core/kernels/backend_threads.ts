@@ -286,6 +286,76 @@ function _runTask(
   }
 }
 
+/** Training steps timed in each mode before choosing, and steps run in the faster one before timing again. */
+export const TRY_STEPS = 16;
+export const KEEP_STEPS = 512;
+
+/**
+ * Chooses, batch by batch, whether a training step runs on all threads or on the calling thread
+ * alone, whichever has been faster lately: it times {@linkcode TRY_STEPS} steps each way (the time
+ * from one batch's start to the next, for batches of the same size), then keeps the faster way for
+ * {@linkcode KEEP_STEPS} steps, and tries again. Both ways give the same bytes, so the choice changes
+ * only the time. On the 2-vCPU machine of docs/kernels.md two threads ran 1.4 times as fast as one at
+ * some moments and 0.87 times at others, minutes apart, depending on how far apart the host put the
+ * two vCPUs.
+ *
+ * @param tryFor Steps timed each way.
+ * @param keepFor Steps run the faster way before trying again.
+ * @param now The clock, in ms.
+ * @returns A function called at the start of each batch with its row count, true for all threads.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createModeChooser } from "./backend_threads.ts";
+ * let t = 0;
+ * const choose = createModeChooser(2, 3, () => t);
+ * const ways = [];
+ * for (let step = 0; step < 9; step++) {
+ *   const parallel = choose(64);
+ *   ways.push(parallel ? "P" : "S");
+ *   t += parallel ? 10 : 7; // one thread is faster here
+ * }
+ * assert.equal(ways.join(""), "PPSSSSSPP");
+ * ```
+ */
+export function createModeChooser(
+  tryFor = TRY_STEPS,
+  keepFor = KEEP_STEPS,
+  now: () => number = () => performance.now(),
+): (n: number) => boolean {
+  let stage = 0; // 0: timing all threads, 1: timing the calling thread, 2: keeping the faster
+  let left = tryFor, parallel = true;
+  let last = -1, lastRows = -1, lastStage = -1;
+  let times: number[][] = [[], []];
+  return (n) => {
+    const t = now();
+    if (last >= 0 && lastRows === n && lastStage < 2) times[lastStage].push(t - last);
+    if (left === 0) {
+      if (stage === 2) stage = 0;
+      else if (stage === 0) stage = 1;
+      else {
+        const [all, one] = times.map(_median);
+        parallel = !(one < all); // with no time for one way (NaN), all threads, as asked
+        stage = 2;
+        times = [[], []];
+      }
+      left = stage === 2 ? keepFor : tryFor;
+    }
+    left--;
+    last = t;
+    lastRows = n;
+    lastStage = stage;
+    return stage === 0 || (stage === 2 && parallel);
+  };
+}
+
+/** The median of some numbers, NaN for none. */
+function _median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 /**
  * The wasm backend on `threads` threads: the caller and `threads − 1` workers.
  *
@@ -293,6 +363,10 @@ function _runTask(
  * @param activation The hidden non-linearity.
  * @param capacity The largest batch N.
  * @param threads T, 1 to {@linkcode MAX_THREADS}; 1 starts no worker.
+ * @param choose Called at the start of each training batch (loadImages, or a step on rows written
+ *   into x) with its row count: true runs that step on all threads, false on the calling thread
+ *   alone ({@linkcode createModeChooser}, whose choice changes no byte). Predictions always use all
+ *   threads.
  * @returns A backend whose dispose() stops the workers; parameters are 0 until set.
  * @throws {LimitError} For a bad hidden size, activation, capacity or thread count.
  * @throws {InputFileError} When core/kernels/kernels.wasm cannot be read.
@@ -312,6 +386,7 @@ export async function createThreadedBackend(
   activation: Activation,
   capacity: number,
   threads: number,
+  choose: (n: number) => boolean = createModeChooser(),
 ): Promise<Backend> {
   checkBackendShape(hidden, activation, capacity);
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
@@ -374,14 +449,21 @@ export async function createThreadedBackend(
   };
 
   const serial = (n: number) => workers.length === 0 || n < MIN_PARALLEL_ROWS;
+  // a training step's way, chosen at the start of its batch: the lanes hold that batch only if it
+  // was loaded or listed on all threads, so its forward and backward phases must go the same way
+  let stepSerial = true;
+  const startBatch = (n: number) => {
+    stepSerial = serial(n) || !choose(n);
+    return stepSerial;
+  };
 
   return backendOnCore(core, {
     lists(n) {
-      if (serial(n)) k.list_rows(n);
+      if (startBatch(n)) k.list_rows(n);
       else run(CMD_LISTS, n, 0);
     },
     forward(n) {
-      if (serial(n)) {
+      if (stepSerial) {
         k.forward_part(0, HIDDEN_CHUNKS, n);
         return 0;
       }
@@ -389,15 +471,15 @@ export async function createThreadedBackend(
       return _firstHalfChunks(tasks); // b1 and the first half's chunks are in the logits
     },
     backward(n, lr) {
-      if (serial(n)) k.backward_part(0, HIDDEN_CHUNKS, n, lr);
+      if (stepSerial) k.backward_part(0, HIDDEN_CHUNKS, n, lr);
       else run(CMD_BACKWARD, n, lr);
     },
     load(n) {
-      if (serial(n)) k.load_batch(n); // a step of n rows runs on the calling thread's lane alone
+      if (startBatch(n)) k.load_batch(n); // the step runs on the calling thread's lane alone
       else run(CMD_LOAD, n, 0, false);
     },
     gather(n, next) {
-      if (serial(n)) k.gather_batch(n, n + next);
+      if (startBatch(n)) k.gather_batch(n, n + next);
       else {
         ctrl[CTRL_NEXT_ROWS] = next;
         run(CMD_GATHER, n, 0, false);
