@@ -84,12 +84,23 @@ const SETUPS: readonly { name: string; activation: Activation; training: Trainin
 ];
 
 for (const { name, activation, training } of SETUPS) {
-  Deno.test(`createDenseWasmBackend() gives the same bytes on 1, 2 and 3 threads: ${name}`, async () => {
+  Deno.test(`createDenseWasmBackend() gives the same bytes on 1, 2 and 3 threads, and steps cut or not: ${name}`, async () => {
     const data = await mnist(64);
     const start = initParams(HIDDEN, activation, new Rng(5));
     const runs = [];
-    for (const threads of [1, 2, 3]) {
-      const b = await createDenseWasmBackend(HIDDEN, activation, 16, training, threads);
+    // 2 threads with the way of each step alternating: cut, then on the calling thread, and so on
+    const ways: [number, ((n: number) => boolean) | undefined][] = [[1, undefined], [2, undefined], [
+      3,
+      undefined,
+    ], [
+      2,
+      (() => {
+        let i = 0;
+        return () => i++ % 2 === 0;
+      })(),
+    ]];
+    for (const [threads, choose] of ways) {
+      const b = await createDenseWasmBackend(HIDDEN, activation, 16, training, threads, choose);
       loadParams(b, start);
       b.seedDropout(9);
       const losses = [];

@@ -33,7 +33,7 @@ import {
   type TrainingSetup,
   usesDropout,
 } from "./backend.ts";
-import { MAX_THREADS } from "./backend_threads.ts";
+import { createModeChooser, MAX_THREADS } from "./backend_threads.ts";
 import { MAX_WASM_BYTES } from "./backend_wasm.ts";
 import { createDensePool, DENSE_CONTROL_BYTES } from "./dense_threads.ts";
 import { type DenseKernelExports, loadDenseKernelModule } from "./dense_kernels.ts";
@@ -82,6 +82,10 @@ class _Arena {
  * @param capacity The largest batch N.
  * @param training The optimizer and dropout; plain SGD without dropout when left out.
  * @param threads T, 1 to 16: the same bytes for every T.
+ * @param choose With T > 1, called at each training step with its row count: true cuts the step's
+ *   big kernels between the threads, false runs it on the calling thread alone (the same bytes);
+ *   by default whichever was faster lately (`createModeChooser` of core/kernels/backend_threads.ts).
+ *   Predictions are always cut.
  * @returns A backend whose parameters are all 0 until set, with `params`, `x`, `probs` and the
  *   optimizer's state viewing wasm memory; dispose() stops its workers.
  * @throws {RangeError} For hidden sizes `layerSizes` refuses.
@@ -106,6 +110,7 @@ export async function createDenseWasmBackend(
   capacity: number,
   training: TrainingSetup = DEFAULT_TRAINING,
   threads = 1,
+  choose: (n: number) => boolean = createModeChooser(),
 ): Promise<Backend> {
   const sizes = layerSizes(hidden), layers = sizes.length - 1, last = layers - 1;
   if (!isActivation(activation)) {
@@ -272,6 +277,7 @@ export async function createDenseWasmBackend(
     k.load_pixels(at.pixels, at.x, n * D);
   };
   const predictRows = (labels: ArrayLike<number> | null, offset: number, n: number) => {
+    pool?.cutCalls(true);
     forwardPass(n, false);
     return softmaxCrossEntropy(ws.logits, labels, offset, n, ws.probs, null);
   };
@@ -299,6 +305,7 @@ export async function createDenseWasmBackend(
     trainStep(labels, offset, n, lr) {
       checkLive();
       checkBatchCall("run a training step", labels, offset, n, lr, capacity);
+      pool?.cutCalls(choose(n)); // on all threads or on this one, whichever was faster lately
       if (dropout) drawDropoutMasks(ws, n, training.dropout, dropoutRng);
       forwardPass(n, true);
       rowsOfX = n;

@@ -292,9 +292,10 @@ export const KEEP_STEPS = 512;
 
 /**
  * Chooses, batch by batch, whether a training step runs on all threads or on the calling thread
- * alone, whichever has been faster lately: it times {@linkcode TRY_STEPS} steps each way (the time
- * from one batch's start to the next, for batches of the same size), then keeps the faster way for
- * {@linkcode KEEP_STEPS} steps, and tries again. Both ways give the same bytes, so the choice changes
+ * alone, whichever has been faster lately: after {@linkcode KEEP_STEPS} steps on all threads (their
+ * first steps are slow while V8 compiles the phases' JavaScript), it times {@linkcode TRY_STEPS}
+ * steps each way (the time from one batch's start to the next, for batches of the same size), keeps
+ * the faster way for {@linkcode KEEP_STEPS} steps, and tries again. Both ways give the same bytes, so the choice changes
  * only the time. On the 2-vCPU machine of docs/kernels.md two threads ran 1.4 times as fast as one at
  * some moments and 0.87 times at others, minutes apart, depending on how far apart the host put the
  * two vCPUs.
@@ -310,12 +311,12 @@ export const KEEP_STEPS = 512;
  * let t = 0;
  * const choose = createModeChooser(2, 3, () => t);
  * const ways = [];
- * for (let step = 0; step < 9; step++) {
+ * for (let step = 0; step < 12; step++) {
  *   const parallel = choose(64);
  *   ways.push(parallel ? "P" : "S");
  *   t += parallel ? 10 : 7; // one thread is faster here
  * }
- * assert.equal(ways.join(""), "PPSSSSSPP");
+ * assert.equal(ways.join(""), "PPP" + "PP" + "SS" + "SSS" + "PP");
  * ```
  */
 export function createModeChooser(
@@ -323,8 +324,9 @@ export function createModeChooser(
   keepFor = KEEP_STEPS,
   now: () => number = () => performance.now(),
 ): (n: number) => boolean {
-  let stage = 0; // 0: timing all threads, 1: timing the calling thread, 2: keeping the faster
-  let left = tryFor, parallel = true;
+  // 0: timing all threads, 1: timing the calling thread, 2: keeping the faster; all threads first,
+  // for keepFor steps, so that their JavaScript is compiled before they are timed
+  let stage = 2, left = keepFor, parallel = true;
   let last = -1, lastRows = -1, lastStage = -1;
   let times: number[][] = [[], []];
   return (n) => {

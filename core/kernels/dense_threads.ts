@@ -216,7 +216,8 @@ function _runPart(
  * @param kernels The calling thread's instance.
  * @param control The byte address of {@linkcode DENSE_CONTROL_BYTES} bytes set aside for the jobs.
  * @param threads T ≥ 2.
- * @returns The kernels, and dispose() to stop the workers.
+ * @returns The kernels; cutCalls(false) runs every call on the calling thread until cutCalls(true)
+ *   (the same bytes either way); dispose() stops the workers.
  * @throws {Error} When a worker cannot start.
  */
 export async function createDensePool(
@@ -225,7 +226,7 @@ export async function createDensePool(
   kernels: DenseKernelExports,
   control: number,
   threads: number,
-): Promise<{ kernels: DenseKernelExports; dispose(): void }> {
+): Promise<{ kernels: DenseKernelExports; cutCalls(on: boolean): void; dispose(): void }> {
   const ctrl = new Int32Array(memory.buffer, control, ARGS_BYTE / 4);
   const args64 = new Float64Array(memory.buffer, control + ARGS_BYTE, MAX_ARGS);
   const workers = await startKernelWorkers(
@@ -255,16 +256,20 @@ export async function createDensePool(
     if (failure) throw failure;
     if (Atomics.load(ctrl, ERROR) !== 0) throw new Error(`Cannot run "${kernel}": a worker's part failed`);
   };
+  let cutting = true;
   const cut = { ...kernels };
   for (const kernel of SPLIT_KERNELS) {
     const serial = kernels[kernel] as (...a: number[]) => void;
     (cut as Record<string, unknown>)[kernel] = (...args: number[]) => {
-      if (worthSplitting(kernel, args)) job(kernel, args);
+      if (cutting && worthSplitting(kernel, args)) job(kernel, args);
       else serial(...args);
     };
   }
   return {
     kernels: cut,
+    cutCalls(on) {
+      cutting = on;
+    },
     dispose() {
       stopKernelWorkers(ctrl, QUIT, GENERATION, workers);
     },
