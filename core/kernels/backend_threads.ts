@@ -286,16 +286,22 @@ function _runTask(
   }
 }
 
-/** Training steps timed in each mode before choosing, and steps run in the faster one before timing again. */
-export const TRY_STEPS = 16;
+/**
+ * Training steps timed in each mode before choosing, and steps run in the faster one before timing
+ * again: KEEP_STEPS, doubled each time the same way wins again, up to 2^KEEP_DOUBLINGS times.
+ */
+export const TRY_STEPS = 64;
 export const KEEP_STEPS = 512;
+export const KEEP_DOUBLINGS = 3;
 
 /**
  * Chooses, batch by batch, whether a training step runs on all threads or on the calling thread
  * alone, whichever has been faster lately: after {@linkcode KEEP_STEPS} steps on all threads (their
  * first steps are slow while V8 compiles the phases' JavaScript), it times {@linkcode TRY_STEPS}
- * steps each way (the time from one batch's start to the next, for batches of the same size), keeps
- * the faster way for {@linkcode KEEP_STEPS} steps, and tries again. Both ways give the same bytes, so the choice changes
+ * steps each way (the time from one batch's start to the next, for batches of the same size, the
+ * mean without the longest), keeps
+ * the faster way for {@linkcode KEEP_STEPS} steps (twice as many each time it wins again, up to 8
+ * times as many), and tries again. Both ways give the same bytes, so the choice changes
  * only the time. On the 2-vCPU machine of docs/kernels.md two threads ran 1.4 times as fast as one at
  * some moments and 0.87 times at others, minutes apart, depending on how far apart the host put the
  * two vCPUs.
@@ -311,12 +317,13 @@ export const KEEP_STEPS = 512;
  * let t = 0;
  * const choose = createModeChooser(2, 3, () => t);
  * const ways = [];
- * for (let step = 0; step < 12; step++) {
+ * for (let step = 0; step < 20; step++) {
  *   const parallel = choose(64);
  *   ways.push(parallel ? "P" : "S");
  *   t += parallel ? 10 : 7; // one thread is faster here
  * }
- * assert.equal(ways.join(""), "PPP" + "PP" + "SS" + "SSS" + "PP");
+ * // all threads first; timed both ways; one thread kept for 3 steps, then, winning again, for 6
+ * assert.equal(ways.join(""), "PPP" + "PP" + "SS" + "SSS" + "PP" + "SS" + "SSSSSS");
  * ```
  */
 export function createModeChooser(
@@ -326,7 +333,7 @@ export function createModeChooser(
 ): (n: number) => boolean {
   // 0: timing all threads, 1: timing the calling thread, 2: keeping the faster; all threads first,
   // for keepFor steps, so that their JavaScript is compiled before they are timed
-  let stage = 2, left = keepFor, parallel = true;
+  let stage = 2, left = keepFor, parallel = true, keep = keepFor;
   let last = -1, lastRows = -1, lastStage = -1;
   let times: number[][] = [[], []];
   return (n) => {
@@ -336,12 +343,16 @@ export function createModeChooser(
       if (stage === 2) stage = 0;
       else if (stage === 0) stage = 1;
       else {
-        const [all, one] = times.map(_median);
-        parallel = !(one < all); // with no time for one way (NaN), all threads, as asked
+        const [all, one] = times.map(_meanButLongest);
+        const next = !(one < all); // with no time for one way (NaN), all threads, as asked
+        // the same way again: keep it twice as long, up to KEEP_DOUBLINGS times, since timing the
+        // slower way costs most when it is much slower (a worker that shares its core with another)
+        keep = next === parallel ? Math.min(2 * keep, keepFor << KEEP_DOUBLINGS) : keepFor;
+        parallel = next;
         stage = 2;
         times = [[], []];
       }
-      left = stage === 2 ? keepFor : tryFor;
+      left = stage === 2 ? keep : tryFor;
     }
     left--;
     last = t;
@@ -351,11 +362,14 @@ export function createModeChooser(
   };
 }
 
-/** The median of some numbers, NaN for none. */
-function _median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = values.slice().sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+/**
+ * The mean of some step times without the longest one (an evaluation between epochs, say), NaN for
+ * fewer than two. A mean, not a median: the waits for the augmenter's next chunk of images belong
+ * to the way's cost (all threads slow the augmenter's worker down when it shares their cores).
+ */
+function _meanButLongest(values: number[]): number {
+  if (values.length < 2) return NaN;
+  return (values.reduce((a, b) => a + b, 0) - Math.max(...values)) / (values.length - 1);
 }
 
 /**
