@@ -183,7 +183,7 @@ const VALUE_COUNT_ARG = {
   adam: 4, // (p, g, m, v, len, …)
 } as const;
 
-/** Part p of p parts of count items: [⌊p·count/parts⌋, ⌊(p+1)·count/parts⌋). */
+/** Part p of `parts` parts of count items: [⌊p·count/parts⌋, ⌊(p+1)·count/parts⌋). */
 function _share(count: number, part: number, parts: number): [number, number] {
   return [Math.floor(part * count / parts), Math.floor((part + 1) * count / parts)];
 }
