@@ -36,9 +36,8 @@ self.onmessage = (event: MessageEvent<WorkerInit>) => {
   let seen = Atomics.load(ctrl, CTRL_GENERATION);
   self.postMessage("ready");
   for (;;) {
-    waitForChange(ctrl, CTRL_GENERATION, seen, WORKER_SPIN_POLLS);
+    seen = waitForChange(ctrl, CTRL_GENERATION, seen, WORKER_SPIN_POLLS);
     if (Atomics.load(ctrl, CTRL_QUIT) !== 0) break;
-    seen = Atomics.load(ctrl, CTRL_GENERATION);
     servePhase(ctrl, ctrlFloat, kernels, seen, thread, threads);
   }
   self.close();

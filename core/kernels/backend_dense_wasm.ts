@@ -33,7 +33,7 @@ import {
   type TrainingSetup,
   usesDropout,
 } from "./backend.ts";
-import { createModeChooser, MAX_THREADS } from "./backend_threads.ts";
+import { checkThreadCount, createModeChooser } from "./backend_threads.ts";
 import { MAX_WASM_BYTES } from "./backend_wasm.ts";
 import { createDensePool, DENSE_CONTROL_BYTES } from "./dense_threads.ts";
 import { type DenseKernelExports, loadDenseKernelModule } from "./dense_kernels.ts";
@@ -125,11 +125,7 @@ export async function createDenseWasmBackend(
       `Cannot create the wasm backend: capacity is ${capacity}, expected a positive integer`,
     );
   }
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw new LimitError(
-      `Cannot create the wasm backend: thread count is ${threads}, expected an integer in [1, ${MAX_THREADS}]`,
-    );
-  }
+  checkThreadCount(threads, "create the wasm backend");
   const dropout = usesDropout(training), settings = training.optimizer;
   // a probe learns the optimizer's state lengths and whether it needs grads.w[0], allocating nothing
   const stateLengths: number[] = [];

@@ -13,7 +13,7 @@ import {
   type TrainingSetup,
   usesDropout,
 } from "./backend.ts";
-import { createThreadedBackend, MAX_THREADS } from "./backend_threads.ts";
+import { checkThreadCount, createThreadedBackend } from "./backend_threads.ts";
 import { checkBackendShape, createWasmBackend } from "./backend_wasm.ts";
 import { createDenseWasmBackend } from "./backend_dense_wasm.ts";
 import { LimitError } from "../base/errors.ts";
@@ -69,11 +69,7 @@ export async function createBackend(
   if (kind !== "ts" && kind !== "wasm") {
     throw new LimitError(`Cannot create a backend: kind is "${kind}", expected "ts" or "wasm"`);
   }
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw new LimitError(
-      `Cannot create a backend: thread count is ${threads}, expected an integer in [1, ${MAX_THREADS}]`,
-    );
-  }
+  checkThreadCount(threads, "create a backend");
   _checkNetwork(kind, hidden, activation, capacity);
   if (kind === "ts") {
     if (threads !== 1) {

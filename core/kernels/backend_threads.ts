@@ -61,6 +61,27 @@ import type { Activation } from "../network/network.ts";
 /** The most threads a backend can use. */
 export const MAX_THREADS = 16;
 
+/**
+ * Refuse a thread count outside [1, {@linkcode MAX_THREADS}].
+ *
+ * @param threads T.
+ * @param action What refuses it, for the message ("create the wasm backend").
+ * @throws {LimitError} For anything but an integer in [1, 16].
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkThreadCount } from "./backend_threads.ts";
+ * assert.throws(() => checkThreadCount(17, "create a backend"), /thread count is 17/);
+ * ```
+ */
+export function checkThreadCount(threads: number, action: string): void {
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new LimitError(
+      `Cannot ${action}: thread count is ${threads}, expected an integer in [1, ${MAX_THREADS}]`,
+    );
+  }
+}
+
 /** The most tasks a phase is cut into. */
 const MAX_TASKS = 16;
 
@@ -405,11 +426,7 @@ export async function createThreadedBackend(
   choose: (n: number) => boolean = createModeChooser(),
 ): Promise<Backend> {
   checkBackendShape(hidden, activation, capacity);
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw new LimitError(
-      `Cannot create the wasm backend: thread count is ${threads}, expected an integer in [1, ${MAX_THREADS}]`,
-    );
-  }
+  checkThreadCount(threads, "create the wasm backend");
   // one slab of w0, z0, a0 and dZ0 per task, and a lane of the batch per thread, so threads write
   // pages of their own
   const layout = { parts: threads === 1 ? 1 : taskCount(threads), lanes: threads };
