@@ -2,7 +2,18 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { loadParams, type TrainingSetup } from "../core/kernels/backend.ts";
 import { createDenseWasmBackend } from "../core/kernels/backend_dense_wasm.ts";
-import { denseKernelPart, MIN_CUT_VALUES, worthSplitting } from "../core/kernels/dense_threads.ts";
+import {
+  denseControlViews,
+  denseKernelPart,
+  type DenseWorkerInit,
+  MIN_CUT_VALUES,
+  publishDenseJob,
+  stopDenseWorkers,
+  waitForDenseParts,
+  worthSplitting,
+} from "../core/kernels/dense_threads.ts";
+import { loadDenseKernelModule } from "../core/kernels/dense_kernels.ts";
+import { startKernelWorkers } from "../core/kernels/_worker_sync.ts";
 import { decodeIdxImages, decodeIdxLabels, readIdxFile } from "../core/formats/idx.ts";
 import { type Activation, initParams, type Params } from "../core/network/network.ts";
 import { DEFAULT_OPTIMIZER } from "../core/network/optimizers.ts";
@@ -128,6 +139,32 @@ for (const { name, activation, training } of SETUPS) {
     }
   });
 }
+
+// A worker that first looks at the control block after a job went out must still run it: the CI of
+// 2026-12-03 hung when the backend's first job was published before a slow worker read the word.
+Deno.test("a dense worker runs its part of a job published before it first looked", async () => {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  const control = 0, g = 256, w = g + 4 * 64;
+  const gs = new Float32Array(memory.buffer, g, 64), ws = new Float32Array(memory.buffer, w, 64);
+  gs.fill(1);
+  ws.forEach((_, i) => ws[i] = i);
+  const { ctrl, args64 } = denseControlViews(memory, control);
+  // the job is out (worker 1 of 2 gets values 32 … 63), then the worker starts from generation 0
+  publishDenseJob(ctrl, args64, "weight_decay", [g, w, 64, 0.5]);
+  const module = await loadDenseKernelModule();
+  const workers = await startKernelWorkers(
+    new URL("../core/kernels/_dense_worker.ts", import.meta.url),
+    2,
+    (thread) => ({ module, memory, control, thread, threads: 2, generation: 0 }) satisfies DenseWorkerInit,
+  );
+  try {
+    waitForDenseParts(ctrl, 1, "weight_decay");
+  } finally {
+    stopDenseWorkers(ctrl, workers);
+  }
+  assert.deepEqual([...gs.slice(0, 32)], new Array(32).fill(1)); // part 0 was nobody's here
+  assert.deepEqual([...gs.slice(32)], [...ws.slice(32)].map((v) => 1 + 0.5 * v));
+});
 
 Deno.test("createDenseWasmBackend() refuses a thread count outside [1, 16]", async () => {
   for (const threads of [0, 17, 1.5]) {

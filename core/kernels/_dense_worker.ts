@@ -13,7 +13,7 @@ import { type DenseWorkerInit, serveDenseJobs } from "./dense_threads.ts";
 
 self.onmessage = (event: MessageEvent<DenseWorkerInit>) => {
   self.onmessage = null;
-  const { module, memory, control, thread, threads } = event.data;
+  const { module, memory, control, thread, threads, generation } = event.data;
   let kernels;
   try {
     kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as DenseKernelExports;
@@ -22,6 +22,6 @@ self.onmessage = (event: MessageEvent<DenseWorkerInit>) => {
     return;
   }
   self.postMessage("ready");
-  serveDenseJobs(kernels, memory, control, thread, threads);
+  serveDenseJobs(kernels, memory, control, thread, threads, generation);
   self.close();
 };

@@ -86,6 +86,11 @@ export interface DenseWorkerInit {
   /** The worker's part, 1 ≤ thread < threads. */
   readonly thread: number;
   readonly threads: number;
+  /**
+   * The generation word when the pool started, read before any worker: the worker runs every job
+   * published after it, even one published before the worker first looks at the word.
+   */
+  readonly generation: number;
 }
 
 /**
@@ -208,6 +213,70 @@ function _runPart(
 }
 
 /**
+ * The control block's words (Int32) and arguments (Float64), as views of the shared memory.
+ *
+ * @param memory The shared memory.
+ * @param control The block's byte address.
+ */
+export function denseControlViews(
+  memory: WebAssembly.Memory,
+  control: number,
+): { ctrl: Int32Array; args64: Float64Array } {
+  return {
+    ctrl: new Int32Array(memory.buffer, control, ARGS_BYTE / 4),
+    args64: new Float64Array(memory.buffer, control + ARGS_BYTE, MAX_ARGS),
+  };
+}
+
+/**
+ * Publish a job to the workers: its kernel and arguments, the count and error words cleared, then
+ * the generation word moved on (which publishes the rest) and the sleeping workers woken.
+ *
+ * @param ctrl The control words ({@linkcode denseControlViews}).
+ * @param args64 The arguments' block.
+ * @param kernel The whole call's kernel; each thread runs its part ({@linkcode denseKernelPart}).
+ * @param args The whole call's arguments.
+ */
+export function publishDenseJob(
+  ctrl: Int32Array,
+  args64: Float64Array,
+  kernel: SplitKernel,
+  args: readonly number[],
+): void {
+  ctrl[KERNEL] = SPLIT_KERNELS.indexOf(kernel);
+  ctrl[ARG_COUNT] = args.length;
+  args64.set(args);
+  Atomics.store(ctrl, DONE, 0);
+  Atomics.store(ctrl, ERROR, 0);
+  Atomics.store(ctrl, GENERATION, (Atomics.load(ctrl, GENERATION) + 1) | 0);
+  Atomics.notify(ctrl, GENERATION);
+}
+
+/**
+ * Wait until `workers` workers have counted their part of the job.
+ *
+ * @param ctrl The control words.
+ * @param workers How many count.
+ * @param kernel The job's kernel, for the messages.
+ * @throws {Error} When a worker's part failed, or they did not all count within PHASE_TIMEOUT_MS
+ *   (core/kernels/_worker_sync.ts).
+ */
+export function waitForDenseParts(ctrl: Int32Array, workers: number, kernel: SplitKernel): void {
+  waitForCount(ctrl, DONE, workers, CALLER_SPINS, `run "${kernel}"`);
+  if (Atomics.load(ctrl, ERROR) !== 0) throw new Error(`Cannot run "${kernel}": a worker's part failed`);
+}
+
+/**
+ * Stop dense workers: tell them to quit, wake them, terminate them.
+ *
+ * @param ctrl The control words.
+ * @param workers Emptied.
+ */
+export function stopDenseWorkers(ctrl: Int32Array, workers: Worker[]): void {
+  stopKernelWorkers(ctrl, QUIT, GENERATION, workers);
+}
+
+/**
  * The dense kernels on `threads` threads: start the workers and return the kernels with every
  * cuttable call cut ({@linkcode worthSplitting}).
  *
@@ -227,34 +296,29 @@ export async function createDensePool(
   control: number,
   threads: number,
 ): Promise<{ kernels: DenseKernelExports; cutCalls(on: boolean): void; dispose(): void }> {
-  const ctrl = new Int32Array(memory.buffer, control, ARGS_BYTE / 4);
-  const args64 = new Float64Array(memory.buffer, control + ARGS_BYTE, MAX_ARGS);
+  const { ctrl, args64 } = denseControlViews(memory, control);
+  const generation = Atomics.load(ctrl, GENERATION);
   const workers = await startKernelWorkers(
     new URL("./_dense_worker.ts", import.meta.url),
     threads,
-    (thread) => ({ module, memory, control, thread, threads }) satisfies DenseWorkerInit,
+    (thread) => ({ module, memory, control, thread, threads, generation }) satisfies DenseWorkerInit,
   );
-  let generation = Atomics.load(ctrl, GENERATION);
   /** A job: publish it, run part 0, wait for every worker's part (they all count, with or without work). */
   const job = (kernel: SplitKernel, args: number[]) => {
     if (kernel === "sgd_first_layer") kernels.scale_columns(args[1], args[3], args[4], args[6], args[8]); // its factors, once
-    ctrl[KERNEL] = SPLIT_KERNELS.indexOf(kernel);
-    ctrl[ARG_COUNT] = args.length;
-    args64.set(args);
-    Atomics.store(ctrl, DONE, 0);
-    Atomics.store(ctrl, ERROR, 0);
-    generation = (generation + 1) | 0;
-    Atomics.store(ctrl, GENERATION, generation); // publishes the words above
-    Atomics.notify(ctrl, GENERATION);
+    publishDenseJob(ctrl, args64, kernel, args);
     let failure: unknown = null;
     try {
       _runPart(kernels, ctrl, args64, 0, threads);
     } catch (error) {
       failure = error;
     }
-    waitForCount(ctrl, DONE, threads - 1, CALLER_SPINS, `run "${kernel}"`); // before anything is reused
+    try {
+      waitForDenseParts(ctrl, threads - 1, kernel); // before anything is reused
+    } catch (error) {
+      failure ??= error; // the calling thread's own error first
+    }
     if (failure) throw failure;
-    if (Atomics.load(ctrl, ERROR) !== 0) throw new Error(`Cannot run "${kernel}": a worker's part failed`);
   };
   let cutting = true;
   const cut = { ...kernels };
@@ -271,7 +335,7 @@ export async function createDensePool(
       cutting = on;
     },
     dispose() {
-      stopKernelWorkers(ctrl, QUIT, GENERATION, workers);
+      stopDenseWorkers(ctrl, workers);
     },
   };
 }
@@ -284,6 +348,8 @@ export async function createDensePool(
  * @param control The control block's byte address.
  * @param thread The worker's part.
  * @param threads T, the number of parts.
+ * @param generation The generation word when the pool started ({@linkcode DenseWorkerInit}); not
+ *   read here, since the first job may already be out (the worker would wait for the next forever).
  */
 export function serveDenseJobs(
   kernels: DenseKernelExports,
@@ -291,10 +357,10 @@ export function serveDenseJobs(
   control: number,
   thread: number,
   threads: number,
+  generation: number,
 ): void {
-  const ctrl = new Int32Array(memory.buffer, control, ARGS_BYTE / 4);
-  const args64 = new Float64Array(memory.buffer, control + ARGS_BYTE, MAX_ARGS);
-  let seen = Atomics.load(ctrl, GENERATION);
+  const { ctrl, args64 } = denseControlViews(memory, control);
+  let seen = generation;
   for (;;) {
     seen = waitForChange(ctrl, GENERATION, seen, WORKER_SPINS);
     if (Atomics.load(ctrl, QUIT) !== 0) return;
