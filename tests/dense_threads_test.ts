@@ -112,22 +112,25 @@ for (const { name, activation, training } of SETUPS) {
     ]];
     for (const [threads, choose] of ways) {
       const b = await createDenseWasmBackend(HIDDEN, activation, 16, training, threads, choose);
-      loadParams(b, start);
-      b.seedDropout(9);
-      const losses = [];
-      for (const [from, n] of [[0, 16], [16, 16], [32, 9], [41, 16]]) {
-        b.loadImages(data.pixels, from, n);
-        losses.push(b.trainStep(data.labels, from, n, 0.05));
+      try {
+        loadParams(b, start);
+        b.seedDropout(9);
+        const losses = [];
+        for (const [from, n] of [[0, 16], [16, 16], [32, 9], [41, 16]]) {
+          b.loadImages(data.pixels, from, n);
+          losses.push(b.trainStep(data.labels, from, n, 0.05));
+        }
+        const loss = b.predictImages(data.pixels, 48, 16, data.labels);
+        runs.push({
+          losses,
+          loss,
+          params: bytes(b.params),
+          probs: b.probs.slice(),
+          state: b.optimizer.getState(),
+        });
+      } finally {
+        b.dispose(); // also when a step failed: its workers would otherwise wait until the process ends
       }
-      const loss = b.predictImages(data.pixels, 48, 16, data.labels);
-      runs.push({
-        losses,
-        loss,
-        params: bytes(b.params),
-        probs: b.probs.slice(),
-        state: b.optimizer.getState(),
-      });
-      b.dispose();
     }
     assert.notDeepEqual(runs[0].params, bytes(start)); // the steps changed the weights
     for (const run of runs.slice(1)) {
