@@ -8,6 +8,32 @@
 
 import { compileWasmFile } from "./wasm_file.ts";
 
+/** The arguments of dense_forward; its `_columns` form takes o0 and o1 after them. */
+export type DenseForwardArgs = [
+  cnt: number,
+  idx: number,
+  val: number,
+  n: number,
+  inputs: number,
+  outputs: number,
+  w: number,
+  b: number,
+  z: number,
+];
+
+/** The arguments of dense_backward; its `_columns` form takes o0 and o1 after them. */
+export type DenseBackwardArgs = [
+  dZ: number,
+  n: number,
+  inputs: number,
+  outputs: number,
+  gW: number,
+  gB: number,
+  start: number,
+  row: number,
+  colVal: number,
+];
+
 /** The functions core/kernels/dense.wasm exports; addresses are bytes, sizes are elements. */
 export interface DenseKernelExports {
   /** Per-sample lists of the non-zero inputs of x (N, I): idx (N, I) i32, val (N, I), cnt (N) i32. */
@@ -25,57 +51,13 @@ export interface DenseKernelExports {
     colVal: number,
   ): void;
   /** z = x·W + b for n rows from x's row lists. W (I, O), b (O), z (N, O). */
-  dense_forward(
-    cnt: number,
-    idx: number,
-    val: number,
-    n: number,
-    inputs: number,
-    outputs: number,
-    w: number,
-    b: number,
-    z: number,
-  ): void;
+  dense_forward(...args: DenseForwardArgs): void;
   /** dense_forward of outputs [o0, o1) of O alone: columns o0 … o1 − 1 of W, b and z. */
-  dense_forward_columns(
-    cnt: number,
-    idx: number,
-    val: number,
-    n: number,
-    inputs: number,
-    outputs: number,
-    w: number,
-    b: number,
-    z: number,
-    o0: number,
-    o1: number,
-  ): void;
+  dense_forward_columns(...args: [...DenseForwardArgs, o0: number, o1: number]): void;
   /** gB += Σ dZ unless gB is 0; gW += xᵀ·dZ over x's column lists unless gW is 0. */
-  dense_backward(
-    dZ: number,
-    n: number,
-    inputs: number,
-    outputs: number,
-    gW: number,
-    gB: number,
-    start: number,
-    row: number,
-    colVal: number,
-  ): void;
+  dense_backward(...args: DenseBackwardArgs): void;
   /** dense_backward of outputs [o0, o1) of O alone: those entries of gB and columns of gW. */
-  dense_backward_columns(
-    dZ: number,
-    n: number,
-    inputs: number,
-    outputs: number,
-    gW: number,
-    gB: number,
-    start: number,
-    row: number,
-    colVal: number,
-    o0: number,
-    o1: number,
-  ): void;
+  dense_backward_columns(...args: [...DenseBackwardArgs, o0: number, o1: number]): void;
   /** g[:, o0 … o1 − 1] += xᵀ·dZ over x's column lists (val, its values or factors): g (I, O), dZ (N, O). */
   outer_columns(
     start: number,
